@@ -64,6 +64,18 @@ internal static class MlNetInternals
         return property.GetValue(env);
     }
 
+    private static readonly MethodInfo? SchemaShapeCreate =
+        typeof(SchemaShape).GetMethod("Create", BindingFlags.Static | BindingFlags.NonPublic, new[] { typeof(DataViewSchema) });
+
+    /// <summary>
+    /// The <see cref="SchemaShape"/> of a schema. An estimator's <c>GetOutputSchema</c> needs
+    /// <see cref="SchemaShape.Column"/>s for the columns it adds, but their constructor is internal;
+    /// describing the added columns as a real <see cref="DataViewSchema"/> and converting it keeps
+    /// types and annotations exactly as ML.NET derives them.
+    /// </summary>
+    public static SchemaShape ToSchemaShape(DataViewSchema schema) =>
+        (SchemaShape)(SchemaShapeCreate ?? throw Missing("SchemaShape.Create(DataViewSchema)")).Invoke(null, new object[] { schema })!;
+
     internal static Exception Missing(string member) => new MissingMemberException(
         $"DeepExtensions could not find ML.NET's internal member '{member}'. It was verified against Microsoft.ML {VerifiedMlNetVersion}; " +
         "use that version of ML.NET or a DeepExtensions release built for yours.");

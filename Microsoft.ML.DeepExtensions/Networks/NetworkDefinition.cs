@@ -1,0 +1,73 @@
+using System.Collections.Concurrent;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.DeepExtensions.Networks;
+
+/// <summary>
+/// Everything needed to rebuild a network's modules (not its weights): saved in model.zip beside
+/// the weights, so a loaded model builds the same modules and loads the weights into them.
+/// Each kind of network (MLP here, CNN architectures in the Vision package) registers a reader.
+/// </summary>
+public abstract class NetworkDefinition
+{
+    private static readonly ConcurrentDictionary<string, Func<BinaryReader, NetworkDefinition>> Readers = new();
+
+    static NetworkDefinition() => Register(MlpNetwork.KindName, MlpNetwork.Read);
+
+    /// <summary>Persistence key of this kind of network.</summary>
+    public abstract string Kind { get; }
+
+    /// <summary>Shape of one input row, e.g. <c>[features]</c> or <c>[channels, height, width]</c>.</summary>
+    public abstract long[] InputShape { get; }
+
+    /// <summary>Output values per row: 1 for binary classification and regression, the class count for multiclass.</summary>
+    public abstract int OutputSize { get; }
+
+    /// <summary>Creates the modules with freshly initialised weights.</summary>
+    public abstract nn.Module<Tensor, Tensor> Build();
+
+    /// <summary>Writes the definition's own fields (the kind is written by <see cref="Save"/>).</summary>
+    protected abstract void WriteFields(BinaryWriter writer);
+
+    internal void Save(BinaryWriter writer)
+    {
+        writer.Write(Kind);
+        WriteFields(writer);
+    }
+
+    internal static NetworkDefinition Load(BinaryReader reader)
+    {
+        var kind = reader.ReadString();
+        if (!Readers.TryGetValue(kind, out var read))
+            throw new InvalidDataException($"The model contains a network of kind '{kind}', which no loaded DeepExtensions assembly knows. Known kinds: {string.Join(", ", Readers.Keys.Order())}.");
+        return read(reader);
+    }
+
+    /// <summary>Makes a kind of network loadable from model.zip.</summary>
+    protected internal static void Register(string kind, Func<BinaryReader, NetworkDefinition> read) => Readers[kind] = read;
+
+    /// <summary>Writes a shape as a length-prefixed list.</summary>
+    protected static void WriteShape(BinaryWriter writer, long[] shape)
+    {
+        writer.Write(shape.Length);
+        foreach (var d in shape)
+            writer.Write(d);
+    }
+
+    /// <summary>Reads what <see cref="WriteShape"/> wrote, refusing implausible values.</summary>
+    protected static long[] ReadShape(BinaryReader reader)
+    {
+        int rank = reader.ReadInt32();
+        if (rank is < 1 or > 8)
+            throw new InvalidDataException($"Corrupt network definition: shape rank {rank}.");
+        var shape = new long[rank];
+        for (int i = 0; i < rank; i++)
+        {
+            shape[i] = reader.ReadInt64();
+            if (shape[i] <= 0)
+                throw new InvalidDataException($"Corrupt network definition: dimension {shape[i]}.");
+        }
+        return shape;
+    }
+}

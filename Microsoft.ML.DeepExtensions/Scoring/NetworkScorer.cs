@@ -1,0 +1,60 @@
+using Microsoft.ML.DeepExtensions.Networks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.DeepExtensions.Scoring;
+
+/// <summary>
+/// Runs a trained network forward on batches of rows in evaluation mode, without gradients,
+/// inside one dispose scope per batch, so memory stays flat over any number of rows.
+/// </summary>
+internal sealed class NetworkScorer : IDisposable
+{
+    private readonly nn.Module<Tensor, Tensor> _network;
+    private readonly long[] _batchShape;
+
+    public NetworkScorer(NetworkDefinition definition, nn.Module<Tensor, Tensor> network, Device device, PredictionTask task)
+    {
+        Definition = definition;
+        _network = network;
+        Device = device;
+        Task = task;
+        InputSize = (int)definition.InputShape.Aggregate(1L, (a, b) => a * b);
+        _batchShape = new long[] { 0 }.Concat(definition.InputShape).ToArray();
+        _network.eval();
+    }
+
+    public NetworkDefinition Definition { get; }
+
+    public Device Device { get; }
+
+    public PredictionTask Task { get; }
+
+    /// <summary>Floats per input row.</summary>
+    public int InputSize { get; }
+
+    /// <summary>Floats per output row: class probabilities for multiclass, a raw score otherwise.</summary>
+    public int OutputSize => Definition.OutputSize;
+
+    public nn.Module<Tensor, Tensor> Network => _network;
+
+    /// <summary>Scores <paramref name="rows"/> rows laid out one after another in <paramref name="features"/>.</summary>
+    public void Score(float[] features, int rows, float[] scores)
+    {
+        if (rows == 0)
+            return;
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var shape = (long[])_batchShape.Clone();
+        shape[0] = rows;
+        var input = torch.tensor(features.AsSpan(0, rows * InputSize).ToArray(), shape);
+        if (Device.type != DeviceType.CPU)
+            input = input.to(Device);
+        var output = _network.forward(input);
+        if (Task == PredictionTask.MulticlassClassification)
+            output = nn.functional.softmax(output, 1);
+        output.reshape(-1).cpu().data<float>().CopyTo(scores.AsSpan(0, rows * OutputSize));
+    }
+
+    public void Dispose() => _network.Dispose();
+}

@@ -1,0 +1,31 @@
+namespace Microsoft.ML.DeepExtensions.Training;
+
+/// <summary>What one finished epoch reports through <see cref="DeepTrainerOptions.Progress"/> and the MLContext log.</summary>
+/// <param name="Epoch">1-based number of the epoch that just finished.</param>
+/// <param name="Epochs">The most epochs this run will train (early stopping may end it sooner).</param>
+/// <param name="TrainingLoss">Mean training loss over the epoch's rows.</param>
+/// <param name="ValidationLoss">Mean loss on the validation data, when there is some.</param>
+/// <param name="ValidationMetricName"><c>Accuracy</c> for classification, <c>RootMeanSquaredError</c> for regression.</param>
+/// <param name="ValidationMetric">That metric on the validation data, when there is some.</param>
+/// <param name="LearningRate">Learning rate used during the epoch.</param>
+/// <param name="RowsPerSecond">Training rows per second over the epoch.</param>
+/// <param name="Elapsed">Time since training started.</param>
+/// <param name="IsBest">True when the monitored loss improved in this epoch.</param>
+public sealed record TrainingProgress(
+    int Epoch,
+    int Epochs,
+    double TrainingLoss,
+    double? ValidationLoss,
+    string ValidationMetricName,
+    double? ValidationMetric,
+    double LearningRate,
+    double RowsPerSecond,
+    TimeSpan Elapsed,
+    bool IsBest)
+{
+    public override string ToString()
+    {
+        var validation = ValidationLoss is null ? "" : $", validation loss {ValidationLoss:G5}, {ValidationMetricName} {ValidationMetric:G5}";
+        return $"epoch {Epoch}/{Epochs}: loss {TrainingLoss:G5}{validation}, learning rate {LearningRate:G3}, {RowsPerSecond:N0} rows/s";
+    }
+}

@@ -1,0 +1,131 @@
+using Microsoft.ML.DeepExtensions.Backend;
+
+namespace Microsoft.ML.DeepExtensions.Tests.Backend;
+
+[TestClass]
+public sealed class LibTorchFolderTests
+{
+    private const string Origin = "DEEPEXT_LIBTORCH_DIR";
+
+    [TestMethod]
+    public void PyTorchInstallOfAnotherVersionIsRefused()
+    {
+        using var temp = new BackendTestFiles.TempFolder();
+        var lib = temp.FakeLibraries("torch/lib", "c10", "torch_cpu", "torch", "c10_cuda", "torch_cuda");
+        temp.Write("torch/version.py", "__version__ = '2.5.1+cu124'\ndebug = False\ncuda = '12.4'\n");
+
+        var e = Assert.ThrowsExactly<TorchBackendException>(() => LibTorchFolder.Inspect(lib, Origin, "2.10"));
+        StringAssert.Contains(e.Message, Origin);
+        StringAssert.Contains(e.Message, lib);
+        StringAssert.Contains(e.Message, "LibTorch 2.5.1+cu124");
+        StringAssert.Contains(e.Message, "version.py");
+        StringAssert.Contains(e.Message, "built against LibTorch 2.10.x");
+        StringAssert.Contains(e.Message, "1,150");
+    }
+
+    [TestMethod]
+    public void LibTorchDistributionRootOfAnotherVersionIsRefused()
+    {
+        using var temp = new BackendTestFiles.TempFolder();
+        temp.FakeLibraries("libtorch/lib", "c10", "torch_cpu", "torch");
+        temp.Write("libtorch/build-version", "2.4.0+cpu\n");
+
+        var e = Assert.ThrowsExactly<TorchBackendException>(() => LibTorchFolder.Inspect(Path.Combine(temp.Path, "libtorch"), Origin, "2.10"));
+        StringAssert.Contains(e.Message, "LibTorch 2.4.0+cpu");
+        StringAssert.Contains(e.Message, "build-version");
+    }
+
+    [TestMethod]
+    public void EnsureStartedRefusesAWrongVersionFolderWithoutLoadingIt()
+    {
+        // Refused whether or not TorchSharp has started already: the folder is checked first.
+        using var temp = new BackendTestFiles.TempFolder();
+        var lib = temp.FakeLibraries("torch/lib", "c10", "torch_cpu", "torch");
+        temp.Write("torch/version.py", "__version__ = '1.13.1'\n");
+
+        var e = Assert.ThrowsExactly<TorchBackendException>(() => TorchBackend.EnsureStarted(lib));
+        StringAssert.Contains(e.Message, "LibTorch 1.13.1");
+        StringAssert.Contains(e.Message, "LibTorchDirectory (given to TorchBackend.EnsureStarted)");
+    }
+
+    [TestMethod]
+    public void MissingLibrariesAreListed()
+    {
+        using var temp = new BackendTestFiles.TempFolder();
+        var lib = temp.FakeLibraries("lib", "c10");
+
+        var e = Assert.ThrowsExactly<TorchBackendException>(() => LibTorchFolder.Inspect(lib, Origin, "2.10"));
+        StringAssert.Contains(e.Message, "not a LibTorch folder");
+        StringAssert.Contains(e.Message, $"lacks {NativeLoader.FileName("torch_cpu")}, {NativeLoader.FileName("torch")}");
+        StringAssert.Contains(e.Message, "torch/lib");
+    }
+
+    [TestMethod]
+    public void MissingFolderIsRefused()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "deepext-no-such-folder-" + Guid.NewGuid().ToString("N"));
+        var e = Assert.ThrowsExactly<TorchBackendException>(() => LibTorchFolder.Inspect(missing, Origin, "2.10"));
+        StringAssert.Contains(e.Message, "does not exist");
+        StringAssert.Contains(e.Message, missing);
+
+        e = Assert.ThrowsExactly<TorchBackendException>(() => LibTorchFolder.Inspect(" ", Origin, "2.10"));
+        StringAssert.Contains(e.Message, "is empty");
+    }
+
+    [TestMethod]
+    public void IncompleteCudaLibrariesAreRefused()
+    {
+        using var temp = new BackendTestFiles.TempFolder();
+        var lib = temp.FakeLibraries("lib", "c10", "torch_cpu", "torch", "torch_cuda");
+
+        var e = Assert.ThrowsExactly<TorchBackendException>(() => LibTorchFolder.Inspect(lib, Origin, "2.10"));
+        StringAssert.Contains(e.Message, "CUDA libraries are incomplete");
+        StringAssert.Contains(e.Message, NativeLoader.FileName("c10_cuda"));
+    }
+
+    [TestMethod]
+    public void MatchingCudaFolderLoadsInDependencyOrder()
+    {
+        using var temp = new BackendTestFiles.TempFolder();
+        var lib = temp.FakeLibraries("torch/lib", "c10", "torch_cpu", "torch", "c10_cuda", "torch_cuda");
+        temp.Write("torch/version.py", "__version__ = '2.10.0+cu128'\n");
+
+        var folder = LibTorchFolder.Inspect(Path.Combine(temp.Path, "torch"), Origin, "2.10"); // torch/ is accepted for torch/lib
+        Assert.AreEqual(lib, folder.Directory);
+        Assert.AreEqual("2.10.0+cu128", folder.Version);
+        Assert.IsTrue(folder.HasCuda);
+        CollectionAssert.AreEqual(
+            new[] { "c10", "torch_cpu", "c10_cuda", "torch_cuda", "torch" }.Select(n => Path.Combine(lib, NativeLoader.FileName(n))).ToArray(),
+            folder.LoadOrder.ToArray());
+    }
+
+    [TestMethod]
+    public void FolderWithoutVersionFileIsAccepted()
+    {
+        using var temp = new BackendTestFiles.TempFolder();
+        var lib = temp.FakeLibraries("native", "c10", "torch_cpu", "torch");
+
+        var folder = LibTorchFolder.Inspect(lib, Origin, "2.10");
+        Assert.IsNull(folder.Version);
+        Assert.IsFalse(folder.HasCuda);
+        Assert.AreEqual(3, folder.LoadOrder.Count);
+    }
+
+    [TestMethod]
+    public void DebiansPyTorchIsRefused()
+    {
+        const string debian = "/usr/lib/python3/dist-packages/torch/lib";
+        if (!File.Exists(Path.Combine(debian, "libtorch_cpu.so")))
+            Assert.Inconclusive("Debian's python3-torch is not installed.");
+        var e = Assert.ThrowsExactly<TorchBackendException>(() => LibTorchFolder.Inspect(debian, Origin, "2.10"));
+        StringAssert.Contains(e.Message, "LibTorch 1.13");
+    }
+
+    [TestMethod]
+    [DataRow("2.10.0+cu128", "2.10")]
+    [DataRow("2.10.0.0", "2.10")]
+    [DataRow("v2.9.1", "2.9")]
+    [DataRow("1.13.0a0", "1.13")]
+    public void MajorMinorReadsTheLeadingVersion(string version, string expected) =>
+        Assert.AreEqual(expected, LibTorchFolder.MajorMinor(version));
+}
