@@ -58,9 +58,9 @@ public sealed class StartupDiagnosisTests
     public void GlibcxxRefusalOfAnUnpatchedCopyAsksForTheBuildTargets()
     {
         BackendTestFiles.RequireLinuxX64();
-        var original = BackendTestFiles.NuGetCacheGlue ?? throw new AssertInconclusiveException("TorchSharp's package is not in the NuGet cache.");
+        var original = BackendTestFiles.NuGetCacheGlue ?? throw new AssertFailedException("Precondition: TorchSharp's package must be in the NuGet cache (it is after any restore).");
         if (BackendTestFiles.SystemProvidesPatchedVersion)
-            Assert.Inconclusive($"The system libstdc++ provides {BackendTestFiles.PatchedVersion}.");
+            Assert.Fail($"Precondition: this test needs Debian 12's libstdc++, which lacks {BackendTestFiles.PatchedVersion}; this system provides it.");
         var libStdCxx = BackendTestFiles.SystemLibStdCxx;
 
         var message = StartupDiagnosis.Explain(Glue, $"{libStdCxx}: version `GLIBCXX_3.4.32' not found (required by {original})", folder: null);
@@ -77,7 +77,7 @@ public sealed class StartupDiagnosisTests
     {
         BackendTestFiles.RequireLinuxX64();
         if (BackendTestFiles.SystemProvidesPatchedVersion)
-            Assert.Inconclusive($"The system libstdc++ provides {BackendTestFiles.PatchedVersion}.");
+            Assert.Fail($"Precondition: this test needs Debian 12's libstdc++, which lacks {BackendTestFiles.PatchedVersion}; this system provides it.");
         var glue = BackendTestFiles.OutputGlue;
 
         var message = StartupDiagnosis.Explain(glue, $"{BackendTestFiles.SystemLibStdCxx}: version `GLIBCXX_3.4.32' not found (required by {glue})", folder: null);
@@ -90,9 +90,9 @@ public sealed class StartupDiagnosisTests
     public void GlibcxxRefusalOfALibTorchLibraryDoesNotPointAtTheBuildFix()
     {
         BackendTestFiles.RequireLinuxX64();
-        var original = BackendTestFiles.NuGetCacheGlue ?? throw new AssertInconclusiveException("TorchSharp's package is not in the NuGet cache.");
+        var original = BackendTestFiles.NuGetCacheGlue ?? throw new AssertFailedException("Precondition: TorchSharp's package must be in the NuGet cache (it is after any restore).");
         if (BackendTestFiles.SystemProvidesPatchedVersion)
-            Assert.Inconclusive($"The system libstdc++ provides {BackendTestFiles.PatchedVersion}.");
+            Assert.Fail($"Precondition: this test needs Debian 12's libstdc++, which lacks {BackendTestFiles.PatchedVersion}; this system provides it.");
         // Stand-in for a PyTorch wheel's libtorch_cpu.so built with a newer GCC: the same requirement, another library.
         using var temp = new BackendTestFiles.TempFolder();
         var wheelLibrary = Path.Combine(temp.Path, "libtorch_cpu.so");

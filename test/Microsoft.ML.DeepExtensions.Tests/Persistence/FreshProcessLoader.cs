@@ -16,7 +16,7 @@ internal static class FreshProcessLoader
     internal sealed record Result(int ExitCode, string[] Lines, string StandardError);
 
     /// <summary>Starts the child, which loads <paramref name="modelPath"/> and scores the test data.</summary>
-    internal static Result Run(string modelPath, bool register)
+    internal static Result Run(string modelPath, bool register, string scenario = "add-constant")
     {
         string testAssembly = typeof(FreshProcessLoader).Assembly.Location;
         string outputPath = Path.Combine(Path.GetTempPath(), $"dx-child-{Guid.NewGuid():N}.txt");
@@ -28,7 +28,7 @@ internal static class FreshProcessLoader
             WorkingDirectory = Path.GetDirectoryName(testAssembly)!,
         };
         start.Environment["DOTNET_STARTUP_HOOKS"] = testAssembly;
-        start.Environment[RequestVariable] = string.Join('|', modelPath, outputPath, register ? "register" : "no-register");
+        start.Environment[RequestVariable] = string.Join('|', modelPath, outputPath, register ? "register" : "no-register", scenario);
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -70,6 +70,7 @@ internal static class FreshProcessLoader
         string[] parts = request.Split('|');
         string modelPath = parts[0], outputPath = parts[1];
         bool register = parts[2] == "register";
+        string scenario = parts.Length > 3 ? parts[3] : "add-constant";
 
         var lines = new List<string>();
         int exitCode = 0;
@@ -81,8 +82,15 @@ internal static class FreshProcessLoader
             if (register)
                 ml.RegisterDeepExtensions();
             var model = ml.Model.Load(modelPath, out _);
-            lines.Add($"staticConstructorRuns={AddConstantTransformer.StaticConstructorRuns}");
-            lines.AddRange(PersistenceTestData.Score(ml, model, PersistenceTestData.Data(ml)));
+            if (scenario == "mlp-multiclass")
+            {
+                lines.AddRange(Trainers.MlpPersistenceTests.Score(ml, model));
+            }
+            else
+            {
+                lines.Add($"staticConstructorRuns={AddConstantTransformer.StaticConstructorRuns}");
+                lines.AddRange(PersistenceTestData.Score(ml, model, PersistenceTestData.Data(ml)));
+            }
         }
         catch (Exception ex)
         {
