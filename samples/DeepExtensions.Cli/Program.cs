@@ -1,1 +1,102 @@
-namespace DeepExtensions.Cli; public static class Program { public static int Main(string[] args) => 0; }
+using DeepExtensions.Cli.Commands;
+
+namespace DeepExtensions.Cli;
+
+/// <summary>
+/// <c>deepext</c>: train, evaluate and use ML.NET multi-layer perceptrons on CSV files without writing code.
+/// Results go to stdout, progress and messages to stderr. Exit codes: 0 success, 1 a data error
+/// (missing, empty or malformed file, missing column, wrong label values), 2 a usage error (unknown
+/// option or value, existing --out without --force), 130 cancelled (Ctrl+C).
+/// </summary>
+public static class Program
+{
+    public const string Usage =
+        "Usage: deepext COMMAND [OPTIONS]\n" +
+        "\n" +
+        "Trains and uses ML.NET multi-layer perceptrons (TorchSharp) on CSV files, no code needed.\n" +
+        "\n" +
+        "Commands:\n" +
+        "  train      Train a model on a CSV file and save it (binary, multiclass or regression).\n" +
+        "  evaluate   Print a saved model's metrics on a labelled CSV file.\n" +
+        "  predict    Write a saved model's predictions for a CSV file.\n" +
+        "  bench      Benchmark training.\n" +
+        "\n" +
+        "Example:\n" +
+        "  deepext train --task binary --data samples/data/breast-cancer-train.csv --label diagnosis \\\n" +
+        "                --test samples/data/breast-cancer-test.csv --out model.zip\n" +
+        "  deepext evaluate --model model.zip --data samples/data/breast-cancer-test.csv --label diagnosis\n" +
+        "  deepext predict --model model.zip --data samples/data/breast-cancer-test.csv --out predictions.csv\n" +
+        "\n" +
+        "Run 'deepext COMMAND --help' for a command's options. Results go to stdout; progress and messages\n" +
+        "to stderr. Exit codes: 0 success, 1 data error, 2 usage error, 130 cancelled.";
+
+    public static int Main(string[] args)
+    {
+        using var cancellation = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            if (cancellation.IsCancellationRequested)
+                return; // a second Ctrl+C ends the process at once
+            e.Cancel = true;
+            Console.Error.WriteLine("deepext: cancelling (Ctrl+C again to stop at once)");
+            cancellation.Cancel();
+        };
+        bool live = !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("TERM") != "dumb";
+        return Run(args, Console.Out, Console.Error, live, cancellation.Token);
+    }
+
+    /// <summary>Runs one command line in-process, writing results to <paramref name="stdout"/> and messages to <paramref name="stderr"/>.</summary>
+    /// <returns>The exit code.</returns>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default) =>
+        Run(args, stdout, stderr, live: false, cancellationToken);
+
+    private static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool live, CancellationToken cancellationToken)
+    {
+        var context = new CliContext(stdout, stderr, live, cancellationToken);
+        try
+        {
+            if (args.Length == 0)
+            {
+                stderr.WriteLine(Usage);
+                return ExitCodes.Usage;
+            }
+
+            var rest = args[1..];
+            switch (args[0])
+            {
+                case "train":
+                    return TrainCommand.Run(rest, context);
+                case "evaluate":
+                    return EvaluateCommand.Run(rest, context);
+                case "predict":
+                    return PredictCommand.Run(rest, context);
+                case "bench":
+                    return BenchCommand.Run(rest);
+                case "help" when rest.Length == 1 && rest[0] is "train" or "evaluate" or "predict" or "bench":
+                    return Run(new[] { rest[0], "--help" }, stdout, stderr, live, cancellationToken);
+                case "help" or "--help" or "-h":
+                    stdout.WriteLine(Usage);
+                    return ExitCodes.Success;
+                default:
+                    throw CliException.UsageError($"unknown command '{args[0]}' (expected train, evaluate, predict or bench; see 'deepext --help')");
+            }
+        }
+        catch (CliException e)
+        {
+            context.Note(e.Message);
+            return e.ExitCode;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            context.Note("cancelled; no model was written");
+            return ExitCodes.Cancelled;
+        }
+        catch (Exception e)
+        {
+            context.Note($"error: {Messages.OneLine(e)}");
+            if (Environment.GetEnvironmentVariable("DEEPEXT_TRACE") is "1" or "true")
+                stderr.WriteLine(e);
+            return ExitCodes.Data;
+        }
+    }
+}

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using Microsoft.ML.DeepExtensions.Activations;
+using Microsoft.ML.DeepExtensions.Networks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DeepExtensions.Cli.Bench;
+
+/// <summary>
+/// The baseline: what a competent TorchSharp user writes for the same job. The same network
+/// (<see cref="MlpNetwork.Build"/> with the same seed, so the same initial weights), the same
+/// loss and Adam settings and batch size; the data as two tensors built once from float arrays;
+/// per epoch a <c>randperm</c>, and per batch <c>index_select</c> inside a dispose scope.
+/// </summary>
+public sealed class BareTorchSide
+{
+    private readonly SyntheticTabularData _data;
+    private readonly TabularBenchOptions _options;
+
+    public BareTorchSide(SyntheticTabularData data, TabularBenchOptions options)
+    {
+        _data = data;
+        _options = options;
+    }
+
+    /// <summary>Trains once, timed end to end (network, tensors from the arrays, every epoch).</summary>
+    public TrainingRun Train(int epochs, CancellationToken cancellation)
+    {
+        using var probe = MemoryProbe.Start();
+        var clock = Stopwatch.StartNew();
+
+        torch.manual_seed(_options.Seed);
+        using var network = new MlpNetwork(_data.FeatureCount, _options.Hidden, new ReLU(), dropout: 0, batchNormalization: false, _options.Outputs).Build();
+        using var optimizer = optim.Adam(network.parameters(), _options.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0, amsgrad: false);
+        long rows = _data.Rows;
+        using var x = torch.tensor(_data.Values, new long[] { rows, _data.FeatureCount });
+        using var y = _options.Task == TabularBenchTask.Multiclass ? torch.tensor(_data.ClassTargets) : torch.tensor(_data.Targets);
+        int batchSize = _options.BatchSize;
+        var epochRates = new double[epochs];
+        double lastLoss = double.NaN;
+        double setup = clock.Elapsed.TotalSeconds;
+
+        for (int epoch = 0; epoch < epochs; epoch++)
+        {
+            var epochClock = Stopwatch.StartNew();
+            network.train();
+            using var order = torch.randperm(rows);
+            double lossSum = 0;
+            for (long start = 0; start < rows; start += batchSize)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                using var scope = torch.NewDisposeScope();
+                long count = Math.Min(batchSize, rows - start);
+                var index = order.narrow(0, start, count);
+                var xb = x.index_select(0, index);
+                var yb = y.index_select(0, index);
+                optimizer.zero_grad();
+                var output = network.forward(xb);
+                var loss = _options.Task switch
+                {
+                    TabularBenchTask.Binary => nn.functional.binary_cross_entropy_with_logits(output.reshape(-1), yb),
+                    TabularBenchTask.Multiclass => nn.functional.cross_entropy(output, yb),
+                    _ => nn.functional.mse_loss(output.reshape(-1), yb),
+                };
+                loss.backward();
+                optimizer.step();
+                lossSum += loss.item<float>() * count;
+            }
+            lastLoss = lossSum / rows;
+            epochRates[epoch] = rows / epochClock.Elapsed.TotalSeconds;
+        }
+
+        clock.Stop();
+        long peak = probe.PeakBytes;
+        return new TrainingRun("bare", clock.Elapsed.TotalSeconds, rows, epochs, epochRates, setup, lastLoss, probe.StartBytes, peak, probe.AllocatedBytes);
+    }
+
+    /// <summary>
+    /// Batched inference with the trained module itself: tensor from the array, forward in batches of
+    /// <paramref name="batchSize"/> without gradients, the task's output function, copied back to an array.
+    /// </summary>
+    public ScoringRun Score(nn.Module<Tensor, Tensor> module, int batchSize)
+    {
+        var clock = Stopwatch.StartNew();
+        long rows = _data.Rows;
+        int outputs = _options.Outputs;
+        var scores = new float[batchSize * outputs];
+        module.eval();
+        using (torch.no_grad())
+        using (var x = torch.tensor(_data.Values, new long[] { rows, _data.FeatureCount }))
+        {
+            for (long start = 0; start < rows; start += batchSize)
+            {
+                using var scope = torch.NewDisposeScope();
+                long count = Math.Min(batchSize, rows - start);
+                var output = module.forward(x.narrow(0, start, count));
+                output = _options.Task switch
+                {
+                    TabularBenchTask.Binary => torch.sigmoid(output),
+                    TabularBenchTask.Multiclass => nn.functional.softmax(output, 1),
+                    _ => output,
+                };
+                output.reshape(-1).data<float>().CopyTo(scores.AsSpan(0, (int)count * outputs));
+            }
+        }
+        clock.Stop();
+        return new ScoringRun("bare-forward", rows, clock.Elapsed.TotalSeconds);
+    }
+}

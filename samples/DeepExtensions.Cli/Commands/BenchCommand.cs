@@ -1,0 +1,54 @@
+using DeepExtensions.Cli.Bench;
+
+namespace DeepExtensions.Cli.Commands;
+
+/// <summary>
+/// <c>deepext bench</c>: side-by-side performance measurements in one process (DESIGN.md §7).
+/// <c>deepext bench tabular</c> compares the ML.NET pipeline with a bare TorchSharp loop.
+/// </summary>
+public static class BenchCommand
+{
+    public const string Usage =
+        "Usage: deepext bench BENCHMARK [OPTIONS]\n" +
+        "\n" +
+        "Measures side by side in one run and prints the ratio (results on stdout, the last line JSON).\n" +
+        "\n" +
+        "Benchmarks:\n" +
+        "  tabular    ML.NET MLP pipeline (Fit, Transform, PredictionEngine) vs a bare TorchSharp loop,\n" +
+        "             same network, same synthetic data.\n" +
+        "\n" +
+        "Run 'deepext bench tabular --help' for its options.";
+
+    /// <summary>Runs <c>deepext bench ARGS</c> on the console.</summary>
+    /// <exception cref="CliException">A usage error (exit code 2).</exception>
+    public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs <c>deepext bench ARGS</c>, the table and JSON to <paramref name="stdout"/>, progress to <paramref name="stderr"/>.</summary>
+    /// <exception cref="CliException">A usage error (exit code 2).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length == 0)
+        {
+            stderr.WriteLine(Usage);
+            return ExitCodes.Usage;
+        }
+        switch (args[0])
+        {
+            case "--help" or "-h" or "help":
+                stdout.WriteLine(Usage);
+                return ExitCodes.Success;
+            case "tabular":
+                var options = TabularBenchOptions.Parse(args[1..]);
+                if (options.Help)
+                {
+                    stdout.WriteLine(TabularBenchOptions.Usage);
+                    return ExitCodes.Success;
+                }
+                return TabularBenchmark.Run(options, stdout, stderr, cancellationToken);
+            default:
+                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular; see 'deepext bench --help')");
+        }
+    }
+}

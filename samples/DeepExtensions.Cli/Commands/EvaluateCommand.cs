@@ -1,0 +1,46 @@
+using DeepExtensions.Cli.Csv;
+using DeepExtensions.Cli.Output;
+using DeepExtensions.Cli.Pipelines;
+using Microsoft.ML;
+
+namespace DeepExtensions.Cli.Commands;
+
+/// <summary><c>deepext evaluate</c>: scores a labelled CSV with a saved model and prints the metrics as one JSON line.</summary>
+public static class EvaluateCommand
+{
+    public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
+    {
+        new("model", "FILE", "A model saved by 'deepext train'.", Required: true),
+        new("data", "FILE", "Labelled CSV with the training data's columns (extra columns are ignored).", Required: true),
+        new("label", "COLUMN", "The label column of --data (default: the model's label column)."),
+    };
+
+    public const string Summary =
+        "Scores --data with the model and prints ML.NET's metrics for the model's task as one JSON line on\n" +
+        "stdout. On the --test file of 'deepext train' it prints the same numbers train printed.";
+
+    public static int Run(IReadOnlyList<string> args, CliContext context)
+    {
+        var arguments = Arguments.Parse("evaluate", args, Options);
+        if (arguments.Help)
+        {
+            context.Out.WriteLine(Arguments.HelpText("evaluate", Summary, Options));
+            return ExitCodes.Success;
+        }
+
+        var mlContext = new MLContext(TrainCommand.DefaultSeed);
+        var model = ModelFile.Load(mlContext, arguments.Require("model"));
+        try
+        {
+            var data = CsvTable.Read(arguments.Require("data"), "--data");
+            var report = ModelEvaluation.Evaluate(mlContext, model, data, "--data", arguments.Get("label") ?? model.Info.Label);
+            context.Note($"metrics on {data.Path}: {MetricsJson.Summary(report)}");
+            context.Out.WriteLine(MetricsJson.Format(report));
+            return ExitCodes.Success;
+        }
+        finally
+        {
+            (model.Model as IDisposable)?.Dispose();
+        }
+    }
+}

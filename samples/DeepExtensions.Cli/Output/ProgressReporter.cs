@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML.DeepExtensions.Training;
+using Spectre.Console;
+
+namespace DeepExtensions.Cli.Output;
+
+/// <summary>
+/// Shows training progress on stderr: a live Spectre.Console progress bar (epoch, loss, validation
+/// metric, rows/s) when stderr is a terminal, otherwise one plain line per epoch.
+/// </summary>
+/// <remarks>
+/// Reports arrive on the training thread, and the bar is redrawn there too (at most every
+/// <see cref="RefreshInterval"/>) instead of by Spectre's refresh thread: on a small machine any
+/// extra busy thread stalls libtorch's spinning worker threads and can slow training many times over.
+/// </remarks>
+public sealed class ProgressReporter : IProgress<TrainingProgress>
+{
+    private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly TextWriter _error;
+    private readonly bool _live;
+    private readonly Stopwatch _sinceRefresh = new();
+    private ProgressContext? _context;
+    private ProgressTask? _bar;
+
+    public ProgressReporter(TextWriter error, bool live)
+    {
+        _error = error;
+        _live = live;
+    }
+
+    /// <summary>The last epoch reported, or null before the first.</summary>
+    public TrainingProgress? Last { get; private set; }
+
+    /// <summary>The last epoch whose monitored loss improved (the weights training keeps), or null.</summary>
+    public TrainingProgress? Best { get; private set; }
+
+    /// <summary>Runs <paramref name="train"/>, drawing the live bar around it when live.</summary>
+    public T Run<T>(int epochs, Func<T> train)
+    {
+        if (!_live)
+            return train();
+
+        // stderr is a terminal (the caller checked): draw the bar there even when stdout is redirected.
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Console.Error),
+            Interactive = InteractionSupport.Yes,
+        });
+        return console.Progress()
+            .AutoRefresh(false)
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(context =>
+            {
+                _context = context;
+                _bar = context.AddTask("training", maxValue: epochs);
+                context.Refresh();
+                _sinceRefresh.Restart();
+                try
+                {
+                    var result = train();
+                    _bar.Value = _bar.MaxValue; // early stopping ends before the last epoch: show the run as done
+                    return result;
+                }
+                finally
+                {
+                    _bar.StopTask();
+                    context.Refresh();
+                    _context = null;
+                    _bar = null;
+                }
+            });
+    }
+
+    public void Report(TrainingProgress value)
+    {
+        Last = value;
+        if (value.IsBest)
+            Best = value;
+
+        if (_bar is null || _context is null)
+        {
+            _error.WriteLine(Format(value));
+            return;
+        }
+        _bar.MaxValue = value.Epochs;
+        _bar.Value = value.Epoch;
+        _bar.Description = Markup.Escape(Format(value));
+        if (_sinceRefresh.Elapsed >= RefreshInterval)
+        {
+            _context.Refresh();
+            _sinceRefresh.Restart();
+        }
+    }
+
+    /// <summary>One epoch as text: <c>epoch 12/200  loss 0.08123  validation loss 0.09  Accuracy 0.9649  25,000 rows/s</c>.</summary>
+    public static string Format(TrainingProgress p)
+    {
+        var text = string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}/{p.Epochs}  loss {p.TrainingLoss:G4}");
+        if (p.ValidationLoss is double loss)
+            text += string.Create(CultureInfo.InvariantCulture, $"  validation loss {loss:G4}");
+        if (p.ValidationMetric is double metric)
+            text += string.Create(CultureInfo.InvariantCulture, $"  {p.ValidationMetricName} {metric:G4}");
+        text += string.Create(CultureInfo.InvariantCulture, $"  {p.RowsPerSecond:N0} rows/s");
+        return p.IsBest ? text + "  *" : text;
+    }
+
+    /// <summary>How training ended: <c>trained 37 epochs in 2.1 s (best: epoch 27; stopped early)</c>.</summary>
+    public string Summary()
+    {
+        if (Last is not { } last)
+            return "trained 0 epochs";
+        var text = string.Create(CultureInfo.InvariantCulture, $"trained {last.Epoch} epochs in {last.Elapsed.TotalSeconds:0.0} s");
+        var notes = new List<string>();
+        if (Best is not null)
+            notes.Add($"best: epoch {Best.Epoch}");
+        if (last.Epoch < last.Epochs)
+            notes.Add("stopped early");
+        return notes.Count == 0 ? text : $"{text} ({string.Join("; ", notes)})";
+    }
+}

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.ML.DeepExtensions;
+
+namespace DeepExtensions.Cli.Pipelines;
+
+/// <summary>
+/// What the CLI needs to know about a saved model beyond its ML.NET pipeline and input schema:
+/// the task, the label column, and the classes. Stored as the <see cref="EntryName"/> entry of the
+/// model's zip file; ML.NET ignores it when loading the model.
+/// </summary>
+/// <param name="Task">The prediction task.</param>
+/// <param name="Label">The label column of the training data.</param>
+/// <param name="Classes">Binary: [negative, positive] label values; multiclass: the classes in key order; regression: empty.</param>
+public sealed partial record ModelInfo(PredictionTask Task, string Label, IReadOnlyList<string> Classes)
+{
+    /// <summary>The zip entry holding this record as JSON.</summary>
+    public const string EntryName = "DeepExtensionsCli/model.json";
+
+    private const int CurrentFormat = 1;
+
+    public string TaskName => TaskNames.Format(Task);
+
+    public string ToJson() => JsonSerializer.Serialize(new Stored(CurrentFormat, TaskName, Label, Classes.ToArray()), StoredContext.Default.Stored);
+
+    /// <summary>Reads the JSON of <see cref="ToJson"/>; null when it is not valid.</summary>
+    public static ModelInfo? FromJson(string json)
+    {
+        try
+        {
+            var stored = JsonSerializer.Deserialize(json, StoredContext.Default.Stored);
+            if (stored is null || stored.Format != CurrentFormat || !TaskNames.TryParse(stored.Task, out var task) || string.IsNullOrEmpty(stored.Label))
+                return null;
+            return new ModelInfo(task, stored.Label, stored.Classes ?? Array.Empty<string>());
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    internal sealed record Stored(int Format, string Task, string Label, string[]? Classes);
+
+    [JsonSerializable(typeof(Stored))]
+    [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+    internal sealed partial class StoredContext : JsonSerializerContext
+    {
+    }
+}
+
+/// <summary>The CLI's task names: <c>binary</c>, <c>multiclass</c>, <c>regression</c>.</summary>
+public static class TaskNames
+{
+    public const string All = "binary, multiclass or regression";
+
+    public static bool TryParse(string? name, out PredictionTask task)
+    {
+        switch (name?.Trim().ToLowerInvariant())
+        {
+            case "binary":
+                task = PredictionTask.BinaryClassification;
+                return true;
+            case "multiclass":
+                task = PredictionTask.MulticlassClassification;
+                return true;
+            case "regression":
+                task = PredictionTask.Regression;
+                return true;
+            default:
+                task = default;
+                return false;
+        }
+    }
+
+    public static string Format(PredictionTask task) => task switch
+    {
+        PredictionTask.BinaryClassification => "binary",
+        PredictionTask.MulticlassClassification => "multiclass",
+        _ => "regression",
+    };
+}
