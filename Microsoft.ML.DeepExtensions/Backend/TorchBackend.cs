@@ -190,6 +190,7 @@ public static class TorchBackend
 
     private static void Start(LibTorchFolder? folder)
     {
+        OpenMpWaitPolicy.PreferPassive();
         if (folder is not null)
             Preload(folder);
         if (OperatingSystem.IsLinux())

@@ -45,6 +45,12 @@ internal sealed class DataViewBatchSource : IDisposable
     /// <summary>Rows skipped for a missing label or feature value.</summary>
     public long SkippedRows { get; private set; }
 
+    /// <summary>Mean of the usable rows' targets (known after <see cref="Prepare"/>).</summary>
+    public double TargetMean { get; private set; }
+
+    /// <summary>Population standard deviation of the usable rows' targets (known after <see cref="Prepare"/>).</summary>
+    public double TargetStandardDeviation { get; private set; }
+
     /// <summary>True when the tensors are held in memory rather than re-read each epoch.</summary>
     public bool IsCached => _cachedFeatures is not null;
 
@@ -61,6 +67,7 @@ internal sealed class DataViewBatchSource : IDisposable
         var chunk = new float[Math.Max(size, 1) * 1024];
         int chunkRows = 0;
         long rows = 0, skipped = 0;
+        double mean = 0, sumOfSquares = 0;
 
         using (var cursor = _data.GetRowCursor(new[] { _data.Schema[_features.Name], _data.Schema[_label.Name] }))
         {
@@ -78,6 +85,9 @@ internal sealed class DataViewBatchSource : IDisposable
                     continue;
                 }
                 rows++;
+                double delta = target - mean; // Welford: stable in one pass
+                mean += delta / rows;
+                sumOfSquares += delta * (target - mean);
                 if (!caching)
                     continue;
                 if (rows * bytesPerRow > _cacheLimitBytes)
@@ -100,6 +110,8 @@ internal sealed class DataViewBatchSource : IDisposable
 
         RowCount = rows;
         SkippedRows = skipped;
+        TargetMean = mean;
+        TargetStandardDeviation = rows > 0 ? Math.Sqrt(sumOfSquares / rows) : 0;
         if (rows == 0)
             throw new InvalidOperationException(skipped == 0
                 ? "The training data is empty."

@@ -56,7 +56,7 @@ public sealed class MlpNetwork : NetworkDefinition
     public override int OutputSize { get; }
 
     /// <inheritdoc/>
-    public override nn.Module<Tensor, Tensor> Build()
+    protected override nn.Module<Tensor, Tensor> BuildLayers()
     {
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
         long inputs = InputSize;

@@ -24,8 +24,37 @@ public abstract class NetworkDefinition
     /// <summary>Output values per row: 1 for binary classification and regression, the class count for multiclass.</summary>
     public abstract int OutputSize { get; }
 
+    /// <summary>Added to every output after <see cref="OutputScale"/>: the regression target's mean.</summary>
+    public double OutputShift { get; private set; }
+
+    /// <summary>Multiplies every output: the regression target's standard deviation.</summary>
+    public double OutputScale { get; private set; } = 1;
+
+    /// <summary>
+    /// Makes the network predict <c>output · scale + shift</c>. Trainers set the regression target's
+    /// mean and standard deviation here, so the layers learn a standardized target whatever its
+    /// units (a price in the hundred thousands trains like one around 0) while the network still
+    /// predicts, and its loss is still reported, in the label's own units.
+    /// </summary>
+    internal void RescaleOutput(double shift, double scale)
+    {
+        if (!double.IsFinite(shift) || !double.IsFinite(scale) || scale <= 0)
+            throw new ArgumentOutOfRangeException(nameof(scale), $"Output rescaling needs a finite shift and a positive scale, got {shift} and {scale}.");
+        OutputShift = shift;
+        OutputScale = scale;
+    }
+
     /// <summary>Creates the modules with freshly initialised weights.</summary>
-    public abstract nn.Module<Tensor, Tensor> Build();
+    public nn.Module<Tensor, Tensor> Build()
+    {
+        var layers = BuildLayers();
+        return OutputShift == 0 && OutputScale == 1
+            ? layers
+            : nn.Sequential(("layers", layers), ("rescale", new OutputRescaling(OutputShift, OutputScale)));
+    }
+
+    /// <summary>Creates the layers with freshly initialised weights.</summary>
+    protected abstract nn.Module<Tensor, Tensor> BuildLayers();
 
     /// <summary>Writes the definition's own fields (the kind is written by <see cref="Save"/>).</summary>
     protected abstract void WriteFields(BinaryWriter writer);
@@ -34,6 +63,8 @@ public abstract class NetworkDefinition
     {
         writer.Write(Kind);
         WriteFields(writer);
+        writer.Write(OutputShift);
+        writer.Write(OutputScale);
     }
 
     internal static NetworkDefinition Load(BinaryReader reader)
@@ -41,7 +72,17 @@ public abstract class NetworkDefinition
         var kind = reader.ReadString();
         if (!Readers.TryGetValue(kind, out var read))
             throw new InvalidDataException($"The model contains a network of kind '{kind}', which no loaded DeepExtensions assembly knows. Known kinds: {string.Join(", ", Readers.Keys.Order())}.");
-        return read(reader);
+        var definition = read(reader);
+        double shift = reader.ReadDouble(), scale = reader.ReadDouble();
+        if (shift != 0 || scale != 1)
+            definition.RescaleOutput(shift, scale);
+        return definition;
+    }
+
+    /// <summary><c>x · scale + shift</c>, with no weights.</summary>
+    private sealed class OutputRescaling(double shift, double scale) : nn.Module<Tensor, Tensor>(nameof(OutputRescaling))
+    {
+        public override Tensor forward(Tensor input) => input * scale + shift;
     }
 
     /// <summary>Makes a kind of network loadable from model.zip.</summary>

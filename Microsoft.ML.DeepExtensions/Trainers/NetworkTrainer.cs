@@ -59,6 +59,7 @@ public abstract class NetworkTrainer<TOptions> : IEstimator<NetworkPredictionTra
         ArgumentNullException.ThrowIfNull(input);
         var features = TensorColumn.Bind(input.Schema, TrainerOptions.FeatureColumnName, "Feature", FeatureShape);
         var label = LabelColumn.Bind(input.Schema, TrainerOptions.LabelColumnName, Task);
+        (TensorColumn Features, LabelColumn Label)? validationColumns = null;
         if (TrainerOptions.ValidationData is { } validationData)
         {
             var validationFeatures = TensorColumn.Bind(validationData.Schema, TrainerOptions.FeatureColumnName, "Validation feature", FeatureShape);
@@ -67,6 +68,7 @@ public abstract class NetworkTrainer<TOptions> : IEstimator<NetworkPredictionTra
             var validationLabel = LabelColumn.Bind(validationData.Schema, TrainerOptions.LabelColumnName, Task);
             if (validationLabel.ClassCount != label.ClassCount)
                 throw new ArgumentOutOfRangeException(nameof(DeepTrainerOptions.ValidationData), $"ValidationData's label column '{label.Name}' has {validationLabel.ClassCount} classes; the training data has {label.ClassCount}. Fit the key mapping on the training data and apply it to both.");
+            validationColumns = (validationFeatures, validationLabel);
         }
 
         int outputSize = Task == PredictionTask.MulticlassClassification ? label.ClassCount : 1;
@@ -80,26 +82,28 @@ public abstract class NetworkTrainer<TOptions> : IEstimator<NetworkPredictionTra
         torch.manual_seed(seed);
         var shuffleRandom = new Random(seed);
 
+        long cacheBytes = TrainerOptions.CacheLimitMegabytes * 1024L * 1024L;
+        using var training = new DataViewBatchSource(input, features, label, device, cacheBytes);
+        training.Prepare(TrainerOptions.CancellationToken);
+        if (training.SkippedRows > 0)
+            channel.Warning(MessageSensitivity.None, $"Skipped {training.SkippedRows} training rows with a missing label or feature value.");
+
         var definition = CreateNetwork(features, outputSize);
+        if (Task == PredictionTask.Regression && training.TargetStandardDeviation > 0)
+            definition.RescaleOutput(training.TargetMean, training.TargetStandardDeviation);
+        channel.Info(MessageSensitivity.None, Task == PredictionTask.Regression
+            ? $"Training {definition} on {training.RowCount} rows on {TorchBackend.Describe(device)}."
+            : $"Training {definition} on {training.RowCount} rows, {label.ClassCount} classes, on {TorchBackend.Describe(device)}.");
+
+        using var validation = validationColumns is var (validationFeatureColumn, validationLabelColumn)
+            ? new DataViewBatchSource(TrainerOptions.ValidationData!, validationFeatureColumn, validationLabelColumn, device, cacheBytes)
+            : null;
+        validation?.Prepare(TrainerOptions.CancellationToken);
+
         var network = definition.Build();
         try
         {
             network.to(device);
-            long cacheBytes = TrainerOptions.CacheLimitMegabytes * 1024L * 1024L;
-            using var training = new DataViewBatchSource(input, features, label, device, cacheBytes);
-            training.Prepare(TrainerOptions.CancellationToken);
-            if (training.SkippedRows > 0)
-                channel.Warning(MessageSensitivity.None, $"Skipped {training.SkippedRows} training rows with a missing label or feature value.");
-            if (Task != PredictionTask.Regression)
-                channel.Info(MessageSensitivity.None, $"Training {definition} on {training.RowCount} rows, {label.ClassCount} classes, on {TorchBackend.Describe(device)}.");
-            else
-                channel.Info(MessageSensitivity.None, $"Training {definition} on {training.RowCount} rows on {TorchBackend.Describe(device)}.");
-
-            using var validation = TrainerOptions.ValidationData is null ? null
-                : new DataViewBatchSource(TrainerOptions.ValidationData, TensorColumn.Bind(TrainerOptions.ValidationData.Schema, features.Name, "Validation feature", FeatureShape),
-                    LabelColumn.Bind(TrainerOptions.ValidationData.Schema, label.Name, Task), device, cacheBytes);
-            validation?.Prepare(TrainerOptions.CancellationToken);
-
             var summary = TrainingLoop.Run(network, Task, Loss, TrainerOptions, training, validation, shuffleRandom, channel);
             TrainingHistory = summary.History;
             var scorer = new NetworkScorer(definition, network, device, Task);

@@ -22,9 +22,9 @@ public abstract class DeepTrainerOptions
 
     /// <summary>
     /// Rows per gradient step: <see cref="BatchSize.Full"/> (batch gradient descent), <see cref="BatchSize.Stochastic"/>
-    /// (one row) or a mini-batch size. Defaults to 32.
+    /// (one row) or a mini-batch size. Defaults to <see cref="BatchSize.Auto"/>: min(200, rows), as scikit-learn's MLPs.
     /// </summary>
-    public BatchSize BatchSize = BatchSize.Of(32);
+    public BatchSize BatchSize = BatchSize.Auto;
 
     /// <summary>The optimizer and its learning rate. Defaults to <see cref="Adam"/> with learning rate 0.001.</summary>
     public Optimizer Optimizer = new Adam();

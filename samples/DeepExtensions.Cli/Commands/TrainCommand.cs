@@ -39,7 +39,7 @@ public static class TrainCommand
         new("optimizer", "NAME", "Optimizer: " + string.Join(", ", OptimizerRegistry.Names) + $" (default: {DefaultOptimizer})."),
         new("learning-rate", "RATE", "The optimizer's learning rate (default: the optimizer's own, 0.001 for adam)."),
         new("epochs", "N", "The most passes over the data; early stopping usually ends sooner (default: 200)."),
-        new("batch-size", "N|1|all", "Rows per gradient step (default: 32)."),
+        new("batch-size", "auto|all|1|N", "Rows per gradient step: auto = min(200, rows) as scikit-learn, all = batch gradient descent, 1 = stochastic (default: auto)."),
         new("seed", "N", $"Seed for initialisation and shuffling (default: {DefaultSeed})."),
         new("device", "auto|cpu|cuda", "Where to train (default: auto, a CUDA GPU when usable)."),
         new("positive", "VALUE", "Binary: the label value that is the positive class (default: see above)."),

@@ -175,4 +175,15 @@ public sealed class TorchBackendTests
         var text = TorchBackend.Describe(new torch.Device(DeviceType.CUDA, 1));
         StringAssert.StartsWith(text, "cuda:1");
     }
+
+    [TestMethod]
+    public void OpenMpWorkersSleepInsteadOfSpinningUnlessTheUserChose()
+    {
+        TorchBackend.EnsureStarted();
+        var expected = string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY")) ? "PASSIVE" : Environment.GetEnvironmentVariable("OMP_WAIT_POLICY");
+        Assert.AreEqual(expected, System.Runtime.InteropServices.Marshal.PtrToStringUTF8(NativeGetEnvironment("OMP_WAIT_POLICY")));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getenv")]
+    private static extern nint NativeGetEnvironment([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string name);
 }

@@ -16,6 +16,7 @@ public sealed class MlpTrainerTests
     {
         HiddenLayers = new[] { 16 },
         Epochs = epochs,
+        BatchSize = 32,
         Optimizer = new Adam(0.01),
         Device = ComputeDevice.Cpu,
     };
@@ -99,6 +100,25 @@ public sealed class MlpTrainerTests
     private sealed class RegressionPrediction
     {
         public float Score { get; set; }
+    }
+
+    [TestMethod]
+    public void RegressionTargetInLargeUnitsTrainsAsWellAsStandardized()
+    {
+        double RSquared(float offset, float scale)
+        {
+            var ml = new MLContext(seed: 1);
+            var rows = SyntheticData.Regression(400, 1).Select(r => new SyntheticData.RegressionRow { Features = r.Features, Label = offset + scale * r.Label }).ToList();
+            var options = Fast(40);
+            var data = ml.Data.LoadFromEnumerable(rows);
+            using var model = ml.Regression.Trainers.Mlp(options).Fit(data);
+            Assert.AreEqual(offset, model.Network.OutputShift, Math.Abs(scale) * 0.5, "the output is shifted by the target mean");
+            return ml.Regression.Evaluate(model.Transform(data)).RSquared;
+        }
+        double plain = RSquared(0, 1);
+        double large = RSquared(250_000, 40_000);
+        Assert.IsTrue(plain > 0.9, $"R² {plain}");
+        Assert.AreEqual(plain, large, 0.02, "R² must not depend on the target's units");
     }
 
     [TestMethod]
