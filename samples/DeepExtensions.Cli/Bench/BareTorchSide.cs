@@ -10,7 +10,8 @@ namespace DeepExtensions.Cli.Bench;
 /// The baseline: what a competent TorchSharp user writes for the same job. The same network
 /// (<see cref="MlpNetwork.Build"/> with the same seed, so the same initial weights), the same
 /// loss and Adam settings and batch size; the data as two tensors built once from float arrays;
-/// per epoch a <c>randperm</c>, and per batch <c>index_select</c> inside a dispose scope.
+/// per epoch a <c>randperm</c>, and per batch <c>index_select</c> inside a dispose scope. For regression
+/// the output is rescaled by the target's mean and standard deviation, as the trainer does.
 /// </summary>
 public sealed class BareTorchSide
 {
@@ -35,6 +36,11 @@ public sealed class BareTorchSide
         long rows = _data.Rows;
         using var x = torch.tensor(_data.Values, new long[] { rows, _data.FeatureCount });
         using var y = _options.Task == TabularBenchTask.Multiclass ? torch.tensor(_data.ClassTargets) : torch.tensor(_data.Targets);
+        // Regression: the trainer standardizes the target inside the network (output · std + mean, the loss
+        // in the label's units); a careful user does the same, so the bare loop does too.
+        bool rescale = _options.Task == TabularBenchTask.Regression;
+        var (mean, deviation) = rescale ? MeanAndDeviation(_data.Targets) : (0.0, 1.0);
+        rescale = rescale && deviation > 0;
         int batchSize = _options.BatchSize;
         var epochRates = new double[epochs];
         double lastLoss = double.NaN;
@@ -56,6 +62,8 @@ public sealed class BareTorchSide
                 var yb = y.index_select(0, index);
                 optimizer.zero_grad();
                 var output = network.forward(xb);
+                if (rescale)
+                    output = output * deviation + mean;
                 var loss = _options.Task switch
                 {
                     TabularBenchTask.Binary => nn.functional.binary_cross_entropy_with_logits(output.reshape(-1), yb),
@@ -73,6 +81,17 @@ public sealed class BareTorchSide
         clock.Stop();
         long peak = probe.PeakBytes;
         return new TrainingRun("bare", clock.Elapsed.TotalSeconds, rows, epochs, epochRates, setup, lastLoss, probe.StartBytes, peak, probe.AllocatedBytes);
+    }
+
+    private static (double Mean, double Deviation) MeanAndDeviation(float[] values)
+    {
+        double sum = 0;
+        foreach (var v in values)
+            sum += v;
+        double mean = sum / values.Length, squares = 0;
+        foreach (var v in values)
+            squares += (v - mean) * (v - mean);
+        return (mean, Math.Sqrt(squares / values.Length));
     }
 
     /// <summary>

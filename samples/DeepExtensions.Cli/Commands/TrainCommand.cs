@@ -94,6 +94,7 @@ public static class TrainCommand
         };
         var info = new ModelInfo(task, label, classes);
         var columns = TabularPipeline.ModelColumns(CsvSchemaInference.Infer(train), label, task);
+        DataChecks.CheckTextFeatures(train, "--data", columns, label);
         DataChecks.Check(train, "--data", columns, info, label, labelRequired: true);
         var validation = ReadOther(arguments.Get("validation"), "--validation", columns, info);
         var test = ReadOther(arguments.Get("test"), "--test", columns, info);

@@ -37,6 +37,25 @@ public static class CsvSchemaInference
     public static bool TryParse(string value, out double number) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out number);
 
+    /// <summary>
+    /// True when most (at least <paramref name="share"/>) of the column's present values are numbers
+    /// but not all: such a column is numeric with typos, not a categorical one, and one-hot encoding
+    /// it would silently turn every distinct number into a category.
+    /// </summary>
+    public static bool IsMostlyNumeric(CsvTable table, int column, double share = 0.8)
+    {
+        int present = 0, numbers = 0;
+        foreach (var row in table.Rows)
+        {
+            if (IsMissing(row[column]))
+                continue;
+            present++;
+            if (IsNumber(row[column]))
+                numbers++;
+        }
+        return numbers < present && numbers >= share * present;
+    }
+
     /// <summary>The first row whose value in <paramref name="column"/> is neither missing nor a number, or -1.</summary>
     public static int FirstNonNumericRow(CsvTable table, int column)
     {

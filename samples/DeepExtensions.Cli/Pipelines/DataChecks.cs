@@ -54,6 +54,22 @@ public static class DataChecks
         return true;
     }
 
+    /// <summary>
+    /// Refuses a training file whose text feature column is really a numeric one with a few bad
+    /// values (a typo would otherwise turn the whole column into categories).
+    /// </summary>
+    public static void CheckTextFeatures(CsvTable table, string option, IReadOnlyList<CsvColumn> columns, string label)
+    {
+        foreach (var column in columns.Where(c => c.Name != label && c.Kind == CsvColumnKind.Text))
+        {
+            int index = table.IndexOf(column.Name);
+            if (!CsvSchemaInference.IsMostlyNumeric(table, index))
+                continue;
+            int row = CsvSchemaInference.FirstNonNumericRow(table, index);
+            throw CliException.DataError($"{option} '{table.Path}' line {table.LineNumbers[row]}: column '{column.Name}' is numeric but has '{table.Rows[row][index]}'; fix the value, or leave it empty for a missing value");
+        }
+    }
+
     /// <summary>Names for a message: <c>'a', 'b', 'c'</c>, cut after eight.</summary>
     public static string Names(IEnumerable<string> names)
     {

@@ -56,6 +56,13 @@ public sealed class CliErrorTests
     }
 
     [TestMethod]
+    public void NonNumericValueInANumericFeatureIsRefused()
+    {
+        var rows = string.Join("\n", Enumerable.Range(0, 20).Select(i => $"{i * 0.5},{(i == 7 ? "abc" : (i % 5).ToString())},{(i % 2 == 0 ? "yes" : "no")}"));
+        AssertFails(Train("binary", _folder.Write("typo.csv", "a,b,label\n" + rows + "\n"), "label"), 1, "line 9: column 'b' is numeric but has 'abc'");
+    }
+
+    [TestMethod]
     public void UnknownTask() =>
         AssertFails(Train("clustering", CliRunner.Sample("wine-train.csv"), "cultivar"), 2, "--task 'clustering' is not valid");
 
