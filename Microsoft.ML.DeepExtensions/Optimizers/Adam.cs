@@ -1,4 +1,3 @@
-using Microsoft.ML.DeepExtensions.Internals;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -11,7 +10,7 @@ namespace Microsoft.ML.DeepExtensions.Optimizers;
 /// Papers: Kingma and Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015 (arXiv:1412.6980);
 /// Reddi, Kale and Kumar, "On the Convergence of Adam and Beyond", ICLR 2018 (AMSGrad).
 /// </remarks>
-public sealed class Adam : Optimizer
+public sealed class Adam : AdamBase
 {
     /// <param name="learningRate">The step size η. Must be positive. Defaults to 0.001.</param>
     /// <param name="beta1">The decay β₁ of the gradient average. Must be in [0, 1). Defaults to 0.9.</param>
@@ -20,20 +19,9 @@ public sealed class Adam : Optimizer
     /// <param name="amsGrad">Whether to use the AMSGrad variant (the running maximum of v). Defaults to false.</param>
     /// <param name="weightDecay">The L2 penalty λ added to the gradient. Must be 0 or more. Defaults to 0.</param>
     public Adam(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, bool amsGrad = false, double weightDecay = 0)
-        : base(learningRate, weightDecay) =>
-        (Beta1, Beta2, Epsilon, AmsGrad) = AdamHyperParameters.Check(beta1, beta2, epsilon, amsGrad);
-
-    /// <summary>The decay of the gradient average.</summary>
-    public double Beta1 { get; }
-
-    /// <summary>The decay of the squared-gradient average.</summary>
-    public double Beta2 { get; }
-
-    /// <summary>The term added to the denominator.</summary>
-    public double Epsilon { get; }
-
-    /// <summary>Whether the AMSGrad variant is used.</summary>
-    public bool AmsGrad { get; }
+        : base(learningRate, beta1, beta2, epsilon, amsGrad, weightDecay)
+    {
+    }
 
     /// <inheritdoc/>
     public override string Name => "adam";
