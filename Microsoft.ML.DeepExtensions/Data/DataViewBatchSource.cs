@@ -79,7 +79,9 @@ internal sealed class DataViewBatchSource : IDisposable
                 if ((rows & 1023) == 0)
                     cancellation.ThrowIfCancellationRequested();
                 float target = readLabel();
-                if (float.IsNaN(target) || !readFeatures(row))
+                // Read straight into the cache; a skipped row is overwritten by the next one.
+                var destination = caching ? chunk.AsSpan(chunkRows * size, size) : row;
+                if (float.IsNaN(target) || !readFeatures(destination))
                 {
                     skipped++;
                     continue;
@@ -97,7 +99,6 @@ internal sealed class DataViewBatchSource : IDisposable
                     targets.Clear();
                     continue;
                 }
-                row.CopyTo(chunk, chunkRows * size);
                 targets.Add(target);
                 if (++chunkRows * size >= chunk.Length)
                 {
@@ -128,10 +129,13 @@ internal sealed class DataViewBatchSource : IDisposable
         }
         Array.Copy(chunk, 0, all, offset, chunkRows * size);
 
+        features.Clear();
+
+        // from_array makes the array the tensor's storage; torch.tensor would copy it once more.
         var shape = new long[] { rows }.Concat(_features.Shape).ToArray();
         using var scope = torch.NewDisposeScope();
-        _cachedFeatures = MoveToDeviceOrKeep(torch.tensor(all, shape)).DetachFromDisposeScope();
-        _cachedTargets = MoveToDeviceOrKeep(torch.tensor(targets.ToArray()).to_type(TargetType)).DetachFromDisposeScope();
+        _cachedFeatures = MoveToDeviceOrKeep(torch.from_array(all).view(shape)).DetachFromDisposeScope();
+        _cachedTargets = MoveToDeviceOrKeep(torch.from_array(targets.ToArray()).to_type(TargetType)).DetachFromDisposeScope();
     }
 
     private Tensor MoveToDeviceOrKeep(Tensor tensor)

@@ -31,6 +31,9 @@ internal static class TrainingLoop
     {
         var cancellation = options.CancellationToken;
         var parameters = network.parameters().ToArray();
+        // On a GPU the loss is summed on the device and read once per epoch (reading it per batch
+        // would synchronise every step); on the CPU reading it is one call, cheaper than tensor sums.
+        bool lossOnHost = parameters[0].device_type == DeviceType.CPU;
         using var optimizer = options.Optimizer.Create(parameters);
         var schedule = (options.LearningRateSchedule ?? new ConstantSchedule()).Start(options.Optimizer.LearningRate, options.Epochs);
         int batchSize = options.BatchSize.RowsFor(training.RowCount);
@@ -52,6 +55,7 @@ internal static class TrainingLoop
                 Optimizers.Optimizer.SetLearningRate(optimizer, learningRate);
                 network.train();
                 using var lossTotal = torch.zeros(1, dtype: ScalarType.Float64, device: parameters[0].device);
+                double lossSum = 0;
                 long rows = 0;
                 var epochClock = Stopwatch.StartNew();
 
@@ -73,13 +77,15 @@ internal static class TrainingLoop
                         if (options.GradientClipNorm is double clipNorm)
                             nn.utils.clip_grad_norm_(parameters, clipNorm);
                         optimizer.step();
-                        // Accumulate on the device: reading the loss per batch would synchronise with a GPU every step.
-                        lossTotal.add_(value.detach().to_type(ScalarType.Float64) * batch.Rows);
+                        if (lossOnHost)
+                            lossSum += value.item<float>() * (double)batch.Rows;
+                        else
+                            lossTotal.add_(value.detach().to_type(ScalarType.Float64) * batch.Rows);
                         rows += batch.Rows;
                     }
                 }
 
-                double trainingLoss = lossTotal.item<double>() / Math.Max(rows, 1);
+                double trainingLoss = (lossOnHost ? lossSum : lossTotal.item<double>()) / Math.Max(rows, 1);
                 if (!double.IsFinite(trainingLoss))
                     throw new InvalidOperationException(
                         $"Training diverged in epoch {epoch + 1}: the loss became {trainingLoss}. Lower the learning rate (now {learningRate:G3}), normalize the features, or set GradientClipNorm.");

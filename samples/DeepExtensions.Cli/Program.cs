@@ -71,7 +71,7 @@ public static class Program
                 case "predict":
                     return PredictCommand.Run(rest, context);
                 case "bench":
-                    return BenchCommand.Run(rest);
+                    return BenchCommand.Run(rest, stdout, stderr, cancellationToken);
                 case "help" when rest.Length == 1 && rest[0] is "train" or "evaluate" or "predict" or "bench":
                     return Run(new[] { rest[0], "--help" }, stdout, stderr, live, cancellationToken);
                 case "help" or "--help" or "-h":

@@ -14,6 +14,10 @@ public sealed class MemoryProbe : IDisposable
     private const string ClearRefs = "/proc/self/clear_refs";
     private const string Status = "/proc/self/status";
 
+    // The kernel's high-water mark is reset per section, so the process's own peak is kept here.
+    private static long _processPeakBytes;
+    private static volatile string _method = "not measured";
+
     private readonly bool _kernelPeak;
     private readonly long _startBytes;
     private readonly long _startAllocated;
@@ -24,6 +28,7 @@ public sealed class MemoryProbe : IDisposable
     private MemoryProbe()
     {
         _kernelPeak = TryResetKernelPeak();
+        _method = _kernelPeak ? "VmHWM reset per run" : "working set sampled every 5 ms";
         _startBytes = CurrentBytes();
         _sampledPeak = _startBytes;
         _startAllocated = GC.GetTotalAllocatedBytes(precise: true);
@@ -60,20 +65,35 @@ public sealed class MemoryProbe : IDisposable
     /// <summary>Managed bytes allocated during the section (all threads).</summary>
     public long AllocatedBytes => GC.GetTotalAllocatedBytes(precise: true) - _startAllocated;
 
-    /// <summary>How the peak is measured, for the report.</summary>
-    public string Method => _kernelPeak ? "VmHWM reset per run" : "working set sampled every 5 ms";
+    /// <summary>How the peaks are measured, for the report.</summary>
+    public static string Method => _method;
 
-    /// <summary>The process's peak working set since it started.</summary>
+    /// <summary>The process's peak working set since it started (resets of the kernel's mark included).</summary>
     public static long ProcessPeakBytes()
     {
-        using var process = Process.GetCurrentProcess();
-        return process.PeakWorkingSet64;
+        RememberProcessPeak();
+        return Interlocked.Read(ref _processPeakBytes);
     }
 
     public void Dispose()
     {
         _stop = true;
         _sampler?.Join();
+        Remember(Math.Max(Interlocked.Read(ref _sampledPeak), _startBytes));
+    }
+
+    private static void RememberProcessPeak()
+    {
+        using var process = Process.GetCurrentProcess();
+        Remember(process.PeakWorkingSet64); // VmHWM on Linux: the peak since the last reset
+    }
+
+    private static void Remember(long bytes)
+    {
+        long seen;
+        while (bytes > (seen = Interlocked.Read(ref _processPeakBytes)) && Interlocked.CompareExchange(ref _processPeakBytes, bytes, seen) != seen)
+        {
+        }
     }
 
     private void Sample()
@@ -103,6 +123,7 @@ public sealed class MemoryProbe : IDisposable
             return false;
         try
         {
+            RememberProcessPeak();
             File.WriteAllText(ClearRefs, "5");
             return ReadStatusKb("VmHWM:") is not null;
         }

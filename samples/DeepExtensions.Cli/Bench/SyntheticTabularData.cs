@@ -102,7 +102,8 @@ public sealed class SyntheticTabularData
                     int best = 0;
                     for (int k = 1; k < outputs; k++)
                         best = logits[k] > logits[best] ? k : best;
-                    item.KeyLabel = (uint)best + 1; // keys are 1-based; 0 is missing
+                    // LoadFromEnumerable reads a key field as zero-based (it stores value + 1; 0 is missing).
+                    item.KeyLabel = (uint)best;
                     classTargets[r] = best;
                     break;
                 default:

@@ -19,6 +19,12 @@ public static class TabularBenchmark
     /// <summary>The ratio pipeline/bare the pipeline should reach.</summary>
     public const double TargetRatio = 0.9;
 
+    /// <summary>
+    /// The relative difference of the two sides' last training losses above which the run is flagged: they start
+    /// from the same weights and differ only in the shuffling order, so their losses should agree closely.
+    /// </summary>
+    public const double MaxLossDifference = 0.05;
+
     public static int Run(TabularBenchOptions options, TextWriter stdout, TextWriter stderr, CancellationToken cancellation = default)
     {
         var total = Stopwatch.StartNew();
@@ -89,6 +95,9 @@ public static class TabularBenchmark
 
             var report = new Report(options, threads, data, pipelineRuns, bareRuns, transformRuns, engineRuns, bareScoreRuns,
                 trained.ScoringBatchSize, generation.Elapsed.TotalSeconds, total.Elapsed.TotalSeconds);
+            if (report.LossDifference > MaxLossDifference)
+                stderr.WriteLine($"bench: warning: the final training losses differ by {report.LossDifference:P1} (pipeline {pipelineRuns[^1].FinalLoss:G5}, " +
+                    $"bare {bareRuns[^1].FinalLoss:G5}): the two sides may not train the same network on the same rows, so the comparison is suspect.");
             report.WriteTable(stdout);
             stdout.WriteLine(report.ToJson());
             return 0;
@@ -142,6 +151,9 @@ public static class TabularBenchmark
             _totalSeconds = totalSeconds;
         }
 
+        /// <summary>Relative difference of the last training losses of the last runs.</summary>
+        public double LossDifference => Math.Abs(_pipeline[^1].FinalLoss - _bare[^1].FinalLoss) / Math.Max(Math.Abs(_bare[^1].FinalLoss), 1e-12);
+
         private double PipelineRate => BenchStats.Median(_pipeline.Select(r => r.RowsPerSecond));
 
         private double BareRate => BenchStats.Median(_bare.Select(r => r.RowsPerSecond));
@@ -192,15 +204,9 @@ public static class TabularBenchmark
 
             w.WriteLine();
             w.WriteLine(string.Format(c, "Memory: peak RSS per run ({0}); process peak working set {1:N0} MB; data: {2:N1} MB flat arrays + the row objects.",
-                PeakMethod(), BenchStats.Megabytes(MemoryProbe.ProcessPeakBytes()), BenchStats.Megabytes(_data.FlatBytes)));
+                MemoryProbe.Method, BenchStats.Megabytes(MemoryProbe.ProcessPeakBytes()), BenchStats.Megabytes(_data.FlatBytes)));
             w.WriteLine(string.Format(c, "setup s = wall time outside the epochs (pipeline: schema, network, IDataView → tensors; bare: network, arrays → tensors). " +
                 "Data generation {0:F2} s; whole benchmark {1:F1} s.", _generationSeconds, _totalSeconds));
-        }
-
-        private static string PeakMethod()
-        {
-            using var probe = MemoryProbe.Start();
-            return probe.Method;
         }
 
         private static void Row(TextWriter w, string name, IReadOnlyList<TrainingRun> runs) =>
@@ -250,6 +256,7 @@ public static class TabularBenchmark
                 ["processPeakWorkingSetMB"] = Round(BenchStats.Megabytes(MemoryProbe.ProcessPeakBytes()), 1),
                 ["pipelineFinalLoss"] = Round(_pipeline[^1].FinalLoss, 5),
                 ["bareFinalLoss"] = Round(_bare[^1].FinalLoss, 5),
+                ["finalLossRelativeDifference"] = Round(LossDifference, 4),
             };
             if (_transform.Count > 0)
             {
