@@ -47,13 +47,14 @@ internal sealed class NetworkScorer : IDisposable
         using var noGrad = torch.no_grad();
         var shape = (long[])_batchShape.Clone();
         shape[0] = rows;
-        var input = torch.tensor(features.AsSpan(0, rows * InputSize).ToArray(), shape);
+        // from_array shares the caller's buffers with the tensors: no copies on the way in or out but the device's.
+        var input = torch.from_array(features).narrow(0, 0, (long)rows * InputSize).view(shape);
         if (Device.type != DeviceType.CPU)
             input = input.to(Device);
         var output = _network.forward(input);
         if (Task == PredictionTask.MulticlassClassification)
             output = nn.functional.softmax(output, 1);
-        output.reshape(-1).cpu().data<float>().CopyTo(scores.AsSpan(0, rows * OutputSize));
+        torch.from_array(scores).narrow(0, 0, (long)rows * OutputSize).copy_(output.reshape(-1));
     }
 
     public void Dispose() => _network.Dispose();
