@@ -34,6 +34,9 @@ internal sealed class TensorColumn
     /// Checks <paramref name="schema"/>'s column <paramref name="name"/> and describes it; throws
     /// ML.NET's "Schema mismatch" wording when it is missing or not numeric of known size.
     /// </summary>
+    /// <param name="schema">The data's schema.</param>
+    /// <param name="name">The column's name.</param>
+    /// <param name="role">What the column is for, as error messages say it ("Feature", "Validation feature").</param>
     /// <param name="shape">Optional tensor shape of one row; its product must equal the column's size.</param>
     public static TensorColumn Bind(DataViewSchema schema, string name, string role, long[]? shape = null)
     {

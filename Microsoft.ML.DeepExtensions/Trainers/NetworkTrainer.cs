@@ -161,7 +161,7 @@ public abstract class NetworkTrainer<TOptions> : IEstimator<NetworkPredictionTra
 
     private static string Describe(SchemaShape.Column column) => column.Kind switch
     {
-        SchemaShape.Column.VectorKind.Scalar => column.ItemType.ToString(),
+        SchemaShape.Column.VectorKind.Scalar => column.ItemType.ToString() ?? "",
         SchemaShape.Column.VectorKind.Vector => $"Vector<{column.ItemType}>",
         _ => $"VarVector<{column.ItemType}>",
     };
