@@ -78,12 +78,7 @@ public sealed class NetworkPredictionTransformer : ITransformer, ICanSaveModel, 
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
         new ScoringRowMapper(inputSchema, _scorer, _predictions, FeatureColumnName);
 
-    private void CheckInput(DataViewSchema schema)
-    {
-        var column = TensorColumn.Bind(schema, FeatureColumnName, "Feature");
-        if (column.Size != _scorer.InputSize)
-            throw new ArgumentOutOfRangeException(FeatureColumnName, $"Schema mismatch for feature column '{FeatureColumnName}': expected a vector of {_scorer.InputSize} values, got {schema[FeatureColumnName].Type}.");
-    }
+    private void CheckInput(DataViewSchema schema) => _scorer.BindFeatures(schema, FeatureColumnName);
 
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
         ModelPersistence.Save(ctx, LoaderSignature, ModelSignature, FormatVersion, writer =>

@@ -1,3 +1,4 @@
+using Microsoft.ML.DeepExtensions.Data;
 using Microsoft.ML.DeepExtensions.Networks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -37,6 +38,18 @@ internal sealed class NetworkScorer : IDisposable
     public int OutputSize => Definition.OutputSize;
 
     public nn.Module<Tensor, Tensor> Network => _network;
+
+    /// <summary>
+    /// The feature column of <paramref name="schema"/> this network reads, checked to hold
+    /// <see cref="InputSize"/> values per row (ML.NET's "Schema mismatch" wording otherwise).
+    /// </summary>
+    public TensorColumn BindFeatures(DataViewSchema schema, string featureColumn)
+    {
+        var column = TensorColumn.Bind(schema, featureColumn, "Feature");
+        if (column.Size != InputSize)
+            throw new ArgumentOutOfRangeException(featureColumn, $"Schema mismatch for feature column '{featureColumn}': expected a vector of {InputSize} values, got {schema[featureColumn].Type}.");
+        return column;
+    }
 
     /// <summary>Scores <paramref name="rows"/> rows laid out one after another in <paramref name="features"/>.</summary>
     public void Score(float[] features, int rows, float[] scores)

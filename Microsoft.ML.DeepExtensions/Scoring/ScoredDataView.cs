@@ -47,7 +47,7 @@ internal sealed class ScoredDataView : IDataView
         var main = _input.GetRowCursor(inputColumns);
         if (!scoring)
             return new Cursor(this, main, null, needed);
-        var features = TensorColumn.Bind(_input.Schema, _featureColumn, "Feature");
+        var features = _scorer.BindFeatures(_input.Schema, _featureColumn);
         var lookAhead = _input.GetRowCursor(new[] { _input.Schema[_featureColumn] });
         return new Cursor(this, main, new BatchReader(lookAhead, features, _scorer, _batchSize), needed);
     }
@@ -69,8 +69,6 @@ internal sealed class ScoredDataView : IDataView
 
         public BatchReader(DataViewRowCursor cursor, TensorColumn column, NetworkScorer scorer, int batchSize)
         {
-            if (column.Size != scorer.InputSize)
-                throw new ArgumentOutOfRangeException(column.Name, $"Schema mismatch for feature column '{column.Name}': expected {scorer.InputSize} values per row, got {column.Size}.");
             _cursor = cursor;
             _read = column.CreateReader(cursor);
             _scorer = scorer;

@@ -18,9 +18,7 @@ internal sealed class ScoringRowMapper : IRowToRowMapper
         InputSchema = inputSchema;
         _scorer = scorer;
         _predictions = predictions;
-        _features = TensorColumn.Bind(inputSchema, featureColumn, "Feature");
-        if (_features.Size != scorer.InputSize)
-            throw new ArgumentOutOfRangeException(featureColumn, $"Schema mismatch for feature column '{featureColumn}': expected {scorer.InputSize} values per row, got {_features.Size}.");
+        _features = scorer.BindFeatures(inputSchema, featureColumn);
         OutputSchema = predictions.Append(inputSchema);
     }
 
