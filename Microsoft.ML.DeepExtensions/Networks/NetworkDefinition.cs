@@ -53,6 +53,9 @@ public abstract class NetworkDefinition
             : nn.Sequential(("layers", layers), ("rescale", new OutputRescaling(OutputShift, OutputScale)));
     }
 
+    /// <summary>Layers, output shapes and parameter counts, as Keras' <c>model.summary()</c>.</summary>
+    public NetworkSummary Summary() => NetworkSummary.Of(this);
+
     /// <summary>Creates the layers with freshly initialised weights.</summary>
     protected abstract nn.Module<Tensor, Tensor> BuildLayers();
 
