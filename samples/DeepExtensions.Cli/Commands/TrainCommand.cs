@@ -12,6 +12,7 @@ using Microsoft.ML.DeepExtensions.Training;
 using ActivationRegistry = Microsoft.ML.DeepExtensions.Activations.Activations;
 using LossRegistry = Microsoft.ML.DeepExtensions.Losses.Losses;
 using OptimizerRegistry = Microsoft.ML.DeepExtensions.Optimizers.Optimizers;
+using ScheduleRegistry = Microsoft.ML.DeepExtensions.Schedules.Schedules;
 
 namespace DeepExtensions.Cli.Commands;
 
@@ -38,6 +39,7 @@ public static class TrainCommand
         new("loss", "NAME", "Loss: " + string.Join(", ", LossRegistry.Names) + " (default: cross-entropy for classification, l2 for regression)."),
         new("optimizer", "NAME", "Optimizer: " + string.Join(", ", OptimizerRegistry.Names) + $" (default: {DefaultOptimizer})."),
         new("learning-rate", "RATE", "The optimizer's learning rate (default: the optimizer's own, 0.001 for adam)."),
+        new("schedule", "NAME", "Learning-rate schedule: " + string.Join(", ", ScheduleRegistry.Names) + " (default: constant)."),
         new("epochs", "N", "The most passes over the data; early stopping usually ends sooner (default: 200)."),
         new("batch-size", "auto|all|1|N", "Rows per gradient step: auto = min(200, rows) as scikit-learn, all = batch gradient descent, 1 = stochastic (default: auto)."),
         new("seed", "N", $"Seed for initialisation and shuffling (default: {DefaultSeed})."),
@@ -174,6 +176,8 @@ public static class TrainCommand
             string spec = arguments.Get("optimizer") ?? DefaultOptimizer;
             options.Optimizer = FromRegistry("--optimizer", () => OptimizerRegistry.Get(spec, learningRate));
         }
+        if (arguments.Get("schedule") is { } schedule)
+            options.LearningRateSchedule = FromRegistry("--schedule", () => ScheduleRegistry.Get(schedule));
         if (arguments.Get("epochs") is { } epochs)
             options.Epochs = ParseInt(epochs, "--epochs", minimum: 1);
         if (arguments.Get("batch-size") is { } batchSize)
@@ -184,7 +188,7 @@ public static class TrainCommand
             }
             catch (FormatException)
             {
-                throw CliException.UsageError($"--batch-size '{batchSize}' is not valid: expected a positive integer, 1 or all");
+                throw CliException.UsageError($"--batch-size '{batchSize}' is not valid: expected auto, all, 1 or a positive integer");
             }
         }
         if (arguments.Get("device") is { } device)

@@ -63,6 +63,14 @@ public sealed class CliErrorTests
     }
 
     [TestMethod]
+    public void UnknownScheduleListsTheValidOnes()
+    {
+        var result = Train("binary", CliRunner.Sample("breast-cancer-train.csv"), "diagnosis", "--schedule", "linear");
+        AssertFails(result, 2, "'linear'");
+        StringAssert.Contains(result.Stderr, "reduce-on-plateau");
+    }
+
+    [TestMethod]
     public void UnknownTask() =>
         AssertFails(Train("clustering", CliRunner.Sample("wine-train.csv"), "cultivar"), 2, "--task 'clustering' is not valid");
 

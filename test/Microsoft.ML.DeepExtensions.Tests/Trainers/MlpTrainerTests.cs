@@ -122,6 +122,40 @@ public sealed class MlpTrainerTests
     }
 
     [TestMethod]
+    [DataRow("all", 1)]      // batch gradient descent: one step per epoch
+    [DataRow("1", 120)]      // stochastic gradient descent: one step per row
+    [DataRow("50", 3)]       // mini-batch gradient descent
+    [DataRow("auto", 1)]     // min(200, rows)
+    public void EveryKindOfGradientDescentTrains(string batchSize, int stepsPerEpoch)
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(SyntheticData.Binary(120, 1));
+        var size = BatchSize.Parse(batchSize);
+        Assert.AreEqual(stepsPerEpoch, (int)Math.Ceiling(120.0 / size.RowsFor(120)));
+
+        var options = Fast(stepsPerEpoch == 1 ? 60 : 5);
+        options.BatchSize = size;
+        options.EarlyStoppingPatience = 0;
+        var trainer = ml.BinaryClassification.Trainers.Mlp(options);
+        using var model = trainer.Fit(data);
+        Assert.IsTrue(trainer.TrainingHistory[^1].TrainingLoss < trainer.TrainingHistory[0].TrainingLoss, batchSize);
+        Assert.IsTrue(ml.BinaryClassification.Evaluate(model.Transform(data)).Accuracy > 0.85, batchSize);
+    }
+
+    [TestMethod]
+    public void BatchSizeParsesAndRefuses()
+    {
+        Assert.AreEqual(BatchSize.Full, BatchSize.Parse("ALL"));
+        Assert.AreEqual(BatchSize.Stochastic, BatchSize.Parse("1"));
+        Assert.AreEqual(BatchSize.Of(64), BatchSize.Parse(" 64 "));
+        Assert.AreEqual("auto", BatchSize.Auto.ToString());
+        Assert.AreEqual(200, BatchSize.Auto.RowsFor(10_000));
+        Assert.AreEqual(37, BatchSize.Auto.RowsFor(37));
+        StringAssert.Contains(Assert.ThrowsExactly<FormatException>(() => BatchSize.Parse("0")).Message, "'0'");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => BatchSize.Of(-3)).Message, "-3");
+    }
+
+    [TestMethod]
     public void SameSeedGivesSameModel()
     {
         float[] Train()
