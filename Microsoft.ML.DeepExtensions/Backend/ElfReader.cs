@@ -27,6 +27,8 @@ internal readonly record struct ElfVersionNeed(string Library, string Version, b
 /// </remarks>
 internal static class ElfReader
 {
+    private const uint ShtDynsym = 11;
+    private const int StbWeak = 2;
     private const uint ShtGnuVerdef = 0x6ffffffd;
     private const uint ShtGnuVerneed = 0x6ffffffe;
     private const ushort VerFlagBase = 0x1;
@@ -38,7 +40,7 @@ internal static class ElfReader
     {
         using var file = OpenReadOnly(path);
         var result = new List<ElfVersionNeed>();
-        foreach (var (section, strings) in ReadVersionSections(file, path, ShtGnuVerneed))
+        foreach (var (section, strings) in ReadLinkedSections(file, path, ShtGnuVerneed))
         {
             int need = 0;
             for (int guard = 0; guard < section.Length / 16 + 1; guard++)
@@ -72,7 +74,7 @@ internal static class ElfReader
     {
         using var file = OpenReadOnly(path);
         var result = new List<string>();
-        foreach (var (section, strings) in ReadVersionSections(file, path, ShtGnuVerdef))
+        foreach (var (section, strings) in ReadLinkedSections(file, path, ShtGnuVerdef))
         {
             int def = 0;
             for (int guard = 0; guard < section.Length / 20 + 1; guard++)
@@ -93,10 +95,35 @@ internal static class ElfReader
         return result;
     }
 
+    /// <summary>
+    /// The names in the dynamic symbol table: those the file must import (<paramref name="defined"/> false:
+    /// section index 0, weak references left out since they may stay unresolved) or those it exports (true). TorchSharp's glue imports LibTorch's C++ symbols by
+    /// these names, so comparing the two sets tells whether a LibTorch build can serve it, without
+    /// loading anything.
+    /// </summary>
+    public static IReadOnlySet<string> ReadDynamicSymbols(string path, bool defined)
+    {
+        const int SymbolSize = 24; // Elf64_Sym: st_name u32, st_info u8, st_other u8, st_shndx u16, st_value u64, st_size u64
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        using var file = OpenReadOnly(path);
+        foreach (var (table, strings) in ReadLinkedSections(file, path, ShtDynsym))
+        {
+            for (int offset = SymbolSize; offset + SymbolSize <= table.Length; offset += SymbolSize) // entry 0 is the null symbol
+            {
+                uint name = U32(table, offset, path);
+                bool isDefined = U16(table, offset + 6, path) != 0;
+                bool isWeak = table[offset + 4] >> 4 == StbWeak;
+                if (name != 0 && isDefined == defined && (defined || !isWeak))
+                    names.Add(CString(strings, name, path));
+            }
+        }
+        return names;
+    }
+
     private static FileStream OpenReadOnly(string path) =>
         new(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.RandomAccess);
 
-    private static IEnumerable<(byte[] Section, byte[] Strings)> ReadVersionSections(FileStream file, string path, uint type)
+    private static IEnumerable<(byte[] Section, byte[] Strings)> ReadLinkedSections(FileStream file, string path, uint type)
     {
         var header = ReadAt(file, 0, 64, path);
         if (header[0] != 0x7f || header[1] != (byte)'E' || header[2] != (byte)'L' || header[3] != (byte)'F')
@@ -130,7 +157,7 @@ internal static class ElfReader
             long size = (long)BinaryPrimitives.ReadUInt64LittleEndian(sh[0x20..]);
             uint link = BinaryPrimitives.ReadUInt32LittleEndian(sh[0x28..]);
             if (link >= shnum)
-                throw new InvalidDataException($"'{path}': a version section links to section {link} of {shnum}.");
+                throw new InvalidDataException($"'{path}': a section links to section {link} of {shnum}.");
             var linked = table.AsSpan((int)link * shentsize, SectionHeaderSize);
             long strOffset = (long)BinaryPrimitives.ReadUInt64LittleEndian(linked[0x18..]);
             long strSize = (long)BinaryPrimitives.ReadUInt64LittleEndian(linked[0x20..]);
@@ -141,7 +168,7 @@ internal static class ElfReader
     private static int SizeOf(long size, string path) =>
         size is >= 0 and <= 256 * 1024 * 1024
             ? (int)size
-            : throw new InvalidDataException($"'{path}' has a version section or string table of {size} bytes.");
+            : throw new InvalidDataException($"'{path}' has a symbol or version section or string table of {size} bytes.");
 
     private static byte[] ReadAt(FileStream file, long offset, int count, string path)
     {
@@ -171,10 +198,10 @@ internal static class ElfReader
     private static string CString(byte[] strings, uint start, string path)
     {
         if (start >= strings.Length)
-            throw new InvalidDataException($"'{path}': a version name points outside its string table.");
+            throw new InvalidDataException($"'{path}': a name points outside its string table.");
         int end = Array.IndexOf(strings, (byte)0, (int)start);
         if (end < 0)
-            throw new InvalidDataException($"'{path}': a version name is not terminated.");
+            throw new InvalidDataException($"'{path}': a name is not terminated.");
         return Encoding.ASCII.GetString(strings, (int)start, end - (int)start);
     }
 }

@@ -56,7 +56,8 @@ internal sealed partial class LibTorchFolder
     /// <param name="origin">Where the folder came from, for messages (e.g. "DEEPEXT_LIBTORCH_DIR").</param>
     /// <param name="expectedVersion">The LibTorch "major.minor" TorchSharp's native glue binds to.</param>
     /// <exception cref="TorchBackendException">The folder is missing, incomplete or of another LibTorch version.</exception>
-    public static LibTorchFolder Inspect(string directory, string origin, string expectedVersion)
+    /// <param name="gluePath">TorchSharp's native glue (libLibTorchSharp), when known: a folder of another version is then accepted if it exports every LibTorch symbol the glue imports.</param>
+    public static LibTorchFolder Inspect(string directory, string origin, string expectedVersion, string? gluePath = null)
     {
         if (string.IsNullOrWhiteSpace(directory))
             throw new TorchBackendException($"{origin} is empty; it must name a folder of LibTorch libraries, such as a PyTorch install's torch/lib.");
@@ -85,10 +86,26 @@ internal sealed partial class LibTorchFolder
 
         var (version, source) = ReadVersion(full);
         if (version is not null && MajorMinor(version) != expectedVersion)
-            throw new TorchBackendException(
-                $"{origin} points to '{full}', which holds LibTorch {version} (read from {source}), but TorchSharp here is built against LibTorch {expectedVersion}.x. " +
-                $"Its native glue imports about 1,150 LibTorch C++ symbols that only a {expectedVersion}.x build provides, so another version cannot load. " +
-                $"Use a LibTorch {expectedVersion}.x folder, e.g. the torch/lib folder of a PyTorch {expectedVersion}.x install.");
+        {
+            // The version alone does not decide it: a neighbouring LibTorch may still export every
+            // C++ symbol TorchSharp's glue imports. Without the glue at hand there is nothing to compare.
+            IReadOnlyList<string>? missingImports;
+            try
+            {
+                missingImports = gluePath is null ? null : MissingImports(gluePath, full, hasCudaTorch);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                throw new TorchBackendException($"{origin} points to '{full}', whose LibTorch {version} libraries cannot be read: {e.Message}", e);
+            }
+            if (missingImports is null || missingImports.Count > 0)
+                throw new TorchBackendException(
+                    $"{origin} points to '{full}', which holds LibTorch {version} (read from {source}), but TorchSharp here is built against LibTorch {expectedVersion}.x. " +
+                    (missingImports is null
+                        ? $"Its native glue imports about 1,150 LibTorch C++ symbols that only a {expectedVersion}.x build is known to provide. "
+                        : $"{missingImports.Count} of the LibTorch C++ symbols its native glue imports are not exported there, e.g. {string.Join(", ", missingImports.Take(3))}. ") +
+                    $"Use a LibTorch {expectedVersion}.x folder, e.g. the torch/lib folder of a PyTorch {expectedVersion}.x install.");
+        }
 
         var order = new List<string> { "c10", "torch_cpu" };
         if (hasCudaTorch)
@@ -96,6 +113,32 @@ internal sealed partial class LibTorchFolder
         order.Add("torch");
         return new LibTorchFolder(origin, full, version, source, order.Select(n => Path.Combine(full, NativeLoader.FileName(n))).ToList(), hasCudaTorch);
     }
+
+    /// <summary>
+    /// The LibTorch C++ symbols (namespaces <c>at</c>, <c>c10</c>, <c>torch</c>) that <paramref name="gluePath"/>
+    /// imports and none of the folder's libraries exports; empty when the folder can serve the glue.
+    /// </summary>
+    internal static IReadOnlyList<string> MissingImports(string gluePath, string libDirectory, bool withCuda)
+    {
+        var exported = new HashSet<string>(StringComparer.Ordinal);
+        string[] libraries = withCuda ? ["c10", "torch_cpu", "torch", "c10_cuda", "torch_cuda"] : ["c10", "torch_cpu", "torch"];
+        foreach (var library in libraries)
+            exported.UnionWith(ElfReader.ReadDynamicSymbols(Path.Combine(libDirectory, NativeLoader.FileName(library)), defined: true));
+        return ElfReader.ReadDynamicSymbols(gluePath, defined: false)
+            .Where(IsLibTorchSymbol)
+            .Where(name => !exported.Contains(name))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>
+    /// Itanium-mangled names in LibTorch's namespaces (<c>at</c>, <c>c10</c>, <c>torch</c>, <c>caffe2</c>):
+    /// functions and data (<c>_ZN2at…</c>, <c>_ZNK3c10…</c>) and type info, vtables and TLS wrappers (<c>_ZTIN3c10…</c>).
+    /// </summary>
+    internal static bool IsLibTorchSymbol(string name) => LibTorchMangledName().IsMatch(name);
+
+    [GeneratedRegex(@"^_Z(?:N[KVRO]*|T[IVSHW]N)(?:2at|3c10|5torch|6caffe2)")]
+    private static partial Regex LibTorchMangledName();
 
     /// <summary>
     /// Reads the LibTorch version a folder declares: PyTorch writes <c>torch/version.py</c> beside

@@ -74,7 +74,8 @@ public static class TorchBackend
                 if (started is null)
                 {
                     var (directory, origin) = ChooseLibTorchDirectory(libTorchDirectory, Environment.GetEnvironmentVariable(LibTorchDirectoryVariable));
-                    var folder = directory is null ? null : LibTorchFolder.Inspect(directory, origin!, ExpectedLibTorchVersion);
+                    var folder = directory is null ? null
+                        : LibTorchFolder.Inspect(directory, origin!, ExpectedLibTorchVersion, NativeLoader.FindInApp(NativeLoader.FileName("LibTorchSharp")));
                     Start(folder);
                     _started = new StartedState(folder);
                     return;

@@ -48,6 +48,63 @@ public sealed class LibTorchFolderTests
         StringAssert.Contains(e.Message, "LibTorchDirectory (given to TorchBackend.EnsureStarted)");
     }
 
+    /// <summary>The LibTorch 2.10 libraries TorchSharp-cpu put beside the tests.</summary>
+    private static string OutputLibTorch => Path.GetDirectoryName(BackendTestFiles.OutputGlue)!;
+
+    private static string LinkedLibTorch(BackendTestFiles.TempFolder temp, string version, string torchCpuTarget = "torch_cpu")
+    {
+        var lib = Path.Combine(temp.Path, "torch", "lib");
+        Directory.CreateDirectory(lib);
+        foreach (var (name, target) in new[] { ("c10", "c10"), ("torch_cpu", torchCpuTarget), ("torch", "torch") })
+            File.CreateSymbolicLink(Path.Combine(lib, NativeLoader.FileName(name)), Path.Combine(OutputLibTorch, NativeLoader.FileName(target)));
+        temp.Write("torch/version.py", $"__version__ = '{version}'\n");
+        return lib;
+    }
+
+    [TestMethod]
+    public void TheGluesLibTorchExportsEverySymbolItImports()
+    {
+        BackendTestFiles.RequireLinuxX64();
+        var missing = LibTorchFolder.MissingImports(BackendTestFiles.OutputGlue, OutputLibTorch, withCuda: false);
+        Assert.AreEqual(0, missing.Count, string.Join(", ", missing.Take(5)));
+    }
+
+    [TestMethod]
+    public void AnotherVersionThatExportsEveryImportIsAccepted()
+    {
+        BackendTestFiles.RequireLinuxX64();
+        using var temp = new BackendTestFiles.TempFolder();
+        var lib = LinkedLibTorch(temp, "2.11.0+cu130");
+
+        var folder = LibTorchFolder.Inspect(lib, Origin, "2.10", BackendTestFiles.OutputGlue);
+        Assert.AreEqual("2.11.0+cu130", folder.Version);
+    }
+
+    [TestMethod]
+    public void AnotherVersionMissingImportsIsRefusedNamingSome()
+    {
+        BackendTestFiles.RequireLinuxX64();
+        using var temp = new BackendTestFiles.TempFolder();
+        var lib = LinkedLibTorch(temp, "2.11.0", torchCpuTarget: "c10"); // a "torch_cpu" that exports only c10's symbols
+
+        var e = Assert.ThrowsExactly<TorchBackendException>(() => LibTorchFolder.Inspect(lib, Origin, "2.10", BackendTestFiles.OutputGlue));
+        StringAssert.Contains(e.Message, "LibTorch 2.11.0");
+        StringAssert.Contains(e.Message, "of the LibTorch C++ symbols its native glue imports are not exported there, e.g. _ZN");
+    }
+
+    [TestMethod]
+    [DataRow("_ZN2at6Tensor4sizeEl", true)]
+    [DataRow("_ZNK3c1010TensorImpl5sizesEv", true)]
+    [DataRow("_ZN3c10lsERSoRKNS_6IValueE", true)]
+    [DataRow("_ZN5torch3jit6Module4saveERKSs", true)]
+    [DataRow("_ZN6caffe28TypeMeta13typeMetaDatasEv", true)]
+    [DataRow("_ZTIN3c109ErrorE", true)]
+    [DataRow("_ZNSo3putEc", false)]
+    [DataRow("malloc", false)]
+    [DataRow("_ZTH14torch_last_err", false)]
+    public void LibTorchSymbolsAreRecognisedByTheirNamespace(string name, bool expected) =>
+        Assert.AreEqual(expected, LibTorchFolder.IsLibTorchSymbol(name));
+
     [TestMethod]
     public void MissingLibrariesAreListed()
     {
