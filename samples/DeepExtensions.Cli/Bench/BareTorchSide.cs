@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.DeepExtensions.Activations;
+using Microsoft.ML.DeepExtensions.Backend;
 using Microsoft.ML.DeepExtensions.Networks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -31,11 +32,15 @@ public sealed class BareTorchSide
         var clock = Stopwatch.StartNew();
 
         torch.manual_seed(_options.Seed);
+        var device = TorchBackend.ResolveDevice(_options.Device, null, null);
         using var network = new MlpNetwork(_data.FeatureCount, _options.Hidden, new ReLU(), dropout: 0, batchNormalization: false, _options.Outputs).Build();
+        network.to(device);
         using var optimizer = optim.Adam(network.parameters(), _options.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0, amsgrad: false);
         long rows = _data.Rows;
-        using var x = torch.tensor(_data.Values, new long[] { rows, _data.FeatureCount });
-        using var y = _options.Task == TabularBenchTask.Multiclass ? torch.tensor(_data.ClassTargets) : torch.tensor(_data.Targets);
+        using var x = torch.tensor(_data.Values, new long[] { rows, _data.FeatureCount }, device: device);
+        using var y = _options.Task == TabularBenchTask.Multiclass ? torch.tensor(_data.ClassTargets, device: device) : torch.tensor(_data.Targets, device: device);
+        // On a GPU the loss is summed there and read once per epoch, as a careful user does.
+        using var lossTotal = torch.zeros(1, dtype: ScalarType.Float64, device: device);
         // Regression: the trainer standardizes the target inside the network (output · std + mean, the loss
         // in the label's units); a careful user does the same, so the bare loop does too.
         bool rescale = _options.Task == TabularBenchTask.Regression;
@@ -50,8 +55,9 @@ public sealed class BareTorchSide
         {
             var epochClock = Stopwatch.StartNew();
             network.train();
-            using var order = torch.randperm(rows);
+            using var order = torch.randperm(rows, device: device);
             double lossSum = 0;
+            lossTotal.zero_().Dispose();
             for (long start = 0; start < rows; start += batchSize)
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -72,9 +78,12 @@ public sealed class BareTorchSide
                 };
                 loss.backward();
                 optimizer.step();
-                lossSum += loss.item<float>() * count;
+                if (device.type == DeviceType.CPU)
+                    lossSum += loss.item<float>() * count;
+                else
+                    lossTotal.add_(loss.detach().to_type(ScalarType.Float64) * count);
             }
-            lastLoss = lossSum / rows;
+            lastLoss = (device.type == DeviceType.CPU ? lossSum : lossTotal.item<double>()) / rows;
             epochRates[epoch] = rows / epochClock.Elapsed.TotalSeconds;
         }
 
@@ -105,6 +114,7 @@ public sealed class BareTorchSide
         int outputs = _options.Outputs;
         var scores = new float[batchSize * outputs];
         module.eval();
+        var device = module.parameters().First().device;
         using (torch.no_grad())
         using (var x = torch.tensor(_data.Values, new long[] { rows, _data.FeatureCount }))
         {
@@ -112,14 +122,14 @@ public sealed class BareTorchSide
             {
                 using var scope = torch.NewDisposeScope();
                 long count = Math.Min(batchSize, rows - start);
-                var output = module.forward(x.narrow(0, start, count));
+                var output = module.forward(x.narrow(0, start, count).to(device));
                 output = _options.Task switch
                 {
                     TabularBenchTask.Binary => torch.sigmoid(output),
                     TabularBenchTask.Multiclass => nn.functional.softmax(output, 1),
                     _ => output,
                 };
-                output.reshape(-1).data<float>().CopyTo(scores.AsSpan(0, (int)count * outputs));
+                torch.from_array(scores).narrow(0, 0, count * outputs).copy_(output.reshape(-1));
             }
         }
         clock.Stop();

@@ -41,7 +41,7 @@ public sealed class PipelineSide
         Optimizer = new Microsoft.ML.DeepExtensions.Optimizers.Adam(_options.LearningRate),
         Shuffle = true,
         EarlyStoppingPatience = 0,
-        Device = ComputeDevice.Cpu,
+        Device = _options.Device,
         Seed = _options.Seed,
         CancellationToken = cancellation,
     };

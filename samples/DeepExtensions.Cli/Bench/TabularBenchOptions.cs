@@ -34,6 +34,8 @@ public sealed class TabularBenchOptions
         "  --learning-rate X   Adam learning rate (default 0.001).\n" +
         "  --repeats N         Timed runs of each side, alternating (default 3); medians are reported.\n" +
         "  --threads N         torch.set_num_threads for both sides (default: the processor count).\n" +
+        "  --device cpu|cuda   Where both sides train and score (default cpu). For cuda, publish deepext with\n" +
+        "                      -p:DeepExtensionsLibTorch=external and set DEEPEXT_LIBTORCH_DIR to a CUDA LibTorch.\n" +
         "  --scoring-rows N    Rows PredictionEngine scores one by one per repeat (default 20000).\n" +
         "  --row-count known|unknown  Whether the IDataView reports its row count (default known, as a list;\n" +
         "                      unknown streams the rows, as a text file does).\n" +
@@ -44,7 +46,7 @@ public sealed class TabularBenchOptions
         "  deepext bench tabular --rows 100000 --features 32 --epochs 5 --batch-size 256 --hidden 64,32 --repeats 3";
 
     private static readonly string[] ValueOptions =
-        { "task", "row-count", "rows", "features", "classes", "epochs", "batch-size", "hidden", "learning-rate", "repeats", "threads", "scoring-rows", "seed" };
+        { "task", "row-count", "rows", "features", "classes", "epochs", "batch-size", "hidden", "learning-rate", "repeats", "threads", "scoring-rows", "seed", "device" };
 
     private static readonly string[] FlagOptions = { "no-scoring" };
 
@@ -69,6 +71,8 @@ public sealed class TabularBenchOptions
     public int Repeats { get; private set; } = 3;
 
     public int Threads { get; private set; } = Environment.ProcessorCount;
+
+    public Microsoft.ML.DeepExtensions.Backend.ComputeDevice Device { get; private set; } = Microsoft.ML.DeepExtensions.Backend.ComputeDevice.Cpu;
 
     public int ScoringRows { get; private set; } = 20_000;
 
@@ -163,6 +167,14 @@ public sealed class TabularBenchOptions
                     break;
                 case "repeats": options.Repeats = Positive(name, value); break;
                 case "threads": options.Threads = Positive(name, value); break;
+                case "device":
+                    options.Device = value.ToLowerInvariant() switch
+                    {
+                        "cpu" => Microsoft.ML.DeepExtensions.Backend.ComputeDevice.Cpu,
+                        "cuda" or "gpu" => Microsoft.ML.DeepExtensions.Backend.ComputeDevice.Cuda,
+                        _ => throw CliException.UsageError($"{command}: --device must be cpu or cuda, got '{value}'"),
+                    };
+                    break;
                 case "scoring-rows": options.ScoringRows = Positive(name, value); break;
                 case "seed":
                     if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed))
