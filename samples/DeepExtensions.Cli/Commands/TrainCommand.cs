@@ -45,6 +45,7 @@ public static class TrainCommand
         new("seed", "N", $"Seed for initialisation and shuffling (default: {DefaultSeed})."),
         new("device", "auto|cpu|cuda", "Where to train (default: auto, a CUDA GPU when usable)."),
         new("positive", "VALUE", "Binary: the label value that is the positive class (default: see above)."),
+        new("ignore", "COLUMNS", "Columns to leave out of the model, e.g. id,name (default: text columns that look like identifiers)."),
         new("force", null, "Overwrite --out if it exists."),
     };
 
@@ -95,7 +96,7 @@ public static class TrainCommand
             _ => Array.Empty<string>(),
         };
         var info = new ModelInfo(task, label, classes);
-        var columns = TabularPipeline.ModelColumns(CsvSchemaInference.Infer(train), label, task);
+        var columns = LeaveOut(context, arguments.Get("ignore"), train, TabularPipeline.ModelColumns(CsvSchemaInference.Infer(train), label, task), label);
         DataChecks.CheckTextFeatures(train, "--data", columns, label);
         DataChecks.Check(train, "--data", columns, info, label, labelRequired: true);
         var validation = ReadOther(arguments.Get("validation"), "--validation", columns, info);
@@ -231,6 +232,42 @@ public static class TrainCommand
         return table;
     }
 
+    /// <summary>
+    /// The model's columns without those named by --ignore or, when it is not given, without text
+    /// columns that look like identifiers (more than 20 distinct values, more than half the rows
+    /// distinct): one-hot encoded, those would only let the network memorise the training rows.
+    /// </summary>
+    private static IReadOnlyList<CsvColumn> LeaveOut(CliContext context, string? ignore, CsvTable train, IReadOnlyList<CsvColumn> columns, string label)
+    {
+        string[] names;
+        if (ignore is not null)
+        {
+            names = ignore.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var unknown = names.Where(n => train.IndexOf(n) < 0).ToArray();
+            if (unknown.Length > 0)
+                throw CliException.UsageError($"--ignore names {DataChecks.Names(unknown)}, which --data '{train.Path}' does not have (columns: {DataChecks.Names(train.Header)})");
+            if (names.Contains(label))
+                throw CliException.UsageError($"--ignore cannot leave out the label '{label}'");
+        }
+        else
+        {
+            names = columns
+                .Where(c => c.Name != label && c.Kind == CsvColumnKind.Text)
+                .Select(c => (c.Name, Count: ClassLabels.DistinctValues(train, train.IndexOf(c.Name)).Count))
+                .Where(c => c.Count > 20 && c.Count > train.Rows.Count / 2)
+                .Select(c =>
+                {
+                    context.Note($"leaving out text column '{c.Name}': {c.Count} distinct values in {train.Rows.Count} rows look like an identifier (--ignore chooses the columns to leave out)");
+                    return c.Name;
+                })
+                .ToArray();
+        }
+        var kept = columns.Where(c => !names.Contains(c.Name)).ToArray();
+        if (kept.All(c => c.Name == label))
+            throw CliException.DataError($"--data '{train.Path}' has no feature columns left besides the label '{label}'");
+        return kept;
+    }
+
     private static void DescribeData(CliContext context, CsvTable train, IReadOnlyList<CsvColumn> columns, ModelInfo info)
     {
         var text = columns.Where(c => c.Name != info.Label && c.Kind == CsvColumnKind.Text).ToArray();
@@ -238,8 +275,8 @@ public static class TrainCommand
         {
             var counts = text.Select(c => (c.Name, Count: ClassLabels.DistinctValues(train, train.IndexOf(c.Name)).Count)).ToArray();
             context.Note($"text columns are one-hot encoded as categories: {string.Join(", ", counts.Select(c => $"'{c.Name}' ({c.Count} values)"))}");
-            foreach (var (name, count) in counts.Where(c => c.Count > 100 || (c.Count > 20 && c.Count > train.Rows.Count / 2)))
-                context.Note($"text column '{name}' has {count} distinct values in {train.Rows.Count} rows: if it is an identifier or free text, drop it from the CSV");
+            foreach (var (name, count) in counts.Where(c => c.Count > 100))
+                context.Note($"text column '{name}' has {count} distinct values in {train.Rows.Count} rows: if it is free text, leave it out with --ignore");
         }
         if (info.Task == PredictionTask.BinaryClassification)
             context.Note($"label '{info.Label}': '{info.Classes[1]}' is the positive class (true), '{info.Classes[0]}' the negative");

@@ -71,6 +71,10 @@ public sealed class CliErrorTests
     }
 
     [TestMethod]
+    public void IgnoreNamingAnUnknownColumnIsRefused() =>
+        AssertFails(Train("binary", CliRunner.Sample("breast-cancer-train.csv"), "diagnosis", "--ignore", "mean_radius,patient"), 2, "--ignore names 'patient'");
+
+    [TestMethod]
     public void UnknownTask() =>
         AssertFails(Train("clustering", CliRunner.Sample("wine-train.csv"), "cultivar"), 2, "--task 'clustering' is not valid");
 

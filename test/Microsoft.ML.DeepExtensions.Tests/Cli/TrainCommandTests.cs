@@ -135,4 +135,28 @@ public sealed class TrainCommandTests
         Assert.AreEqual(0, first.ExitCode, first.ToString());
         Assert.AreEqual(first.StdoutLines[^1], second.StdoutLines[^1]);
     }
+
+    [TestMethod]
+    public void IdentifierLikeTextColumnsAreLeftOutUnlessIgnoreSaysOtherwise()
+    {
+        var random = new Random(5);
+        var rows = Enumerable.Range(0, 60).Select(i =>
+        {
+            double x = random.NextDouble();
+            return $"id-{i},{(i % 2 == 0 ? "red" : "blue")},{x:F3},{(x > 0.5 ? "yes" : "no")}";
+        });
+        using var folder = new TempFolder(); // models written here: _folder must stay free of them
+        var data = folder.Write("ids.csv", "id,colour,x,label\n" + string.Join("\n", rows) + "\n");
+        CliResult Run(params string[] extra) => CliRunner.Run(new[] { "train", "--task", "binary", "--data", data, "--label", "label", "--epochs", "2", "--out", folder.File($"{Guid.NewGuid():N}.zip") }.Concat(extra).ToArray());
+
+        var auto = Run();
+        Assert.AreEqual(0, auto.ExitCode, auto.ToString());
+        StringAssert.Contains(auto.Stderr, "leaving out text column 'id': 60 distinct values in 60 rows");
+        StringAssert.Contains(auto.Stderr, "3 features");
+
+        var chosen = Run("--ignore", "colour");
+        Assert.AreEqual(0, chosen.ExitCode, chosen.ToString());
+        Assert.IsFalse(chosen.Stderr.Contains("leaving out", StringComparison.Ordinal), chosen.Stderr);
+        StringAssert.Contains(chosen.Stderr, "61 features"); // x + 60 one-hot ids: --ignore overrides the guess
+    }
 }
