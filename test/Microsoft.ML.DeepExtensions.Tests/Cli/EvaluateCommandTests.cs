@@ -45,7 +45,7 @@ public sealed class EvaluateCommandTests
         // The deepext executable that the test project's reference to the CLI copies next to the tests.
         var cli = Path.Combine(AppContext.BaseDirectory, "deepext.dll");
         if (!File.Exists(cli) || !File.Exists(Path.Combine(AppContext.BaseDirectory, "deepext.runtimeconfig.json")))
-            Assert.Inconclusive("deepext.dll and its runtimeconfig are not beside the tests");
+            Assert.Fail("deepext.dll and its runtimeconfig must be beside the tests (the test project references the CLI project).");
 
         var start = new ProcessStartInfo("dotnet")
         {
