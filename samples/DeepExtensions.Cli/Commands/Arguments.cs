@@ -86,6 +86,19 @@ public sealed class Arguments
     /// <summary>Whether the flag <c>--name</c> was given.</summary>
     public bool Has(string name) => _flags.Contains(name);
 
+    /// <summary>
+    /// Parses a command's arguments, or writes its help to <paramref name="output"/> and returns null
+    /// when they ask for it (the command then ends successfully).
+    /// </summary>
+    public static Arguments? ParseOrShowHelp(string command, IReadOnlyList<string> args, IReadOnlyList<CliOption> options, string summary, TextWriter output)
+    {
+        var arguments = Parse(command, args, options);
+        if (!arguments.Help)
+            return arguments;
+        output.WriteLine(HelpText(command, summary, options));
+        return null;
+    }
+
     /// <summary>The help text of a command: its usage line, then one line per option.</summary>
     public static string HelpText(string command, string summary, IReadOnlyList<CliOption> options)
     {

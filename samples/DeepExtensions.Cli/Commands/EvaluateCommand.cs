@@ -21,12 +21,8 @@ public static class EvaluateCommand
 
     public static int Run(IReadOnlyList<string> args, CliContext context)
     {
-        var arguments = Arguments.Parse("evaluate", args, Options);
-        if (arguments.Help)
-        {
-            context.Out.WriteLine(Arguments.HelpText("evaluate", Summary, Options));
+        if (Arguments.ParseOrShowHelp("evaluate", args, Options, Summary, context.Out) is not { } arguments)
             return ExitCodes.Success;
-        }
 
         var mlContext = new MLContext(TrainCommand.DefaultSeed);
         var model = ModelFile.Load(mlContext, arguments.Require("model"));

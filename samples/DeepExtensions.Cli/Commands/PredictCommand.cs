@@ -29,12 +29,8 @@ public static class PredictCommand
 
     public static int Run(IReadOnlyList<string> args, CliContext context)
     {
-        var arguments = Arguments.Parse("predict", args, Options);
-        if (arguments.Help)
-        {
-            context.Out.WriteLine(Arguments.HelpText("predict", Summary, Options));
+        if (Arguments.ParseOrShowHelp("predict", args, Options, Summary, context.Out) is not { } arguments)
             return ExitCodes.Success;
-        }
         string? outPath = arguments.Get("out");
         bool force = arguments.Has("force");
         if (outPath is not null)

@@ -59,12 +59,8 @@ public static class TrainCommand
 
     public static int Run(IReadOnlyList<string> args, CliContext context)
     {
-        var arguments = Arguments.Parse("train", args, Options);
-        if (arguments.Help)
-        {
-            context.Out.WriteLine(Arguments.HelpText("train", Summary, Options));
+        if (Arguments.ParseOrShowHelp("train", args, Options, Summary, context.Out) is not { } arguments)
             return ExitCodes.Success;
-        }
 
         // Everything that can be checked without reading data, first.
         if (!TaskNames.TryParse(arguments.Require("task"), out var task))
