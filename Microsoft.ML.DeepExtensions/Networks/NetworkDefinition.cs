@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.ML.DeepExtensions.Internals;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -73,6 +74,8 @@ public abstract class NetworkDefinition
     internal static NetworkDefinition Load(BinaryReader reader)
     {
         var kind = reader.ReadString();
+        if (!Readers.ContainsKey(kind))
+            KnownAssemblies.LoadVision();
         if (!Readers.TryGetValue(kind, out var read))
             throw new InvalidDataException($"The model contains a network of kind '{kind}', which no loaded DeepExtensions assembly knows. Known kinds: {string.Join(", ", Readers.Keys.Order())}.");
         var definition = read(reader);
