@@ -11,8 +11,8 @@ namespace Microsoft.ML.DeepExtensions.Vision.Data;
 /// so trainers can reshape one row into a <c>C×H×W</c> tensor.
 /// </summary>
 /// <remarks>
-/// Data loaders write it (the IDX loader annotates its <c>Features</c> column with
-/// <c>[1, rows, cols]</c>); CNN trainers read it with
+/// Data loaders write it (<see cref="ImageDataCatalog.LoadIdx"/> annotates its <c>Features</c>
+/// column with <c>[1, rows, cols]</c>); CNN trainers read it with
 /// <see cref="TryRead"/> instead of asking the user for the image size again.
 /// </remarks>
 public static class ImageShapeAnnotation
