@@ -55,7 +55,11 @@ public abstract class NetworkDefinition
     }
 
     /// <summary>Layers, output shapes and parameter counts, as Keras' <c>model.summary()</c>.</summary>
-    public NetworkSummary Summary() => NetworkSummary.Of(this);
+    /// <remarks>
+    /// By default the network is built and one zero row runs through it. Definitions that can infer
+    /// shapes from their layer descriptions override this to summarize without allocating weights.
+    /// </remarks>
+    public virtual NetworkSummary Summary() => NetworkSummary.Of(this);
 
     /// <summary>Creates the layers with freshly initialised weights.</summary>
     protected abstract nn.Module<Tensor, Tensor> BuildLayers();
