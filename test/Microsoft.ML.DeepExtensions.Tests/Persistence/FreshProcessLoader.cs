@@ -86,6 +86,10 @@ internal static class FreshProcessLoader
             {
                 lines.AddRange(Trainers.MlpPersistenceTests.Score(ml, model));
             }
+            else if (scenario == "cnn-image")
+            {
+                lines.AddRange(Vision.Classification.CnnPersistenceTests.Score(ml, model));
+            }
             else
             {
                 lines.Add($"staticConstructorRuns={AddConstantTransformer.StaticConstructorRuns}");
