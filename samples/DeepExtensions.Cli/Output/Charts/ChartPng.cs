@@ -12,6 +12,13 @@ namespace DeepExtensions.Cli.Output.Charts;
 /// </summary>
 public static class ChartPng
 {
+    /// <summary>
+    /// The charts' font: DejaVu Sans (Debian package <c>fonts-dejavu-core</c>, on almost every Linux
+    /// system), rather than OxyPlot's default Segoe UI, which Linux lacks and would replace with
+    /// whatever font it finds first.
+    /// </summary>
+    public const string FontFamily = "DejaVu Sans";
+
     /// <summary>Renders <paramref name="panels"/> left to right into a <paramref name="width"/>×<paramref name="height"/> PNG at <paramref name="path"/>.</summary>
     /// <param name="path">The PNG file to write.</param>
     /// <param name="width">Image width in pixels, shared equally by the panels.</param>

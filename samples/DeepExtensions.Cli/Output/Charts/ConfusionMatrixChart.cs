@@ -54,7 +54,7 @@ public static class ConfusionMatrixChart
         if (counts.SelectMany(row => row).Any(c => !double.IsFinite(c) || c < 0))
             throw new ArgumentException("Confusion matrix counts must be finite and non-negative.", nameof(counts));
 
-        var plot = new PlotModel { Title = "Confusion matrix", Subtitle = "rows: true class · cells: count · colour: share of the row", Background = OxyColors.White };
+        var plot = new PlotModel { Title = "Confusion matrix", Subtitle = "rows: true class · cells: count · colour: share of the row", Background = OxyColors.White, DefaultFont = ChartPng.FontFamily };
         plot.Axes.Add(new CategoryAxis
         {
             Position = AxisPosition.Bottom,

@@ -66,7 +66,7 @@ public static class TrainingCurvesChart
 
     private static PlotModel Panel(string title, string valueTitle)
     {
-        var plot = new PlotModel { Title = title, Background = OxyColors.White };
+        var plot = new PlotModel { Title = title, Background = OxyColors.White, DefaultFont = ChartPng.FontFamily };
         plot.Axes.Add(new LinearAxis
         {
             Position = AxisPosition.Bottom,
