@@ -1,3 +1,4 @@
+using Microsoft.ML.DeepExtensions.Backend;
 using Microsoft.ML.DeepExtensions.Vision.Architectures;
 using Microsoft.ML.DeepExtensions.Vision.Layers;
 using TorchSharp;
@@ -8,6 +9,10 @@ namespace Microsoft.ML.DeepExtensions.Tests.Architectures;
 [TestClass]
 public sealed class ArchitectureShapeTests
 {
+    /// <summary>Starts LibTorch the library's way (idle OpenMP workers sleep) before any test touches a tensor.</summary>
+    [ClassInitialize]
+    public static void StartTorch(TestContext _) => TorchBackend.EnsureStarted();
+
     /// <summary>Runs a batch of two random images in evaluation mode and returns the output shape.</summary>
     private static long[] Forward(ImageArchitecture architecture, long[] input, int classes)
     {

@@ -1,3 +1,4 @@
+using Microsoft.ML.DeepExtensions.Backend;
 using Microsoft.ML.DeepExtensions.Vision.Architectures;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -7,6 +8,10 @@ namespace Microsoft.ML.DeepExtensions.Tests.Architectures;
 [TestClass]
 public sealed class ImageArchitecturesTests
 {
+    /// <summary>Starts LibTorch the library's way (idle OpenMP workers sleep) before any test touches a tensor.</summary>
+    [ClassInitialize]
+    public static void StartTorch(TestContext _) => TorchBackend.EnsureStarted();
+
     /// <summary>A user's own module: one convolution, global average pooling, a linear classifier.</summary>
     private sealed class TinyNet : nn.Module<Tensor, Tensor>
     {

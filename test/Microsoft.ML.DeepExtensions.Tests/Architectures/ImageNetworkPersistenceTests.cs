@@ -1,3 +1,4 @@
+using Microsoft.ML.DeepExtensions.Backend;
 using Microsoft.ML.DeepExtensions.Networks;
 using Microsoft.ML.DeepExtensions.Vision.Architectures;
 using TorchSharp;
@@ -9,6 +10,10 @@ namespace Microsoft.ML.DeepExtensions.Tests.Architectures;
 [TestClass]
 public sealed class ImageNetworkPersistenceTests
 {
+    /// <summary>Starts LibTorch the library's way (idle OpenMP workers sleep) before any test touches a tensor.</summary>
+    [ClassInitialize]
+    public static void StartTorch(TestContext _) => TorchBackend.EnsureStarted();
+
     private static byte[] Save(NetworkDefinition network)
     {
         using var stream = new MemoryStream();

@@ -1,3 +1,4 @@
+using Microsoft.ML.DeepExtensions.Backend;
 using Microsoft.ML.DeepExtensions.Tests.Layers;
 using Microsoft.ML.DeepExtensions.Vision.Architectures;
 using TorchSharp;
@@ -13,6 +14,10 @@ namespace Microsoft.ML.DeepExtensions.Tests.Architectures;
 [TestClass]
 public sealed class ParameterCountTests
 {
+    /// <summary>Starts LibTorch the library's way (idle OpenMP workers sleep) before any test touches a tensor.</summary>
+    [ClassInitialize]
+    public static void StartTorch(TestContext _) => TorchBackend.EnsureStarted();
+
     private static readonly long[] ImageNet = { 3, 224, 224 };
 
     [TestMethod]

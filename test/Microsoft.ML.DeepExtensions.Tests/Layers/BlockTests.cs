@@ -1,3 +1,4 @@
+using Microsoft.ML.DeepExtensions.Backend;
 using Microsoft.ML.DeepExtensions.Vision.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,6 +9,10 @@ namespace Microsoft.ML.DeepExtensions.Tests.Layers;
 [TestClass]
 public sealed class BlockTests
 {
+    /// <summary>Starts LibTorch the library's way (idle OpenMP workers sleep) before any test touches a tensor.</summary>
+    [ClassInitialize]
+    public static void StartTorch(TestContext _) => TorchBackend.EnsureStarted();
+
     [TestMethod]
     public void ResidualBlockAddsTheInputThenActivates()
     {

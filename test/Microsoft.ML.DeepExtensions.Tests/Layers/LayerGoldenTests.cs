@@ -1,3 +1,4 @@
+using Microsoft.ML.DeepExtensions.Backend;
 using System.Text.Json;
 using Microsoft.ML.DeepExtensions.Tests.BuildingBlocks;
 using Microsoft.ML.DeepExtensions.Vision.Layers;
@@ -10,6 +11,10 @@ namespace Microsoft.ML.DeepExtensions.Tests.Layers;
 [TestClass]
 public sealed class LayerGoldenTests
 {
+    /// <summary>Starts LibTorch the library's way (idle OpenMP workers sleep) before any test touches a tensor.</summary>
+    [ClassInitialize]
+    public static void StartTorch(TestContext _) => TorchBackend.EnsureStarted();
+
     /// <summary>Runs the layer built for the case's input (one example) with the case's weights.</summary>
     private static void AssertMatchesPyTorch(JsonElement golden, Layer layer)
     {

@@ -1,3 +1,4 @@
+using Microsoft.ML.DeepExtensions.Backend;
 using Microsoft.ML.DeepExtensions.Activations;
 using Microsoft.ML.DeepExtensions.Vision.Layers;
 using TorchSharp;
@@ -9,6 +10,10 @@ namespace Microsoft.ML.DeepExtensions.Tests.Layers;
 [TestClass]
 public sealed class LayerShapeTests
 {
+    /// <summary>Starts LibTorch the library's way (idle OpenMP workers sleep) before any test touches a tensor.</summary>
+    [ClassInitialize]
+    public static void StartTorch(TestContext _) => TorchBackend.EnsureStarted();
+
     private static long[] RealOutputShape(Layer layer, long[] input)
     {
         using var scope = torch.NewDisposeScope();
