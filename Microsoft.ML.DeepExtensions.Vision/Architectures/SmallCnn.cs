@@ -26,11 +26,11 @@ public sealed class SmallCnn : LayeredArchitecture
         var relu = Activations.Activations.ReLU;
         return new LayerStack
         {
-            { "conv1", new Convolution(32, 3, padding: Padding.Same, bias: false) },
+            { "conv1", new Convolution(32, 3, padding: ConvolutionPadding.Same, bias: false) },
             { "bn1", new BatchNormalization() },
             { "relu1", new ActivationLayer(relu) },
             { "pool1", new MaxPooling(2) },
-            { "conv2", new Convolution(64, 3, padding: Padding.Same, bias: false) },
+            { "conv2", new Convolution(64, 3, padding: ConvolutionPadding.Same, bias: false) },
             { "bn2", new BatchNormalization() },
             { "relu2", new ActivationLayer(relu) },
             { "pool2", new MaxPooling(2) },

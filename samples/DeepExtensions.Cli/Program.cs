@@ -21,12 +21,14 @@ public static class Program
         "  evaluate   Print a saved model's metrics on a labelled CSV file.\n" +
         "  predict    Write a saved model's predictions for a CSV file.\n" +
         "  bench      Benchmark training.\n" +
+        "  summary    Print an image architecture's layers, output shapes and parameter counts.\n" +
         "\n" +
         "Example:\n" +
         "  deepext train --task binary --data samples/data/breast-cancer-train.csv --label diagnosis \\\n" +
         "                --test samples/data/breast-cancer-test.csv --out model.zip\n" +
         "  deepext evaluate --model model.zip --data samples/data/breast-cancer-test.csv --label diagnosis\n" +
         "  deepext predict --model model.zip --data samples/data/breast-cancer-test.csv --out predictions.csv\n" +
+        "  deepext summary --arch resnet18 --input 3x224x224 --classes 1000\n" +
         "\n" +
         "Run 'deepext COMMAND --help' for a command's options. Results go to stdout; progress and messages\n" +
         "to stderr. Exit codes: 0 success, 1 data error, 2 usage error, 130 cancelled.";
@@ -75,13 +77,15 @@ public static class Program
                     return PredictCommand.Run(rest, context);
                 case "bench":
                     return BenchCommand.Run(rest, stdout, stderr, cancellationToken);
-                case "help" when rest.Length == 1 && rest[0] is "train" or "evaluate" or "predict" or "bench":
+                case "summary":
+                    return SummaryCommand.Run(rest, context);
+                case "help" when rest.Length == 1 && rest[0] is "train" or "evaluate" or "predict" or "bench" or "summary":
                     return Run(new[] { rest[0], "--help" }, stdout, stderr, live, cancellationToken);
                 case "help" or "--help" or "-h":
                     stdout.WriteLine(Usage);
                     return ExitCodes.Success;
                 default:
-                    throw CliException.UsageError($"unknown command '{args[0]}' (expected train, evaluate, predict or bench; see 'deepext --help')");
+                    throw CliException.UsageError($"unknown command '{args[0]}' (expected train, evaluate, predict, bench or summary; see 'deepext --help')");
             }
         }
         catch (CliException e)
