@@ -20,6 +20,11 @@ public sealed class ImageClassificationCliTests
         double accuracy = metrics.GetProperty("MicroAccuracy").GetDouble();
         Assert.IsTrue(accuracy > 0.3, $"test accuracy after one epoch: {accuracy}");
         Assert.IsTrue(train.StderrLines.Any(l => l.StartsWith("epoch 1/1", StringComparison.Ordinal) && l.Contains("images/s")), train.Stderr);
+        foreach (var chart in new[] { folder.File("fm.curves.png"), folder.File("fm.confusion.png") })
+        {
+            using var bitmap = SkiaSharp.SKBitmap.Decode(chart);
+            Assert.IsNotNull(bitmap, $"{chart} is not a PNG the chart writer made");
+        }
 
         // evaluate reads the IDX folder's t10k files, as train did, and prints the same numbers.
         var evaluate = CliRunner.Run("evaluate", "--model", model, "--data", Subset);
