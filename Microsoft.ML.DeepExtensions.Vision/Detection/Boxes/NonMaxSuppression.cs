@@ -89,7 +89,18 @@ public static class NonMaxSuppression
             throw new ArgumentOutOfRangeException(nameof(iouThreshold), "The IoU threshold must be a number, got NaN.");
     }
 
-    private static Tensor Suppress(Tensor boxes, Tensor scores, double iouThreshold)
+    /// <summary>
+    /// <see cref="Apply(Tensor, Tensor, double)"/> through the accelerator path (blocked IoU matrices) whatever the
+    /// device, so that CPU-only test machines check it too.
+    /// </summary>
+    internal static Tensor ApplyBlocked(Tensor boxes, Tensor scores, double iouThreshold)
+    {
+        BoxChecks.CheckBoxList(boxes, nameof(boxes));
+        BoxChecks.CheckPerBox(scores, boxes.shape[0], nameof(scores), nameof(boxes));
+        return Suppress(boxes, scores, iouThreshold, blocked: true);
+    }
+
+    private static Tensor Suppress(Tensor boxes, Tensor scores, double iouThreshold, bool? blocked = null)
     {
         int count = checked((int)boxes.shape[0]);
         if (count == 0)
@@ -97,9 +108,10 @@ public static class NonMaxSuppression
         using var scope = torch.NewDisposeScope();
         var (_, order) = scores.sort(0, descending: true, stable: true);
         var sorted = boxes.index_select(0, order);
-        var kept = boxes.device_type == DeviceType.CPU
-            ? Greedy(count, 1, new HostOverlaps(sorted, iouThreshold).Row)
-            : Greedy(count, BlockRows, new DeviceOverlaps(sorted, iouThreshold).Block);
+        bool useBlocks = blocked ?? boxes.device_type != DeviceType.CPU;
+        var kept = useBlocks
+            ? Greedy(count, BlockRows, new DeviceOverlaps(sorted, iouThreshold).Block)
+            : Greedy(count, 1, new HostOverlaps(sorted, iouThreshold).Row);
         var keptPositions = torch.tensor(kept, ScalarType.Int64).to(order.device);
         return order.index_select(0, keptPositions).MoveToOuterDisposeScope();
     }
