@@ -97,9 +97,10 @@ public static class Program
         foreach (string path in images)
         {
             using var gray = LoadGray(path, maxSide);
-            byte[] pixels = new byte[gray.Width * gray.Height];
-            for (int y = 0; y < gray.Height; y++)
-                System.Runtime.InteropServices.Marshal.Copy(gray.Ptr(y), pixels, y * gray.Width, gray.Width);
+            int width = gray.Width, height = gray.Height;
+            byte[] pixels = new byte[width * height];
+            for (int y = 0; y < height; y++)
+                System.Runtime.InteropServices.Marshal.Copy(gray.Ptr(y), pixels, y * width, width);
 
             var expected = opencv.DetectMultiScale(gray, scaleFactor, minNeighbors, 0, cvMinSize);
             var actual = detector.Detect(pixels, gray.Width, gray.Height, options);

@@ -47,5 +47,39 @@ public sealed class HaarDetectorParityTests
         CollectionAssert.AreEqual(expected, actual, $"grouped: OpenCV [{string.Join(", ", expected)}], ours [{string.Join(", ", actual)}]");
     }
 
+    [TestMethod]
+    public void ScaleFactorMinSizeAndMaxSizeSelectTheSameLevelsAsOpenCv()
+    {
+        using var gray = HaarTestData.Gray(HaarTestData.SkimagePhoto("astronaut.png"), 200);
+        byte[] pixels = HaarTestData.Pixels(gray);
+        // The smile cascade (36x18 window) fires often, so every setting has hits to compare.
+        string cascade = HaarTestData.Cascade("haarcascade_smile.xml");
+        using var classifier = new CascadeClassifier(cascade);
+        var detector = new HaarDetector(HaarCascade.Load(cascade));
+        int compared = 0;
+        foreach (var (scaleFactor, min, max) in new[]
+        {
+            (1.3, new Size(0, 0), new Size(0, 0)),
+            (2.0, new Size(0, 0), new Size(0, 0)),
+            (1.05, new Size(45, 20), new Size(90, 45)),
+            (1.15, new Size(30, 25), new Size(0, 0)),
+            (1.1, new Size(0, 0), new Size(60, 0)),
+        })
+        {
+            var options = new HaarDetectionOptions
+            {
+                ScaleFactor = scaleFactor,
+                MinNeighbors = 0,
+                MinSize = new System.Drawing.Size(min.Width, min.Height),
+                MaxSize = new System.Drawing.Size(max.Width, max.Height),
+            };
+            var expected = HaarTestData.OpenCvDetect(classifier, gray, scaleFactor, 0, min, max);
+            var actual = HaarTestData.Sorted(detector.Detect(pixels, gray.Width, gray.Height, options).Select(ToRect));
+            CollectionAssert.AreEqual(expected, actual, $"scale {scaleFactor}, min {min}, max {max}");
+            compared += expected.Length;
+        }
+        Assert.IsTrue(compared > 100, $"Only {compared} raw hits compared.");
+    }
+
     private static Rect ToRect(HaarDetection d) => new(d.Box.X, d.Box.Y, d.Box.Width, d.Box.Height);
 }
