@@ -23,6 +23,7 @@ public static class Program
         "  predict    Write a saved model's predictions for a CSV file.\n" +
         "  bench      Benchmark training.\n" +
         "  summary    Print an image architecture's layers, output shapes and parameter counts.\n" +
+        "  detect     Find objects in images with a Haar cascade (--cascade FILE.xml).\n" +
         "\n" +
         "Example:\n" +
         "  deepext train --task binary --data samples/data/breast-cancer-train.csv --label diagnosis \\\n" +
@@ -81,13 +82,20 @@ public static class Program
                     return BenchCommand.Run(rest, stdout, stderr, cancellationToken);
                 case "summary":
                     return SummaryCommand.Run(rest, context);
-                case "help" when rest.Length == 1 && rest[0] is "train" or "evaluate" or "predict" or "bench" or "summary":
+                case "detect" when rest.Any(a => a == "--cascade" || a.StartsWith("--cascade=", StringComparison.Ordinal)):
+                    return HaarDetectCommand.Run(rest, context);
+                case "detect" when rest.Any(a => a is "--help" or "-h"):
+                    stdout.WriteLine(Arguments.HelpText("detect", HaarDetectCommand.Summary, HaarDetectCommand.Options));
+                    return ExitCodes.Success;
+                case "detect":
+                    throw CliException.UsageError("detect: --cascade FILE.xml is required (see 'deepext detect --help')");
+                case "help" when rest.Length == 1 && rest[0] is "train" or "evaluate" or "predict" or "bench" or "summary" or "detect":
                     return Run(new[] { rest[0], "--help" }, stdout, stderr, live, cancellationToken);
                 case "help" or "--help" or "-h":
                     stdout.WriteLine(Usage);
                     return ExitCodes.Success;
                 default:
-                    throw CliException.UsageError($"unknown command '{args[0]}' (expected train, evaluate, predict, bench or summary; see 'deepext --help')");
+                    throw CliException.UsageError($"unknown command '{args[0]}' (expected train, evaluate, predict, detect, bench or summary; see 'deepext --help')");
             }
         }
         catch (CliException e)
