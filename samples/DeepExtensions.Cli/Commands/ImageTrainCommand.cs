@@ -27,7 +27,7 @@ public static class ImageTrainCommand
 
     public static ArchitectureDefaults DefaultsFor(string architecture) => architecture switch
     {
-        "small-cnn" => new(8, 128, 64),
+        "small-cnn" => new(5, 128, 64),
         "lenet" => new(20, 64, 32),
         _ => new(10, 64, 224),
     };
@@ -46,7 +46,7 @@ public static class ImageTrainCommand
         new("crop-padding", "N", "Augmentation: random crops after padding each side by N pixels (default: 0, off)."),
         new("flip", null, "Augmentation: flip half of the training images left to right."),
         new("force", null, "Overwrite --out and the charts if they exist."),
-    }.Concat(TrainingArguments.Options(new("softmax-cross-entropy", "cosine", "8 for small-cnn, 20 for lenet, 10 otherwise", "128 for small-cnn, 64 otherwise"))).ToArray();
+    }.Concat(TrainingArguments.Options(new("softmax-cross-entropy", "cosine", "5 for small-cnn, 20 for lenet, 10 otherwise", "128 for small-cnn, 64 otherwise"))).ToArray();
 
     public const string Summary =
         "Trains a convolutional network on images and saves the whole pipeline (label mapping, image loading\n" +
