@@ -1,6 +1,6 @@
 using System.Globalization;
 using DeepExtensions.Cli.Output;
-//CHARTS using DeepExtensions.Cli.Output.Charts;
+using DeepExtensions.Cli.Output.Charts;
 using DeepExtensions.Cli.Pipelines;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -152,8 +152,8 @@ public static class ImageTrainCommand
         {
             var evaluated = test ?? train;
             var (report, confusion) = ModelEvaluation.EvaluateImages(evaluationContext, saved, evaluated.Data);
-            //CHARTS TrainingCurvesChart.Write(trainer.TrainingHistory, charts.Curves);
-            //CHARTS ConfusionMatrixChart.Write(confusion, train.Classes, charts.Confusion);
+            TrainingCurvesChart.Write(trainer.TrainingHistory, charts.Curves, overwrite: force);
+            ConfusionMatrixChart.Write(confusion, train.Classes, charts.Confusion, overwrite: force);
             context.Note($"wrote {charts.Curves} and {charts.Confusion}");
             context.Note((test is null ? "metrics on the training images (pass --test DIR for held-out metrics): " : $"metrics on the test images of '{evaluated.Path}': ")
                 + MetricsJson.Summary(report));

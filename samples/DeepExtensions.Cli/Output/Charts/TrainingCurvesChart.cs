@@ -77,6 +77,8 @@ public static class TrainingCurvesChart
         {
             Position = AxisPosition.Bottom,
             Title = "epoch",
+            MinimumMajorStep = 1, // whole epochs only
+            MinimumMinorStep = 1,
             MinimumPadding = 0.02,
             MaximumPadding = 0.02,
             MajorGridlineStyle = LineStyle.Dot,
