@@ -35,11 +35,11 @@ def find(directory, stem):
 
 
 def small_cnn(classes):
-    def stage(cin, cout, pool):
-        layers = [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
-        return layers + ([nn.MaxPool2d(2)] if pool else [])
-    return nn.Sequential(*stage(1, 32, True), *stage(32, 64, True), *stage(64, 128, False),
-                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.2), nn.Linear(128, classes))
+    def stage(cin, cout):
+        return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(), nn.MaxPool2d(2)]
+    return nn.Sequential(*stage(1, 32), *stage(32, 64), nn.Flatten(),
+                         nn.Linear(64 * 7 * 7, 128, bias=False), nn.BatchNorm1d(128), nn.ReLU(), nn.Dropout(0.3),
+                         nn.Linear(128, classes))
 
 
 def resnet18(classes):

@@ -31,17 +31,17 @@ public sealed class AlexNet : LayeredArchitecture
             {
                 "features", new LayerStack
                 {
-                    { "conv1", new Convolution(64, 11, stride: 4, padding: Padding.Explicit(2)) },
+                    { "conv1", new Convolution(64, 11, stride: 4, padding: ConvolutionPadding.Explicit(2)) },
                     { "relu1", new ActivationLayer(relu) },
                     { "pool1", new MaxPooling(3, stride: 2) },
-                    { "conv2", new Convolution(192, 5, padding: Padding.Explicit(2)) },
+                    { "conv2", new Convolution(192, 5, padding: ConvolutionPadding.Explicit(2)) },
                     { "relu2", new ActivationLayer(relu) },
                     { "pool2", new MaxPooling(3, stride: 2) },
-                    { "conv3", new Convolution(384, 3, padding: Padding.Explicit(1)) },
+                    { "conv3", new Convolution(384, 3, padding: ConvolutionPadding.Explicit(1)) },
                     { "relu3", new ActivationLayer(relu) },
-                    { "conv4", new Convolution(256, 3, padding: Padding.Explicit(1)) },
+                    { "conv4", new Convolution(256, 3, padding: ConvolutionPadding.Explicit(1)) },
                     { "relu4", new ActivationLayer(relu) },
-                    { "conv5", new Convolution(256, 3, padding: Padding.Explicit(1)) },
+                    { "conv5", new Convolution(256, 3, padding: ConvolutionPadding.Explicit(1)) },
                     { "relu5", new ActivationLayer(relu) },
                     { "pool3", new MaxPooling(3, stride: 2) },
                 }

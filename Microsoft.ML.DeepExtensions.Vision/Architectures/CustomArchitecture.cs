@@ -1,3 +1,4 @@
+using Microsoft.ML.DeepExtensions.Backend;
 using Microsoft.ML.DeepExtensions.Networks;
 using Microsoft.ML.DeepExtensions.Vision.Layers;
 using TorchSharp;
@@ -30,6 +31,7 @@ public sealed class CustomArchitecture : ImageArchitecture
     public override nn.Module<Tensor, Tensor> Create(long[] inputShape, int classes)
     {
         CheckArguments(inputShape, classes);
+        TorchBackend.EnsureStarted();
         return _factory((long[])inputShape.Clone(), classes)
             ?? throw new InvalidOperationException($"The factory of the custom architecture '{Name}' returned null.");
     }

@@ -52,7 +52,7 @@ public sealed class GoogLeNet : LayeredArchitecture
 
     /// <summary>Convolution without bias, batch normalization (ε = 0.001), ReLU.</summary>
     private static LayerStack ConvBlock(int filters, int kernelSize, int stride = 1, int padding = 0) => new(
-        ("conv", new Convolution(filters, kernelSize, stride, Padding.Explicit(padding), bias: false)),
+        ("conv", new Convolution(filters, kernelSize, stride, ConvolutionPadding.Explicit(padding), bias: false)),
         ("bn", new BatchNormalization(epsilon: 0.001)),
         ("relu", new ActivationLayer(Activations.Activations.ReLU)))
     {

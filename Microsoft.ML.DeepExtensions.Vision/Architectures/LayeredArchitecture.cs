@@ -1,3 +1,4 @@
+using Microsoft.ML.DeepExtensions.Backend;
 using Microsoft.ML.DeepExtensions.Networks;
 using Microsoft.ML.DeepExtensions.Vision.Layers;
 using TorchSharp;
@@ -35,6 +36,7 @@ public abstract class LayeredArchitecture : ImageArchitecture
     public nn.Module<Tensor, Tensor> Create(long[] inputShape, int classes, Device? device)
     {
         Trace(inputShape, classes);
+        TorchBackend.EnsureStarted();
         return Layers(inputShape, classes).CreateModule(inputShape, device);
     }
 

@@ -54,7 +54,7 @@ public sealed class ResNet : LayeredArchitecture
         int expansion = bottleneck ? 4 : 1;
         var network = new LayerStack
         {
-            { "conv1", new Convolution(64, 7, stride: 2, padding: Padding.Explicit(3), bias: false) },
+            { "conv1", new Convolution(64, 7, stride: 2, padding: ConvolutionPadding.Explicit(3), bias: false) },
             { "bn1", new BatchNormalization() },
             { "relu", new ActivationLayer(Activations.Activations.ReLU) },
             { "maxpool", new MaxPooling(3, stride: 2, padding: 1) },
@@ -107,7 +107,7 @@ public sealed class ResNet : LayeredArchitecture
         Downsample(inChannels, planes * 4, stride),
         kind: "Bottleneck");
 
-    private static Convolution Conv3x3(int filters, int stride) => new(filters, 3, stride, Padding.Explicit(1), bias: false);
+    private static Convolution Conv3x3(int filters, int stride) => new(filters, 3, stride, ConvolutionPadding.Explicit(1), bias: false);
 
     /// <summary>A 1×1 convolution with the stride and batch normalization when the block changes the shape; null (identity) otherwise.</summary>
     private static LayerStack? Downsample(int inChannels, int outChannels, int stride) => stride == 1 && inChannels == outChannels

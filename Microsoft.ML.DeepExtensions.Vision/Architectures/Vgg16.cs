@@ -37,7 +37,7 @@ public sealed class Vgg16 : LayeredArchitecture
         {
             for (int i = 1; i <= Blocks[block - 1].Length; i++)
             {
-                features.Add($"conv{block}_{i}", new Convolution(Blocks[block - 1][i - 1], 3, padding: Padding.Same));
+                features.Add($"conv{block}_{i}", new Convolution(Blocks[block - 1][i - 1], 3, padding: ConvolutionPadding.Same));
                 if (BatchNormalization)
                     features.Add($"bn{block}_{i}", new Layers.BatchNormalization());
                 features.Add($"relu{block}_{i}", new ActivationLayer(relu));

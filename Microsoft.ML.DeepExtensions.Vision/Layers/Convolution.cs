@@ -18,16 +18,16 @@ public sealed class Convolution : Layer
     /// <param name="filters">Output channels.</param>
     /// <param name="kernelSize">Filter height and width <c>f</c>.</param>
     /// <param name="stride">Step <c>s</c> between windows. Defaults to 1.</param>
-    /// <param name="padding">Zero padding: <see cref="Padding.Valid"/>, <see cref="Padding.Same"/> or <see cref="Padding.Explicit"/>. Defaults to valid.</param>
+    /// <param name="padding">Zero padding: <see cref="ConvolutionPadding.Valid"/>, <see cref="ConvolutionPadding.Same"/> or <see cref="ConvolutionPadding.Explicit"/>. Defaults to valid.</param>
     /// <param name="dilation">Spacing <c>d</c> between filter taps. Defaults to 1.</param>
     /// <param name="bias">Whether each filter has a bias (false before batch normalization). Defaults to true.</param>
-    public Convolution(int filters, int kernelSize, int stride = 1, Padding? padding = null, int dilation = 1, bool bias = true)
+    public Convolution(int filters, int kernelSize, int stride = 1, ConvolutionPadding? padding = null, int dilation = 1, bool bias = true)
     {
         Filters = LayerArguments.Positive(filters, nameof(filters), "Filters");
         KernelSize = LayerArguments.Positive(kernelSize, nameof(kernelSize), "KernelSize");
         Stride = LayerArguments.Positive(stride, nameof(stride), "Stride");
         Dilation = LayerArguments.Positive(dilation, nameof(dilation), "Dilation");
-        Padding = padding ?? Padding.Valid;
+        Padding = padding ?? ConvolutionPadding.Valid;
         Bias = bias;
     }
 
@@ -37,7 +37,7 @@ public sealed class Convolution : Layer
 
     public int Stride { get; }
 
-    public Padding Padding { get; }
+    public ConvolutionPadding Padding { get; }
 
     public int Dilation { get; }
 
@@ -46,7 +46,7 @@ public sealed class Convolution : Layer
     /// <inheritdoc/>
     public override string Description =>
         $"convolution {Filters} × {KernelSize}×{KernelSize}" + (Stride != 1 ? $", stride {Stride}" : "") +
-        (Padding.Equals(Padding.Valid) ? "" : $", {Padding}") + (Dilation != 1 ? $", dilation {Dilation}" : "");
+        (Padding.Equals(ConvolutionPadding.Valid) ? "" : $", {Padding}") + (Dilation != 1 ? $", dilation {Dilation}" : "");
 
     private protected override long[] LeafOutputShape(long[] input)
     {

@@ -1,3 +1,4 @@
+using Microsoft.ML.DeepExtensions.Backend;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -32,6 +33,7 @@ public abstract class Layer
     public nn.Module<Tensor, Tensor> Build(long[] inputShape, Device? device = null)
     {
         OutputShape(inputShape);
+        TorchBackend.EnsureStarted();
         return CreateModule(inputShape, device);
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.ML.DeepExtensions.Backend;
 using Microsoft.ML.DeepExtensions.Internals;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -48,6 +49,9 @@ public abstract class NetworkDefinition
     /// <summary>Creates the modules with freshly initialised weights.</summary>
     public nn.Module<Tensor, Tensor> Build()
     {
+        // Started the library's way first (idle OpenMP workers sleep): a network built before any
+        // trainer ran, e.g. for a summary, would otherwise start LibTorch with spinning workers.
+        TorchBackend.EnsureStarted();
         var layers = BuildLayers();
         return OutputShift == 0 && OutputScale == 1
             ? layers

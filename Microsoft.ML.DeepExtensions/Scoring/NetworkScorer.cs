@@ -45,7 +45,11 @@ internal sealed class NetworkScorer : IDisposable
     /// </summary>
     public TensorColumn BindFeatures(DataViewSchema schema, string featureColumn)
     {
-        var column = TensorColumn.Bind(schema, featureColumn, "Feature");
+        // Columns that are not numbers (images) are read in the network's own input shape, e.g. as
+        // grayscale when it takes one channel; numeric vectors keep theirs and must match in size.
+        var type = schema.GetColumnOrNull(featureColumn)?.Type;
+        var shape = type is not null && TensorColumn.IsAdaptedType(type) ? Definition.InputShape : null;
+        var column = TensorColumn.Bind(schema, featureColumn, "Feature", shape);
         if (column.Size != InputSize)
             throw new ArgumentOutOfRangeException(featureColumn, $"Schema mismatch for feature column '{featureColumn}': expected a vector of {InputSize} values, got {schema[featureColumn].Type}.");
         return column;

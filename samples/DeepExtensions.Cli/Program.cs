@@ -18,15 +18,20 @@ public static class Program
         "\n" +
         "Commands:\n" +
         "  train      Train a model on a CSV file and save it (binary, multiclass or regression).\n" +
-        "  evaluate   Print a saved model's metrics on a labelled CSV file.\n" +
+        "  evaluate   Print a saved model's metrics on a labelled CSV file, or COCO detection metrics\n" +
+        "             of COCO JSON files (--task detection).\n" +
         "  predict    Write a saved model's predictions for a CSV file.\n" +
         "  bench      Benchmark training.\n" +
+        "  summary    Print an image architecture's layers, output shapes and parameter counts.\n" +
+        "  detect     Find objects in images with a Haar cascade (--cascade FILE.xml).\n" +
         "\n" +
         "Example:\n" +
         "  deepext train --task binary --data samples/data/breast-cancer-train.csv --label diagnosis \\\n" +
         "                --test samples/data/breast-cancer-test.csv --out model.zip\n" +
         "  deepext evaluate --model model.zip --data samples/data/breast-cancer-test.csv --label diagnosis\n" +
         "  deepext predict --model model.zip --data samples/data/breast-cancer-test.csv --out predictions.csv\n" +
+        "  deepext summary --arch resnet18 --input 3x224x224 --classes 1000\n" +
+        "  deepext evaluate --task detection --ground-truth instances.json --predictions results.json\n" +
         "\n" +
         "Run 'deepext COMMAND --help' for a command's options. Results go to stdout; progress and messages\n" +
         "to stderr. Exit codes: 0 success, 1 data error, 2 usage error, 130 cancelled.";
@@ -75,13 +80,22 @@ public static class Program
                     return PredictCommand.Run(rest, context);
                 case "bench":
                     return BenchCommand.Run(rest, stdout, stderr, cancellationToken);
-                case "help" when rest.Length == 1 && rest[0] is "train" or "evaluate" or "predict" or "bench":
+                case "summary":
+                    return SummaryCommand.Run(rest, context);
+                case "detect" when rest.Any(a => a == "--cascade" || a.StartsWith("--cascade=", StringComparison.Ordinal)):
+                    return HaarDetectCommand.Run(rest, context);
+                case "detect" when rest.Any(a => a is "--help" or "-h"):
+                    stdout.WriteLine(Arguments.HelpText("detect", HaarDetectCommand.Summary, HaarDetectCommand.Options));
+                    return ExitCodes.Success;
+                case "detect":
+                    throw CliException.UsageError("detect: --cascade FILE.xml is required (see 'deepext detect --help')");
+                case "help" when rest.Length == 1 && rest[0] is "train" or "evaluate" or "predict" or "bench" or "summary" or "detect":
                     return Run(new[] { rest[0], "--help" }, stdout, stderr, live, cancellationToken);
                 case "help" or "--help" or "-h":
                     stdout.WriteLine(Usage);
                     return ExitCodes.Success;
                 default:
-                    throw CliException.UsageError($"unknown command '{args[0]}' (expected train, evaluate, predict or bench; see 'deepext --help')");
+                    throw CliException.UsageError($"unknown command '{args[0]}' (expected train, evaluate, predict, detect, bench or summary; see 'deepext --help')");
             }
         }
         catch (CliException e)

@@ -82,9 +82,17 @@ internal static class FreshProcessLoader
             if (register)
                 ml.RegisterDeepExtensions();
             var model = ml.Model.Load(modelPath, out _);
-            if (scenario == "mlp-multiclass")
+            if (scenario == "haar")
+            {
+                lines.AddRange(Vision.Haar.HaarCascadeDetectorTests.Score(ml, model));
+            }
+            else if (scenario == "mlp-multiclass")
             {
                 lines.AddRange(Trainers.MlpPersistenceTests.Score(ml, model));
+            }
+            else if (scenario == "cnn-image")
+            {
+                lines.AddRange(Vision.Classification.CnnPersistenceTests.Score(ml, model));
             }
             else
             {

@@ -6,28 +6,28 @@ namespace Microsoft.ML.DeepExtensions.Vision.Layers;
 /// same padding adds <c>p</c> layers of zeros so that the output keeps the input's size (<c>ceil(n / s)</c>
 /// with a stride); explicit padding adds a given number of zero rows and columns on every side.
 /// </remarks>
-public sealed class Padding : IEquatable<Padding>
+public sealed class ConvolutionPadding : IEquatable<ConvolutionPadding>
 {
-    private Padding(string mode, int pixels)
+    private ConvolutionPadding(string mode, int pixels)
     {
         Mode = mode;
         Pixels = pixels;
     }
 
     /// <summary>No padding: <c>out = (n - f_eff) / s + 1</c>.</summary>
-    public static Padding Valid { get; } = new("valid", 0);
+    public static ConvolutionPadding Valid { get; } = new("valid", 0);
 
     /// <summary>
     /// Zeros so that <c>out = ceil(n / s)</c>: <c>(out - 1)·s + f_eff - n</c> pixels per axis, split
     /// evenly with the odd one after (bottom, right), as TensorFlow does. PyTorch's own <c>'same'</c>
     /// allows only stride 1; this one allows any stride and dilation.
     /// </summary>
-    public static Padding Same { get; } = new("same", 0);
+    public static ConvolutionPadding Same { get; } = new("same", 0);
 
     /// <summary><paramref name="pixels"/> zero rows and columns on every side.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="pixels"/> is negative.</exception>
-    public static Padding Explicit(int pixels) => pixels >= 0
-        ? new Padding("explicit", pixels)
+    public static ConvolutionPadding Explicit(int pixels) => pixels >= 0
+        ? new ConvolutionPadding("explicit", pixels)
         : throw new ArgumentOutOfRangeException(nameof(pixels), $"Padding must be zero or positive, got {pixels}.");
 
     /// <summary><c>valid</c>, <c>same</c> or <c>explicit</c>.</summary>
@@ -43,9 +43,9 @@ public sealed class Padding : IEquatable<Padding>
         _ => (Pixels, Pixels),
     };
 
-    public bool Equals(Padding? other) => other is not null && Mode == other.Mode && Pixels == other.Pixels;
+    public bool Equals(ConvolutionPadding? other) => other is not null && Mode == other.Mode && Pixels == other.Pixels;
 
-    public override bool Equals(object? obj) => Equals(obj as Padding);
+    public override bool Equals(object? obj) => Equals(obj as ConvolutionPadding);
 
     public override int GetHashCode() => HashCode.Combine(Mode, Pixels);
 

@@ -1,0 +1,85 @@
+using Microsoft.ML.DeepExtensions.Vision.Haar;
+using OpenCvSharp;
+
+namespace Microsoft.ML.DeepExtensions.Tests.Vision.Haar;
+
+/// <summary>Our detector against OpenCV's CascadeClassifier on identical gray pixels.</summary>
+[TestClass]
+public sealed class HaarDetectorParityTests
+{
+    // Cascades of both formats, stumps and trees, with and without tilted features; photos scaled down
+    // to keep OpenCV (the slower side here) quick.
+    public static IEnumerable<object[]> Cases =>
+    [
+        ["haarcascade_frontalface_default.xml", "skimage:astronaut.png", 256, 1.1, 3],
+        ["haarcascade_frontalface_alt.xml", "opencv:messi5.jpg", 300, 1.1, 3],
+        ["haarcascade_frontalface_alt2.xml", "skimage:astronaut.png", 200, 1.05, 2],
+        ["haarcascade_frontalface_alt_tree.xml", "skimage:astronaut.png", 256, 1.1, 1],
+        ["haarcascade_eye.xml", "skimage:astronaut.png", 256, 1.1, 3],
+        ["haarcascade_eye_tree_eyeglasses.xml", "skimage:astronaut.png", 256, 1.1, 2],
+        ["haarcascade_fullbody.xml", "skimage:motorcycle_left.png", 256, 1.1, 1],
+        ["haarcascade_upperbody.xml", "opencv:basketball1.png", 256, 1.1, 1],
+        ["haarcascade_smile.xml", "skimage:astronaut.png", 200, 1.1, 3],
+        ["haarcascade_frontalcatface_extended.xml", "skimage:chelsea.png", 200, 1.1, 1],
+        ["haarcascade_licence_plate_rus_16stages.xml", "opencv:messi5.jpg", 400, 1.1, 0],
+    ];
+
+    [TestMethod]
+    [DynamicData(nameof(Cases))]
+    public void RawHitsAndGroupedBoxesEqualOpenCv(string cascadeName, string photo, int maxSide, double scaleFactor, int minNeighbors)
+    {
+        string path = photo.StartsWith("skimage:") ? HaarTestData.SkimagePhoto(photo[8..]) : HaarTestData.OpenCvPhoto(photo[7..]);
+        using var gray = HaarTestData.Gray(path, maxSide);
+        byte[] pixels = HaarTestData.Pixels(gray);
+        using var classifier = new CascadeClassifier(HaarTestData.Cascade(cascadeName));
+        var detector = new HaarDetector(HaarCascade.Load(HaarTestData.Cascade(cascadeName)));
+        var options = new HaarDetectionOptions { ScaleFactor = scaleFactor, MinNeighbors = 0 };
+
+        // OpenCV returns the raw hits clipped to the image when grouping is off.
+        var expectedRaw = HaarTestData.OpenCvDetect(classifier, gray, scaleFactor, 0);
+        var actualRaw = HaarTestData.Sorted(detector.Detect(pixels, gray.Width, gray.Height, options).Select(ToRect));
+        Assert.IsTrue(expectedRaw.Length > 0, "OpenCV finds nothing; the comparison would be empty.");
+        CollectionAssert.AreEqual(expectedRaw, actualRaw, $"raw hits: OpenCV {expectedRaw.Length}, ours {actualRaw.Length}");
+
+        options.MinNeighbors = minNeighbors;
+        var expected = HaarTestData.OpenCvDetect(classifier, gray, scaleFactor, minNeighbors);
+        var actual = HaarTestData.Sorted(detector.Detect(pixels, gray.Width, gray.Height, options).Select(ToRect));
+        CollectionAssert.AreEqual(expected, actual, $"grouped: OpenCV [{string.Join(", ", expected)}], ours [{string.Join(", ", actual)}]");
+    }
+
+    [TestMethod]
+    public void ScaleFactorMinSizeAndMaxSizeSelectTheSameLevelsAsOpenCv()
+    {
+        using var gray = HaarTestData.Gray(HaarTestData.SkimagePhoto("astronaut.png"), 200);
+        byte[] pixels = HaarTestData.Pixels(gray);
+        // The smile cascade (36x18 window) fires often, so every setting has hits to compare.
+        string cascade = HaarTestData.Cascade("haarcascade_smile.xml");
+        using var classifier = new CascadeClassifier(cascade);
+        var detector = new HaarDetector(HaarCascade.Load(cascade));
+        int compared = 0;
+        foreach (var (scaleFactor, min, max) in new[]
+        {
+            (1.3, new Size(0, 0), new Size(0, 0)),
+            (2.0, new Size(0, 0), new Size(0, 0)),
+            (1.05, new Size(45, 20), new Size(90, 45)),
+            (1.15, new Size(30, 25), new Size(0, 0)),
+            (1.1, new Size(0, 0), new Size(60, 0)),
+        })
+        {
+            var options = new HaarDetectionOptions
+            {
+                ScaleFactor = scaleFactor,
+                MinNeighbors = 0,
+                MinSize = new System.Drawing.Size(min.Width, min.Height),
+                MaxSize = new System.Drawing.Size(max.Width, max.Height),
+            };
+            var expected = HaarTestData.OpenCvDetect(classifier, gray, scaleFactor, 0, min, max);
+            var actual = HaarTestData.Sorted(detector.Detect(pixels, gray.Width, gray.Height, options).Select(ToRect));
+            CollectionAssert.AreEqual(expected, actual, $"scale {scaleFactor}, min {min}, max {max}");
+            compared += expected.Length;
+        }
+        Assert.IsTrue(compared > 100, $"Only {compared} raw hits compared.");
+    }
+
+    private static Rect ToRect(HaarDetection d) => new(d.Box.X, d.Box.Y, d.Box.Width, d.Box.Height);
+}
