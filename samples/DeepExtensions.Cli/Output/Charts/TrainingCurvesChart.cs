@@ -9,16 +9,17 @@ namespace DeepExtensions.Cli.Output.Charts;
 
 /// <summary>
 /// A PNG of how training went, epoch by epoch, from a trainer's <c>TrainingHistory</c>: on the left
-/// the training loss and (with validation data) the validation loss; on the right, with validation
-/// data, the validation metric (accuracy for classification, RMSE for regression). A dotted line marks
-/// the last epoch whose monitored loss improved (whose weights a run with validation data keeps).
+/// the training loss and (with validation data) the validation loss; on the right, when the history
+/// has one, the task's metric (accuracy for classification, RMSE for regression) on the training
+/// batches and on the validation data. Training curves are blue, validation curves orange. A dotted
+/// line marks the last epoch whose monitored loss improved (whose weights a run with validation data keeps).
 /// </summary>
 public static class TrainingCurvesChart
 {
     /// <summary>Height of the image in pixels.</summary>
     public const int Height = 480;
 
-    /// <summary>Width of one panel in pixels: the image is one panel wide without validation data, two with it.</summary>
+    /// <summary>Width of one panel in pixels: the image is two panels wide, or one when the history has no metric.</summary>
     public const int PanelWidth = 640;
 
     /// <summary>Line colours (those of matplotlib's default cycle, which readers know).</summary>
@@ -38,7 +39,7 @@ public static class TrainingCurvesChart
     }
 
     /// <summary>
-    /// The chart's panels: the loss panel, then the validation-metric panel when any epoch has a
+    /// The chart's panels: the loss panel, then the metric panel when any epoch has a training or
     /// validation metric.
     /// </summary>
     public static PlotModel[] CreatePlots(IReadOnlyList<TrainingProgress> history)
@@ -54,12 +55,17 @@ public static class TrainingCurvesChart
         if (validated)
             loss.Series.Add(Line("validation loss", ValidationColor, history.Select(p => (p.Epoch, p.ValidationLoss))));
         MarkBest(loss, bestEpoch);
-        if (!history.Any(p => p.ValidationMetric is not null))
-            return new[] { loss };
 
+        bool trainingMetric = history.Any(p => p.TrainingMetric is not null);
+        bool validationMetric = history.Any(p => p.ValidationMetric is not null);
+        if (!trainingMetric && !validationMetric)
+            return new[] { loss };
         string metricName = history[^1].ValidationMetricName;
-        var metric = Panel($"Validation {metricName}", metricName);
-        metric.Series.Add(Line("validation", ValidationColor, history.Select(p => (p.Epoch, p.ValidationMetric))));
+        var metric = Panel(metricName, metricName);
+        if (trainingMetric)
+            metric.Series.Add(Line("training", TrainingColor, history.Select(p => (p.Epoch, p.TrainingMetric))));
+        if (validationMetric)
+            metric.Series.Add(Line("validation", ValidationColor, history.Select(p => (p.Epoch, p.ValidationMetric))));
         MarkBest(metric, bestEpoch);
         return new[] { loss, metric };
     }
@@ -71,6 +77,8 @@ public static class TrainingCurvesChart
         {
             Position = AxisPosition.Bottom,
             Title = "epoch",
+            MinimumMajorStep = 1, // whole epochs only
+            MinimumMinorStep = 1,
             MinimumPadding = 0.02,
             MaximumPadding = 0.02,
             MajorGridlineStyle = LineStyle.Dot,

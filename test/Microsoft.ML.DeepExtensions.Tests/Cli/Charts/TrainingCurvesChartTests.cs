@@ -38,19 +38,38 @@ public sealed class TrainingCurvesChartTests
         Assert.IsTrue(MeanY(trainingLoss, loss.Left, loss.Left + loss.Width / 4) < MeanY(trainingLoss, loss.Right - loss.Width / 4, loss.Right) - 100);
 
         var accuracy = panels[1].PlotArea;
-        var accuracyLine = image.Matching(TrainingCurvesChart.ValidationColor, w + (int)accuracy.Left, (int)accuracy.Top, w + (int)accuracy.Right, (int)accuracy.Bottom);
-        Assert.IsTrue(accuracyLine.Count > 200, $"accuracy pixels {accuracyLine.Count}");
-        Assert.AreEqual(0, image.Matching(TrainingCurvesChart.TrainingColor, w, 0, 2 * w, image.Height, tolerance: 10).Count, "no training line in the accuracy panel");
-        // Rising accuracy: low on the left, high on the right.
-        Assert.IsTrue(MeanY(accuracyLine, w + accuracy.Left, w + accuracy.Left + accuracy.Width / 4) > MeanY(accuracyLine, w + accuracy.Right - accuracy.Width / 4, w + accuracy.Right) + 100);
+        var (ax0, ay0, ax1, ay1) = (w + (int)accuracy.Left, (int)accuracy.Top, w + (int)accuracy.Right, (int)accuracy.Bottom);
+        var validationAccuracy = image.Matching(TrainingCurvesChart.ValidationColor, ax0, ay0, ax1, ay1);
+        var trainingAccuracy = image.Matching(TrainingCurvesChart.TrainingColor, ax0, ay0, ax1, ay1);
+        Assert.IsTrue(validationAccuracy.Count > 200, $"validation accuracy pixels {validationAccuracy.Count}");
+        Assert.IsTrue(trainingAccuracy.Count > 200, $"training accuracy pixels {trainingAccuracy.Count}");
+        // Rising accuracy: low (large y) on the left, high on the right; training above validation.
+        double quarter = accuracy.Width / 4;
+        Assert.IsTrue(MeanY(validationAccuracy, ax0, ax0 + quarter) > MeanY(validationAccuracy, ax1 - quarter, ax1) + 100);
+        Assert.IsTrue(MeanY(trainingAccuracy, ax1 - quarter, ax1) < MeanY(validationAccuracy, ax1 - quarter, ax1) - 20);
     }
 
     [TestMethod]
-    public void WithoutValidationOnlyTheTrainingLossIsDrawn()
+    public void ValidationWithoutTrainingMetricDrawsOnlyTheValidationMetric()
+    {
+        var history = History(6, validation: true).Select(p => p with { TrainingMetric = null }).ToArray();
+        var path = Path.Combine(_folder, "curves.png");
+        var panels = TrainingCurvesChart.CreatePlots(history);
+
+        ChartPng.Write(path, 2 * TrainingCurvesChart.PanelWidth, TrainingCurvesChart.Height, overwrite: false, panels);
+
+        using var image = new ChartPixels(path);
+        int w = TrainingCurvesChart.PanelWidth;
+        Assert.IsTrue(image.Matching(TrainingCurvesChart.ValidationColor, w, 0, 2 * w, image.Height, tolerance: 10).Count > 200);
+        Assert.AreEqual(0, image.Matching(TrainingCurvesChart.TrainingColor, w, 0, 2 * w, image.Height, tolerance: 10).Count, "no training line in the metric panel");
+    }
+
+    [TestMethod]
+    public void WithoutMetricsOnlyTheTrainingLossIsDrawn()
     {
         var path = Path.Combine(_folder, "curves.png");
 
-        TrainingCurvesChart.Write(History(5, validation: false), path);
+        TrainingCurvesChart.Write(History(5, validation: false, trainingMetric: false), path);
 
         using var image = new ChartPixels(path);
         Assert.AreEqual((TrainingCurvesChart.PanelWidth, TrainingCurvesChart.Height), (image.Width, image.Height));
@@ -88,7 +107,7 @@ public sealed class TrainingCurvesChartTests
         // OxyPlot.SkiaSharp and Microsoft.ML.ImageAnalytics share one SkiaSharp (2.88.9); with
         // SkiaSharp 3.x ResizeImages fails with MissingMethodException at run time.
         var path = Path.Combine(_folder, "curves.png");
-        TrainingCurvesChart.Write(History(4, validation: false), path);
+        TrainingCurvesChart.Write(History(4, validation: false, trainingMetric: false), path);
         var ml = new MLContext();
         var data = ml.Data.LoadFromEnumerable(new[] { new ImageRow { ImagePath = path } });
 
@@ -106,7 +125,7 @@ public sealed class TrainingCurvesChartTests
     private static double MeanY(List<(int X, int Y)> pixels, double x0, double x1) =>
         pixels.Where(p => p.X >= x0 && p.X < x1).Average(p => p.Y);
 
-    private static TrainingProgress[] History(int epochs, bool validation) =>
+    private static TrainingProgress[] History(int epochs, bool validation, bool trainingMetric = true) =>
         Enumerable.Range(1, epochs).Select(e => new TrainingProgress(
             e, epochs,
             TrainingLoss: 2.0 / e,
@@ -116,7 +135,8 @@ public sealed class TrainingCurvesChartTests
             LearningRate: 0.001,
             RowsPerSecond: 1000,
             Elapsed: TimeSpan.FromSeconds(e),
-            IsBest: true)).ToArray();
+            IsBest: true,
+            TrainingMetric: trainingMetric ? 0.4 + 0.55 * (e - 1) / (epochs - 1) : null)).ToArray();
 
     private sealed class ImageRow
     {
