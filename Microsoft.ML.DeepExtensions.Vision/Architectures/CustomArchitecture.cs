@@ -8,7 +8,7 @@ namespace Microsoft.ML.DeepExtensions.Vision.Architectures;
 
 /// <summary>
 /// A user's own TorchSharp module, made by a factory and registered under a name with
-/// <see cref="ImageArchitectures.Register"/> (the same registration is needed to load a saved model).
+/// <see cref="ImageArchitectures.Register(string, Func{long[], int, nn.Module{Tensor, Tensor}})"/> (the same registration is needed to load a saved model).
 /// </summary>
 /// <remarks>
 /// Its layers are opaque, so <see cref="Validate"/> builds the module and runs one zero image through

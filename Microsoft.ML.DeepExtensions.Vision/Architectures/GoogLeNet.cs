@@ -18,7 +18,7 @@ namespace Microsoft.ML.DeepExtensions.Vision.Architectures;
 /// As torchvision, the "5×5" branch uses a 3×3 convolution (a known difference from the paper that
 /// torchvision keeps for its weights): on 3×224×224 with 1,000 classes the network has 6,624,904
 /// trainable weights, as torchvision's <c>googlenet(aux_logits=False)</c>. Module names follow
-/// torchvision (<c>inception4a.branch2.1.conv</c>).
+/// torchvision (<c>inception4a.branch2.1.conv</c>). Inputs must be at least 15×15.
 /// </para>
 /// Paper: Szegedy et al., "Going Deeper with Convolutions", CVPR 2015.
 /// </remarks>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.ML.DeepExtensions.Vision.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -6,7 +7,7 @@ namespace Microsoft.ML.DeepExtensions.Vision.Architectures;
 
 /// <summary>
 /// Every image architecture by name (<see cref="Get"/>): the built-in ones and those users register
-/// with <see cref="Register"/> to bring their own TorchSharp module.
+/// with <c>Register</c> to bring their own TorchSharp module or layer description.
 /// </summary>
 public static class ImageArchitectures
 {
@@ -16,7 +17,7 @@ public static class ImageArchitectures
         new ResNet(18), new ResNet(34), new ResNet(50), new GoogLeNet(), new SmallCnn(),
     };
 
-    private static readonly ConcurrentDictionary<string, CustomArchitecture> Custom = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly ConcurrentDictionary<string, ImageArchitecture> Custom = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>LeNet-5: tanh, average pooling, 32×32 inputs (smaller ones zero-padded).</summary>
     public static LeNet5 LeNet5 { get; } = (LeNet5)BuiltIn[0];
@@ -73,13 +74,42 @@ public static class ImageArchitectures
     public static CustomArchitecture Register(string name, Func<long[], int, nn.Module<Tensor, Tensor>> factory)
     {
         ArgumentNullException.ThrowIfNull(factory);
+        return Add(new CustomArchitecture(CheckName(name), factory));
+    }
+
+    /// <summary>
+    /// Registers a user's own network described with the Vision layers (<c>Layers</c> namespace) under
+    /// <paramref name="name"/>: unlike a module factory, it gets the built-in architectures' checks
+    /// without building anything (a too-small input is refused naming the layer), their summary,
+    /// parameter and multiply-add counts. Registering a name again replaces it; register it in the
+    /// process that loads a model saved with it.
+    /// </summary>
+    /// <param name="name">The name saved with models; not one of the built-in names.</param>
+    /// <param name="describe">
+    /// The layers for an input shape <c>[C, H, W]</c> and a class count; the last layer must give one
+    /// score per class, e.g. <c>new LayerStack { …, { "flatten", new Flatten() }, { "fc", new FullyConnected(classes) } }</c>.
+    /// </param>
+    /// <exception cref="ArgumentException">The name is empty or built in.</exception>
+    public static LayeredArchitecture Register(string name, Func<long[], int, LayerStack> describe)
+    {
+        ArgumentNullException.ThrowIfNull(describe);
+        return Add(new RegisteredLayerArchitecture(CheckName(name), describe));
+    }
+
+    private static T Add<T>(T architecture)
+        where T : ImageArchitecture
+    {
+        Custom[architecture.Name] = architecture;
+        return architecture;
+    }
+
+    private static string CheckName(string name)
+    {
         if (string.IsNullOrWhiteSpace(name) || name.Trim() != name)
             throw new ArgumentException($"An architecture name must be non-empty without surrounding spaces, got '{name}'.", nameof(name));
         if (BuiltIn.Any(a => string.Equals(a.Name, name, StringComparison.OrdinalIgnoreCase)))
             throw new ArgumentException($"'{name}' is a built-in architecture and cannot be registered again; choose another name.", nameof(name));
-        var architecture = new CustomArchitecture(name, factory);
-        Custom[name] = architecture;
-        return architecture;
+        return name;
     }
 
     /// <summary>Removes a registered architecture; returns whether it was registered.</summary>

@@ -37,6 +37,7 @@ public sealed class ImageNetwork : NetworkDefinition
         architecture.Validate(_inputShape, classes);
     }
 
+    /// <summary>The architecture the modules are built from.</summary>
     public ImageArchitecture Architecture { get; }
 
     /// <summary>Number of classes: the network's output size.</summary>

@@ -18,8 +18,8 @@ namespace Microsoft.ML.DeepExtensions.Vision.Architectures;
 /// Module names follow torchvision (<c>conv1</c>, <c>bn1</c>, <c>maxpool</c>, <c>layer1.0.conv1</c>,
 /// <c>layer2.0.downsample.0</c>, <c>fc</c>), so weight names match its state dictionaries. On
 /// 3×224×224 with 1,000 classes: ResNet-18 11,689,512, ResNet-34 21,797,672, ResNet-50 25,557,032
-/// trainable weights, as torchvision. Global average pooling makes any input of at least 1×1 after
-/// the stem work (the stem needs 1×1; each stride-2 stage rounds up).
+/// trainable weights, as torchvision. With global average pooling and padded strided layers (each
+/// rounding up) it accepts any input size, down to 1×1.
 /// </para>
 /// Paper: He, Zhang, Ren and Sun, "Deep Residual Learning for Image Recognition", CVPR 2016.
 /// </remarks>

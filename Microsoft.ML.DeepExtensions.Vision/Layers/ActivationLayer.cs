@@ -14,6 +14,7 @@ public sealed class ActivationLayer : Layer
     /// <param name="activation">The activation, e.g. <c>Activations.ReLU</c> or <c>Activations.Get("leaky-relu:slope=0.2")</c>.</param>
     public ActivationLayer(Activation activation) => Activation = activation ?? throw new ArgumentNullException(nameof(activation));
 
+    /// <summary>The activation applied to every value.</summary>
     public Activation Activation { get; }
 
     /// <inheritdoc/>

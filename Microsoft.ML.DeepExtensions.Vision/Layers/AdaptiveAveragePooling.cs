@@ -23,8 +23,10 @@ public sealed class AdaptiveAveragePooling : Layer
         Width = LayerArguments.Positive(width, nameof(width), "Width");
     }
 
+    /// <summary>Output height.</summary>
     public int Height { get; }
 
+    /// <summary>Output width.</summary>
     public int Width { get; }
 
     /// <inheritdoc/>

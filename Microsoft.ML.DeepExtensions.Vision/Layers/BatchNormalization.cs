@@ -27,8 +27,10 @@ public sealed class BatchNormalization : Layer
             : throw new ArgumentOutOfRangeException(nameof(momentum), $"Momentum must be in [0, 1], got {momentum}.");
     }
 
+    /// <summary>Added to the variance for numerical stability (<c>ε</c>).</summary>
     public double Epsilon { get; }
 
+    /// <summary>Weight of the current batch in the running statistics.</summary>
     public double Momentum { get; }
 
     /// <inheritdoc/>

@@ -31,16 +31,22 @@ public sealed class Convolution : Layer
         Bias = bias;
     }
 
+    /// <summary>Output channels: one per filter.</summary>
     public int Filters { get; }
 
+    /// <summary>Filter height and width <c>f</c>.</summary>
     public int KernelSize { get; }
 
+    /// <summary>Step <c>s</c> between windows.</summary>
     public int Stride { get; }
 
+    /// <summary>Zero padding: valid, same or explicit.</summary>
     public ConvolutionPadding Padding { get; }
 
+    /// <summary>Spacing <c>d</c> between filter taps.</summary>
     public int Dilation { get; }
 
+    /// <summary>Whether each filter has a bias.</summary>
     public bool Bias { get; }
 
     /// <inheritdoc/>

@@ -43,6 +43,7 @@ public sealed class ConvolutionPadding : IEquatable<ConvolutionPadding>
         _ => (Pixels, Pixels),
     };
 
+    /// <summary>Same mode and pixels.</summary>
     public bool Equals(ConvolutionPadding? other) => other is not null && Mode == other.Mode && Pixels == other.Pixels;
 
     public override bool Equals(object? obj) => Equals(obj as ConvolutionPadding);

@@ -16,6 +16,7 @@ public sealed class Dropout : Layer
     /// <param name="rate">Probability of zeroing a value, in [0, 1). Defaults to 0.5.</param>
     public Dropout(double rate = 0.5) => Rate = LayerArguments.Probability(rate, nameof(rate), "Rate");
 
+    /// <summary>Probability of zeroing a value while training.</summary>
     public double Rate { get; }
 
     /// <inheritdoc/>

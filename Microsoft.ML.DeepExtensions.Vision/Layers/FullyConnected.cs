@@ -21,8 +21,10 @@ public sealed class FullyConnected : Layer
         Bias = bias;
     }
 
+    /// <summary>Output features.</summary>
     public int Units { get; }
 
+    /// <summary>Whether a bias is added.</summary>
     public bool Bias { get; }
 
     /// <inheritdoc/>

@@ -31,6 +31,7 @@ public sealed class InceptionBlock : Layer
         _branches = branches.ToArray();
     }
 
+    /// <summary>The branches in concatenation order.</summary>
     public IReadOnlyList<(string Name, Layer Branch)> Branches => _branches;
 
     /// <inheritdoc/>

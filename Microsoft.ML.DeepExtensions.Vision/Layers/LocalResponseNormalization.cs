@@ -28,12 +28,16 @@ public sealed class LocalResponseNormalization : Layer
         K = LayerArguments.PositiveFinite(k, nameof(k), "K");
     }
 
+    /// <summary>Neighbouring channels <c>n</c> summed over.</summary>
     public int Size { get; }
 
+    /// <summary>Scale <c>α</c>, divided by <c>n</c>.</summary>
     public double Alpha { get; }
 
+    /// <summary>Exponent <c>β</c>.</summary>
     public double Beta { get; }
 
+    /// <summary>Additive constant <c>k</c>.</summary>
     public double K { get; }
 
     /// <inheritdoc/>

@@ -35,12 +35,16 @@ public sealed class ResidualBlock : Layer
         Kind = kind;
     }
 
+    /// <summary>The layers computing <c>F(x)</c>.</summary>
     public LayerStack Residual { get; }
 
+    /// <summary>The downsample layers, or null for the identity.</summary>
     public LayerStack? Shortcut { get; }
 
+    /// <summary>Applied to the sum.</summary>
     public Activation Activation { get; }
 
+    /// <summary>What summaries call the block, e.g. <c>BasicBlock</c>.</summary>
     public string Kind { get; }
 
     /// <inheritdoc/>

@@ -29,12 +29,16 @@ public sealed class ZeroPadding : Layer
     {
     }
 
+    /// <summary>Rows of zeros above.</summary>
     public int Top { get; }
 
+    /// <summary>Rows of zeros below.</summary>
     public int Bottom { get; }
 
+    /// <summary>Columns of zeros on the left.</summary>
     public int Left { get; }
 
+    /// <summary>Columns of zeros on the right.</summary>
     public int Right { get; }
 
     /// <inheritdoc/>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.ML.DeepExtensions.Backend;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -61,6 +62,7 @@ public sealed class NetworkSummary
     /// <summary>Runs one zero row through a freshly built network and records each leaf module's output.</summary>
     internal static NetworkSummary Of(NetworkDefinition definition)
     {
+        TorchBackend.EnsureStarted(); // before the first touch of torch, see NetworkDefinition.Build
         using var scope = torch.NewDisposeScope();
         using var network = definition.Build();
         network.eval();

@@ -15,6 +15,7 @@ public static class SummaryCommand
         new("arch", "NAME", $"Image architecture: {string.Join(", ", ImageArchitectures.Names)}.", Required: true),
         new("input", "CxHxW", "Shape of one input image: channels x height x width, e.g. 3x224x224 or 1x28x28.", Required: true),
         new("classes", "N", "Number of classes (at least 2).", Required: true),
+        new("time-batch", "N", "Also build the network and time forward+backward on a batch of N random images (CPU)."),
     };
 
     public const string Summary =
@@ -29,6 +30,7 @@ public static class SummaryCommand
 
         var inputShape = ParseShape(arguments.Require("input"));
         int classes = ParseClasses(arguments.Require("classes"));
+        int? timeBatch = arguments.Get("time-batch") is { } batchText ? ParseTimeBatch(batchText) : null;
         ImageNetwork network;
         try
         {
@@ -44,6 +46,8 @@ public static class SummaryCommand
         context.Out.WriteLine(network.Summary().ToString());
         if (network.Architecture is LayeredArchitecture layered)
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Multiply-adds per image: {layered.MultiplyAdds(inputShape, classes):N0}"));
+        if (timeBatch is { } batch)
+            context.Out.WriteLine(TrainingStepTimer.Measure(network, batch, context.CancellationToken).ToString());
         return ExitCodes.Success;
     }
 
@@ -64,6 +68,11 @@ public static class SummaryCommand
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int classes) && classes >= 2
             ? classes
             : throw CliException.UsageError($"summary: --classes '{text}' is not valid: expected an integer of at least 2");
+
+    private static int ParseTimeBatch(string text) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int batch) && batch >= 1
+            ? batch
+            : throw CliException.UsageError($"summary: --time-batch '{text}' is not valid: expected a positive integer");
 
     private static string ImageShapeText(long[] shape) => string.Join("×", shape);
 }

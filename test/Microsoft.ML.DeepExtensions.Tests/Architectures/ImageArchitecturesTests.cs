@@ -1,5 +1,6 @@
 using Microsoft.ML.DeepExtensions.Backend;
 using Microsoft.ML.DeepExtensions.Vision.Architectures;
+using Microsoft.ML.DeepExtensions.Vision.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -82,6 +83,33 @@ public sealed class ImageArchitecturesTests
         finally
         {
             ImageArchitectures.Unregister("wrong-output-test");
+        }
+    }
+
+    [TestMethod]
+    public void CustomLayerDescriptionGetsShapeChecksAndSummary()
+    {
+        var architecture = ImageArchitectures.Register("layers-test", (shape, classes) => new LayerStack
+        {
+            { "conv", new Convolution(8, 3, padding: ConvolutionPadding.Same) },
+            { "pool", new MaxPooling(4) },
+            { "flatten", new Flatten() },
+            { "fc", new FullyConnected(classes) },
+        });
+        try
+        {
+            Assert.AreSame(architecture, ImageArchitectures.Get("layers-test"));
+            var network = new ImageNetwork(architecture, new long[] { 3, 8, 8 }, 5);
+            Assert.AreEqual((8 * 3 * 9 + 8) + (8 * 2 * 2 * 5 + 5), network.Summary().TrainableParameters);
+            using (var module = network.Build())
+            using (var output = module.call(torch.zeros(2, 3, 8, 8)))
+                CollectionAssert.AreEqual(new long[] { 2, 5 }, output.shape);
+            var e = Assert.ThrowsExactly<InputShapeException>(() => new ImageNetwork(architecture, new long[] { 3, 3, 8 }, 5));
+            Assert.AreEqual("Layer 'pool' (max pool 4×4, stride 4) needs an input of at least 4×4, got 3×8 for a 3×3×8 input image.", e.Message);
+        }
+        finally
+        {
+            ImageArchitectures.Unregister("layers-test");
         }
     }
 

@@ -70,6 +70,17 @@ public sealed class SummaryCommandTests
             "Layer 'features.pool2' (max pool 3×3, stride 2) needs an input of at least 3×3, got 1×1 for a 3×20×20 input image.");
 
     [TestMethod]
+    public void TimeBatchTimesATrainingStep()
+    {
+        var result = CliRunner.Run("summary", "--arch", "lenet", "--input", "1x32x32", "--classes", "10", "--time-batch", "8");
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        StringAssert.Matches(result.StdoutLines[^1], new System.Text.RegularExpressions.Regex(
+            @"^Forward\+backward per batch of 8: \d+\.\d ms \(median of 10 steps after 2 warm-up, CPU, \d+ threads\)$"));
+        AssertUsageError(CliRunner.Run("summary", "--arch", "lenet", "--input", "1x32x32", "--classes", "10", "--time-batch", "0"),
+            "--time-batch '0' is not valid: expected a positive integer");
+    }
+
+    [TestMethod]
     public void MissingOptionIsAUsageError()
     {
         var result = CliRunner.Run("summary", "--arch", "lenet", "--input", "1x28x28");

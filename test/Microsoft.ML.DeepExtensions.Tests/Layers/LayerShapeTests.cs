@@ -1,5 +1,6 @@
 using Microsoft.ML.DeepExtensions.Backend;
 using Microsoft.ML.DeepExtensions.Activations;
+using Microsoft.ML.DeepExtensions.Vision.Architectures;
 using Microsoft.ML.DeepExtensions.Vision.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -89,15 +90,20 @@ public sealed class LayerShapeTests
             { "flatten", new Flatten() },
             { "fc", new FullyConnected(3) },
         };
-        var network = new Microsoft.ML.DeepExtensions.Vision.Architectures.ImageNetwork(
-            Microsoft.ML.DeepExtensions.Vision.Architectures.ImageArchitectures.Register("test-stack", (shape, classes) => stack.Build(shape)),
-            new long[] { 2, 9, 9 }, 3);
-        Microsoft.ML.DeepExtensions.Vision.Architectures.ImageArchitectures.Unregister("test-stack");
         using var module = stack.Build(new long[] { 2, 9, 9 });
         long expected = (8 * 2 * 9 + 8) + 2 * 8 + 5 * 8 * 16 + (5 * 5 * 5 * 3 + 3);
         Assert.AreEqual(expected, module.parameters().Sum(p => p.numel()));
-        // The custom path summarizes by running the module; its trainable count is the same.
-        Assert.AreEqual(expected, network.Summary().TrainableParameters);
+        var architecture = ImageArchitectures.Register("count-test", (shape, classes) => stack);
+        try
+        {
+            var network = new ImageNetwork(architecture, new long[] { 2, 9, 9 }, 3);
+            Assert.AreEqual(expected, network.Summary().TrainableParameters, "inferred");
+            Assert.AreEqual(2 * 8, network.Summary().TotalParameters - expected, "batch normalization's running mean and variance");
+        }
+        finally
+        {
+            ImageArchitectures.Unregister("count-test");
+        }
     }
 
     [TestMethod]
