@@ -19,7 +19,8 @@ public static class Program
         "  train      Train a model on a CSV file and save it (binary, multiclass or regression).\n" +
         "  evaluate   Print a saved model's metrics on a labelled CSV file.\n" +
         "  predict    Write a saved model's predictions for a CSV file.\n" +
-        "  bench      Benchmark training.\n" +
+        "  detect     Detect objects in images with an ONNX detector (YOLO, Faster/Mask R-CNN).\n" +
+        "  bench      Benchmark training and detection.\n" +
         "\n" +
         "Example:\n" +
         "  deepext train --task binary --data samples/data/breast-cancer-train.csv --label diagnosis \\\n" +
@@ -72,13 +73,16 @@ public static class Program
                     return PredictCommand.Run(rest, context);
                 case "bench":
                     return BenchCommand.Run(rest, stdout, stderr, cancellationToken);
-                case "help" when rest.Length == 1 && rest[0] is "train" or "evaluate" or "predict" or "bench":
+                case "detect":
+                    // ONNX detectors (--model FILE.onnx --kind ...); see OnnxDetectCommand.
+                    return OnnxDetectCommand.Run(rest, context);
+                case "help" when rest.Length == 1 && rest[0] is "train" or "evaluate" or "predict" or "detect" or "bench":
                     return Run(new[] { rest[0], "--help" }, stdout, stderr, live, cancellationToken);
                 case "help" or "--help" or "-h":
                     stdout.WriteLine(Usage);
                     return ExitCodes.Success;
                 default:
-                    throw CliException.UsageError($"unknown command '{args[0]}' (expected train, evaluate, predict or bench; see 'deepext --help')");
+                    throw CliException.UsageError($"unknown command '{args[0]}' (expected train, evaluate, predict, detect or bench; see 'deepext --help')");
             }
         }
         catch (CliException e)

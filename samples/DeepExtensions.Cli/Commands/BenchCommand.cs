@@ -16,8 +16,10 @@ public static class BenchCommand
         "Benchmarks:\n" +
         "  tabular    ML.NET MLP pipeline (Fit, Transform, PredictionEngine) vs a bare TorchSharp loop,\n" +
         "             same network, same synthetic data.\n" +
+        "  detection  Our YOLO transform (batched, PredictionEngine) vs ML.NET's ApplyOnnxModel with a\n" +
+        "             hand-written decode, same YOLOv8n-shaped model and photos; post-processing per image.\n" +
         "\n" +
-        "Run 'deepext bench tabular --help' for its options.";
+        "Run 'deepext bench tabular --help' or 'deepext bench detection --help' for their options.";
 
     /// <summary>Runs <c>deepext bench ARGS</c> on the console.</summary>
     /// <exception cref="CliException">A usage error (exit code 2).</exception>
@@ -47,8 +49,16 @@ public static class BenchCommand
                     return ExitCodes.Success;
                 }
                 return TabularBenchmark.Run(options, stdout, stderr, cancellationToken);
+            case "detection":
+                var detection = Bench.Detection.DetectionBenchOptions.Parse(args[1..]);
+                if (detection.Help)
+                {
+                    stdout.WriteLine(Arguments.HelpText("bench detection", Bench.Detection.DetectionBenchOptions.Summary, Bench.Detection.DetectionBenchOptions.All));
+                    return ExitCodes.Success;
+                }
+                return Bench.Detection.DetectionBenchmark.Run(detection, stdout, stderr, cancellationToken);
             default:
-                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular; see 'deepext bench --help')");
+                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular or detection; see 'deepext bench --help')");
         }
     }
 }

@@ -1,0 +1,109 @@
+using System.Globalization;
+using Microsoft.ML.DeepExtensions.Backend;
+using Microsoft.ML.DeepExtensions.Persistence;
+using Microsoft.ML.DeepExtensions.Tests.Detection.Models;
+using Microsoft.ML.DeepExtensions.Tests.Detection.Yolo;
+using Microsoft.ML.DeepExtensions.Tests.Persistence;
+using Microsoft.ML.DeepExtensions.Vision.Detection;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Rcnn;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Yolo;
+
+namespace Microsoft.ML.DeepExtensions.Tests.Detection;
+
+/// <summary>
+/// The ONNX detectors inside model.zip: the ONNX bytes and settings are saved with the pipeline and a brand-new
+/// process (FreshProcessLoader) loads and scores it, giving the reference detections.
+/// </summary>
+[TestClass]
+public sealed class OnnxDetectorPersistenceTests
+{
+    [TestMethod]
+    [DataRow("yolov8")]
+    [DataRow("yolov3")]
+    [DataRow("mask-rcnn")]
+    public void AFreshProcessLoadsTheSavedPipelineAndDetectsTheSame(string kind)
+    {
+        var ml = new MLContext(seed: 1);
+        var images = ExpectedDetections.Images(kind);
+        var data = YoloObjectDetectorTests.LoadImages(ml, images.Select(i => i.Path));
+        ITransformer detector = kind switch
+        {
+            "mask-rcnn" => ml.Transforms.DetectObjectsRcnn(new RcnnObjectDetector.Options
+            {
+                ModelPath = ExpectedDetections.ModelFile(kind),
+                Variant = RcnnVariant.MaskRcnn,
+                ClassNamesFile = ExpectedDetections.PathOf("rcnn_classes.txt"),
+                ConfidenceThreshold = 0f,
+                Device = ComputeDevice.Cpu,
+            }).Fit(data),
+            _ => ml.Transforms.DetectObjectsYolo(new YoloObjectDetector.Options
+            {
+                ModelPath = ExpectedDetections.ModelFile(kind),
+                Version = kind == "yolov3" ? YoloVersion.V3 : YoloVersion.V8,
+                ClassNamesFile = kind == "yolov3" ? ExpectedDetections.PathOf("yolo_classes.txt") : null,
+                BatchSize = 2,
+            }).Fit(data),
+        };
+        string path = Path.Combine(Path.GetTempPath(), $"dx-detector-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(detector, data.Schema, path);
+            (detector as IDisposable)?.Dispose();
+            var result = FreshProcessLoader.Run(path, register: true, scenario: "detect:" + kind);
+            Assert.AreEqual(0, result.ExitCode, string.Join("\n", result.Lines) + result.StandardError);
+            Assert.AreEqual(images.Count, result.Lines.Length, string.Join("\n", result.Lines));
+            for (int i = 0; i < images.Count; i++)
+                ExpectedDetections.AssertMatches(images[i], Parse(result.Lines[i]), "loaded in a fresh process");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
+    public void LoadingWithoutRegistrationSaysWhatToCall()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = YoloObjectDetectorTests.LoadImages(ml, ExpectedDetections.Images("yolov8").Take(1).Select(i => i.Path));
+        using var detector = ml.Transforms.DetectObjectsYolo(ExpectedDetections.ModelFile("yolov8")).Fit(data);
+        string path = Path.Combine(Path.GetTempPath(), $"dx-detector-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(detector, data.Schema, path);
+            var result = FreshProcessLoader.Run(path, register: false, scenario: "detect:yolov8");
+            Assert.AreNotEqual(0, result.ExitCode);
+            StringAssert.Contains(string.Join("\n", result.Lines), "RegisterDeepExtensions");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>In the child process: scores the reference images with the loaded model, one line per image.</summary>
+    internal static IEnumerable<string> Score(MLContext ml, ITransformer model, string kind)
+    {
+        var data = YoloObjectDetectorTests.LoadImages(ml, ExpectedDetections.Images(kind).Select(i => i.Path));
+        var columns = new DetectionColumns(kind.EndsWith("rcnn", StringComparison.Ordinal)
+            ? File.ReadAllLines(ExpectedDetections.PathOf("rcnn_classes.txt")).Where(l => l.Length > 0).ToArray()
+            : File.ReadAllLines(ExpectedDetections.PathOf("yolo_classes.txt")).Where(l => l.Length > 0).ToArray());
+        foreach (var detections in columns.ReadDetections(model.Transform(data)))
+        {
+            yield return string.Join(";", Enumerable.Range(0, detections.Count).Select(i =>
+            {
+                var d = detections[i];
+                return string.Join(",", new[] { d.ClassIndex, d.Score, d.X0, d.Y0, d.X1, d.Y1 }.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture)));
+            }));
+        }
+    }
+
+    private static ObjectDetections Parse(string line)
+    {
+        var items = line.Length == 0 ? Array.Empty<string[]>() : line.Split(';').Select(d => d.Split(',')).ToArray();
+        return new ObjectDetections(
+            items.SelectMany(d => d[2..].Select(v => float.Parse(v, CultureInfo.InvariantCulture))).ToArray(),
+            items.Select(d => int.Parse(d[0], CultureInfo.InvariantCulture)).ToArray(),
+            items.Select(d => float.Parse(d[1], CultureInfo.InvariantCulture)).ToArray());
+    }
+}
