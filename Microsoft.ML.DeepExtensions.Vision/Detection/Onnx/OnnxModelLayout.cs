@@ -23,6 +23,14 @@ internal sealed class OnnxModelLayout
     /// <summary>The kind the inputs and outputs match, or null when they match none.</summary>
     public OnnxDetectorKind? Guess { get; }
 
+    /// <summary>
+    /// One image in and one rank-3 output whose two last axes are both dynamic: a YOLOv5 or YOLOv8 export that
+    /// cannot be told apart before it runs (the decoders check the real shape then).
+    /// </summary>
+    public bool UndecidedYolo =>
+        Guess is null && Inputs.Count == 1 && Rank(Inputs[0].Node) == 4 && Outputs.Count == 1 && Rank(Outputs[0].Node) == 3
+        && Outputs[0].Node.Dimensions[1] < 0 && Outputs[0].Node.Dimensions[2] < 0;
+
     public static OnnxModelLayout Of(InferenceSession session) => new(
         session.InputMetadata.Select(p => (p.Key, p.Value)).ToArray(),
         session.OutputMetadata.Select(p => (p.Key, p.Value)).ToArray());
@@ -55,7 +63,7 @@ internal sealed class OnnxModelLayout
     /// <summary>Throws unless the model matches <paramref name="kind"/>, naming what it looks like instead.</summary>
     public void Require(OnnxDetectorKind kind, string modelName)
     {
-        if (Guess == kind)
+        if (Guess == kind || (UndecidedYolo && kind is OnnxDetectorKind.YoloV5 or OnnxDetectorKind.YoloV8))
             return;
         throw new InvalidOperationException(
             $"Model '{modelName}' does not have the {Name(kind)} layout ({Expected(kind)}): {DescribeGuess()}. Its {Describe()}." +

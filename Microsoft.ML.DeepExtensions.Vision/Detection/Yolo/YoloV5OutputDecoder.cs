@@ -23,6 +23,8 @@ internal sealed class YoloV5OutputDecoder : YoloOutputDecoder
         if (shape.Length != 3 || shape[2] <= 5)
             throw new InvalidDataException($"A YOLOv5 output must be [batch, candidates, 5 + classes], got [{string.Join(",", shape)}].");
         int count = (int)shape[1], width = (int)shape[2];
+        if (width >= count)
+            throw new InvalidDataException($"The model's output is [{string.Join(",", shape)}]: more values per candidate than candidates, so it looks like a YOLOv8 export ([batch, 4 + classes, candidates]), not YOLOv5's [batch, candidates, 5 + classes]. Ask for YOLOv8.");
         var all = output.GetTensorDataAsSpan<float>();
         for (int image = 0; image < images; image++)
         {

@@ -25,6 +25,8 @@ internal sealed class YoloV8OutputDecoder : YoloOutputDecoder
         if (shape.Length != 3 || shape[1] <= 4)
             throw new InvalidDataException($"A YOLOv8 output must be [batch, 4 + classes, candidates], got [{string.Join(",", shape)}].");
         int rows = (int)shape[1], count = (int)shape[2], classes = rows - 4;
+        if (rows >= count)
+            throw new InvalidDataException($"The model's output is [{string.Join(",", shape)}]: more rows than candidates, so it looks like a YOLOv5 export ([batch, candidates, 5 + classes]), not YOLOv8's [batch, 4 + classes, candidates]. Ask for YOLOv5.");
         var all = output.GetTensorDataAsSpan<float>();
         if (_best.Length < count)
         {

@@ -51,9 +51,11 @@ public sealed class OnnxDetectorPersistenceTests
             (detector as IDisposable)?.Dispose();
             var result = FreshProcessLoader.Run(path, register: true, scenario: "detect:" + kind);
             Assert.AreEqual(0, result.ExitCode, string.Join("\n", result.Lines) + result.StandardError);
-            Assert.AreEqual(images.Count, result.Lines.Length, string.Join("\n", result.Lines));
+            // FreshProcessLoader's child starts with a line of its own about the persistence test transformer.
+            var detections = result.Lines.Where(l => !l.StartsWith("loaderKnownBeforeLoad=", StringComparison.Ordinal)).ToArray();
+            Assert.AreEqual(images.Count, detections.Length, string.Join("\n", result.Lines));
             for (int i = 0; i < images.Count; i++)
-                ExpectedDetections.AssertMatches(images[i], Parse(result.Lines[i]), "loaded in a fresh process");
+                ExpectedDetections.AssertMatches(images[i], Parse(detections[i]), "loaded in a fresh process");
         }
         finally
         {

@@ -147,6 +147,11 @@ def main():
     torch.onnx.export(model, x, out, opset_version=12, input_names=["images"], output_names=["output0"],
                       dynamic_axes={"images": {0: "batch"}, "output0": {0: "batch"}}, do_constant_folding=True)
     m = onnx.load(out)
+    # As Ultralytics' dynamic export: only the batch axis is dynamic (torch leaves the Concat's axes symbolic).
+    dims = m.graph.output[0].type.tensor_type.shape.dim
+    for axis, size in ((1, 84), (2, 8400)):
+        dims[axis].Clear()
+        dims[axis].dim_value = size
     coco = ["person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat", "traffic light",
             "fire hydrant", "stop sign", "parking meter", "bench", "bird", "cat", "dog", "horse", "sheep", "cow",
             "elephant", "bear", "zebra", "giraffe", "backpack", "umbrella", "handbag", "tie", "suitcase", "frisbee",
