@@ -4,7 +4,8 @@ namespace DeepExtensions.Cli.Commands;
 
 /// <summary>
 /// <c>deepext bench</c>: side-by-side performance measurements in one process (DESIGN.md §7).
-/// <c>deepext bench tabular</c> compares the ML.NET pipeline with a bare TorchSharp loop.
+/// <c>deepext bench tabular</c> compares the ML.NET pipeline with a bare TorchSharp loop; <c>deepext bench nms</c>
+/// compares NonMaxSuppression with a per-box <c>.item()</c> loop.
 /// </summary>
 public static class BenchCommand
 {
@@ -18,8 +19,9 @@ public static class BenchCommand
         "             same network, same synthetic data.\n" +
         "  detection  Our YOLO transform (batched, PredictionEngine) vs ML.NET's ApplyOnnxModel with a\n" +
         "             hand-written decode, same YOLOv8n-shaped model and photos; post-processing per image.\n" +
+        "  nms        DeepExtensions' NonMaxSuppression vs a per-box .item() greedy loop, same boxes.\n" +
         "\n" +
-        "Run 'deepext bench tabular --help' or 'deepext bench detection --help' for their options.";
+        "Run 'deepext bench BENCHMARK --help' for its options.";
 
     /// <summary>Runs <c>deepext bench ARGS</c> on the console.</summary>
     /// <exception cref="CliException">A usage error (exit code 2).</exception>
@@ -57,8 +59,10 @@ public static class BenchCommand
                     return ExitCodes.Success;
                 }
                 return Bench.Detection.DetectionBenchmark.Run(detection, stdout, stderr, cancellationToken);
+            case "nms":
+                return NmsBenchmark.Run(args[1..], stdout);
             default:
-                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular or detection; see 'deepext bench --help')");
+                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular, detection or nms; see 'deepext bench --help')");
         }
     }
 }

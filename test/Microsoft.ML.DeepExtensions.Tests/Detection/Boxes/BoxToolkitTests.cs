@@ -68,6 +68,7 @@ public sealed class BoxToolkitTests
             var expected = c.GetProperty("keep").EnumerateArray().Select(e => e.GetInt64()).ToArray();
 
             CollectionAssert.AreEqual(expected, NonMaxSuppression.Apply(boxes, scores, threshold).data<long>().ToArray(), $"nms at {threshold}");
+            CollectionAssert.AreEqual(expected, NonMaxSuppression.ApplyBlocked(boxes, scores, threshold).data<long>().ToArray(), $"blocked (accelerator) nms at {threshold}");
             CollectionAssert.AreEqual(expected.Select(i => (int)i).ToArray(),
                 NonMaxSuppression.Apply(boxes.data<float>().ToArray(), scores.data<float>().ToArray(), threshold), $"managed nms at {threshold}");
         }
