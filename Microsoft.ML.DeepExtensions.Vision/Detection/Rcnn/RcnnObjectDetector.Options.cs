@@ -57,6 +57,10 @@ public sealed partial class RcnnObjectDetector
         /// <summary>Defaults to <c>PredictedBoundingBoxes</c>.</summary>
         public string PredictedBoundingBoxesColumnName { get; set; } = DetectionColumns.DefaultPredictedBoundingBoxesColumnName;
 
+        /// <summary>Mask R-CNN's masks column (each detection's binary mask cropped to its box, see
+        /// <see cref="DetectionColumns"/>); not added for Faster R-CNN. Defaults to <c>PredictedMasks</c>.</summary>
+        public string PredictedMasksColumnName { get; set; } = DetectionColumns.DefaultPredictedMasksColumnName;
+
         internal void Check()
         {
             if (string.IsNullOrWhiteSpace(ModelPath))

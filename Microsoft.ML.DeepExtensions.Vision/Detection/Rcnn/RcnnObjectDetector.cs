@@ -21,8 +21,8 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.Rcnn;
 /// <para>Mask R-CNN: each detection's mask (probabilities over the whole image in the ONNX output) is kept as a
 /// binary <see cref="InstanceMask"/> cropped to the box rounded out to whole pixels (columns
 /// <c>floor(x0) .. ceil(x1) - 1</c>, rows <c>floor(y0) .. ceil(y1) - 1</c>), pixel on when its probability is above
-/// <c>MaskThreshold</c>; <see cref="ObjectDetections.Masks"/> holds them (see <see cref="Segmentation.InstanceMasks"/> for
-/// polygons and label images).</para>
+/// <c>MaskThreshold</c>; <see cref="ObjectDetections.Masks"/> holds them, and the <c>PredictedMasks</c> column their pixels
+/// (see <see cref="Segmentation.InstanceMasks"/> to split the column back, and for polygons and label images).</para>
 /// <para>torchvision's export takes one image per call (no batch axis); the input buffer is pooled and reused.</para>
 /// </remarks>
 public sealed partial class RcnnObjectDetector : ObjectDetectionTransformer, IDisposable
@@ -109,7 +109,8 @@ public sealed partial class RcnnObjectDetector : ObjectDetectionTransformer, IDi
             session.Layout.Require(KindOf(options.Variant), session.ModelName);
             var names = ModelClassNames.Resolve(options.ClassNames, options.ClassNamesFile, session.Metadata, session.ModelName, null,
                 "labels (line 1 = label 0, the background)");
-            var columns = new DetectionColumns(names, options.PredictedLabelColumnName, options.ScoreColumnName, options.PredictedBoundingBoxesColumnName);
+            var columns = new DetectionColumns(names, options.PredictedLabelColumnName, options.ScoreColumnName, options.PredictedBoundingBoxesColumnName,
+                options.Variant == RcnnVariant.MaskRcnn ? options.PredictedMasksColumnName : null);
             return new RcnnObjectDetector(env, session, options.Variant, options.ConfidenceThreshold, options.MaxDetections, options.MaskThreshold,
                 options.Device, options.CudaDeviceIndex, options.ImageColumnName, columns, options.BatchSize);
         }

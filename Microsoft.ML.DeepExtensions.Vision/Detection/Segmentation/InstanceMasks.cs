@@ -38,6 +38,34 @@ public static class InstanceMasks
     }
 
     /// <summary>
+    /// Splits one row's <c>PredictedMasks</c> column back into per-detection masks, using the row's
+    /// <c>PredictedBoundingBoxes</c>: detection <c>i</c>'s mask covers columns <c>floor(x0) .. ceil(x1) - 1</c> and rows
+    /// <c>floor(y0) .. ceil(y1) - 1</c> of its box (see <see cref="DetectionColumns"/>).
+    /// </summary>
+    /// <param name="boxes">The row's boxes, x0 y0 x1 y1 per detection.</param>
+    /// <param name="masks">The row's masks column.</param>
+    /// <exception cref="InvalidDataException">The masks column does not hold exactly the pixels the boxes call for.</exception>
+    public static InstanceMask[] FromColumns(ReadOnlySpan<float> boxes, ReadOnlySpan<byte> masks)
+    {
+        if (boxes.Length % 4 != 0)
+            throw new ArgumentException($"Boxes need 4 values each, got {boxes.Length} values.", nameof(boxes));
+        var result = new InstanceMask[boxes.Length / 4];
+        int offset = 0;
+        for (int i = 0; i < result.Length; i++)
+        {
+            int left = (int)MathF.Floor(boxes[4 * i]), top = (int)MathF.Floor(boxes[4 * i + 1]);
+            int width = Math.Max(0, (int)MathF.Ceiling(boxes[4 * i + 2]) - left), height = Math.Max(0, (int)MathF.Ceiling(boxes[4 * i + 3]) - top);
+            if (offset + width * height > masks.Length)
+                throw new InvalidDataException($"The masks column holds {masks.Length} pixels, fewer than the {result.Length} boxes need (detection {i} needs {width}x{height} from pixel {offset}).");
+            result[i] = new InstanceMask(left, top, width, height, masks.Slice(offset, width * height).ToArray());
+            offset += width * height;
+        }
+        if (offset != masks.Length)
+            throw new InvalidDataException($"The masks column holds {masks.Length} pixels, but the {result.Length} boxes need {offset}.");
+        return result;
+    }
+
+    /// <summary>
     /// The outlines of a mask as closed polygons in image coordinates, vertices on pixel corners (a pixel
     /// (x, y) spans x..x+1, y..y+1), collinear points removed. Each 4-connected region gives one outer ring,
     /// clockwise on screen (y down), and one counter-clockwise ring per hole; diagonal neighbours are separate regions.

@@ -72,6 +72,41 @@ public sealed class RcnnObjectDetectorTests
         Assert.IsTrue(compared > 0, "No masks were compared.");
     }
 
+    [TestMethod]
+    public void ThePredictedMasksColumnHoldsTheSameMasksAsDetect()
+    {
+        var ml = new MLContext(seed: 1);
+        var images = ExpectedDetections.Images("mask-rcnn");
+        var data = YoloObjectDetectorTests.LoadImages(ml, images.Select(i => i.Path));
+        using var detector = ml.Transforms.DetectObjectsRcnn(OptionsFor("mask-rcnn")).Fit(data);
+        var scored = detector.Transform(data);
+        Assert.IsInstanceOfType<Microsoft.ML.Data.VectorDataViewType>(scored.Schema["PredictedMasks"].Type);
+        using var cursor = scored.GetRowCursor(scored.Schema);
+        var getBoxes = cursor.GetGetter<Microsoft.ML.Data.VBuffer<float>>(scored.Schema["PredictedBoundingBoxes"]);
+        var getMasks = cursor.GetGetter<Microsoft.ML.Data.VBuffer<byte>>(scored.Schema["PredictedMasks"]);
+        Microsoft.ML.Data.VBuffer<float> boxes = default;
+        Microsoft.ML.Data.VBuffer<byte> masks = default;
+        int row = 0, compared = 0;
+        while (cursor.MoveNext())
+        {
+            getBoxes(ref boxes);
+            getMasks(ref masks);
+            var fromColumns = Vision.Detection.Segmentation.InstanceMasks.FromColumns(boxes.DenseValues().ToArray(), masks.DenseValues().ToArray());
+            using var image = Microsoft.ML.Data.MLImage.CreateFromFile(images[row].Path);
+            var direct = detector.Detect(image).Masks!;
+            Assert.AreEqual(direct.Count, fromColumns.Length);
+            for (int i = 0; i < direct.Count; i++)
+            {
+                Assert.AreEqual((direct[i].Left, direct[i].Top, direct[i].Width, direct[i].Height), (fromColumns[i].Left, fromColumns[i].Top, fromColumns[i].Width, fromColumns[i].Height));
+                CollectionAssert.AreEqual(direct[i].Pixels.ToArray(), fromColumns[i].Pixels.ToArray());
+                compared++;
+            }
+            row++;
+        }
+        Assert.AreEqual(images.Count, row);
+        Assert.IsTrue(compared > 0);
+    }
+
     private static InstanceMask Decode(JsonElement rle)
     {
         int width = rle.GetProperty("width").GetInt32(), height = rle.GetProperty("height").GetInt32();
