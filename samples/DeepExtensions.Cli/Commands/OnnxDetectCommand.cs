@@ -151,7 +151,9 @@ public static class OnnxDetectCommand
         }
         catch (Exception e) when (e is InvalidOperationException or InvalidDataException or FileNotFoundException)
         {
-            throw CliException.DataError(Messages.OneLine(e));
+            // The library names its options (ClassNames, ClassNamesFile); here the option is --classes.
+            string message = Messages.OneLine(e).Replace("give them with ClassNames or ClassNamesFile", "give them with --classes FILE", StringComparison.Ordinal);
+            throw CliException.DataError(message);
         }
     }
 

@@ -53,6 +53,12 @@ public sealed class OnnxDetectCommandTests
             Assert.AreEqual(1, wrong.ExitCode, wrong.ToString());
             StringAssert.Contains(wrong.Stderr, "looks like a YOLOv5 export");
 
+            var unnamed = CliRunner.Run("detect", "--model", ExpectedDetections.ModelFile("yolov3"), "--kind", "yolov3",
+                "--image", ExpectedDetections.Images("yolov3")[0].Path, "--out", Path.Combine(folder, "c"));
+            Assert.AreEqual(1, unnamed.ExitCode, unnamed.ToString());
+            StringAssert.Contains(unnamed.Stderr, "has no class names in its metadata");
+            StringAssert.Contains(unnamed.Stderr, "--classes FILE");
+
             File.WriteAllBytes(Path.Combine(folder, "broken.jpg"), new byte[] { 0xFF, 0xD8, 0xFF, 1, 2, 3 });
             File.Copy(ExpectedDetections.Images("yolov8")[0].Path, Path.Combine(folder, "good.png"));
             var mixed = CliRunner.Run("detect", "--model", ExpectedDetections.ModelFile("yolov8"), "--kind", "yolov8",
