@@ -23,7 +23,7 @@ internal static class DataViewDetectionReader
         var predictedBoxes = Find(schema, predictedBoxesColumn, "Predicted bounding boxes");
         var crowd = crowdColumn is null ? (DataViewSchema.Column?)null : Find(schema, crowdColumn, "Crowd");
 
-        var predictedKey = KeyVector(predictedLabel, "a vector of keys (the detector's PredictedLabel)")
+        var predictedKey = KeyVector(predictedLabel)
             ?? throw Mismatch(predictedLabel, "a vector of keys (the detector's PredictedLabel)");
         CheckFloatVector(score);
         CheckFloatVector(box);
@@ -123,7 +123,7 @@ internal static class DataViewDetectionReader
                 };
             };
         }
-        var key = KeyVector(label, "a vector of keys or of text (class names)") ?? throw Mismatch(label, "a vector of keys or of text (class names)");
+        var key = KeyVector(label) ?? throw Mismatch(label, "a vector of keys or of text (class names)");
         if (key.RawType != typeof(uint))
             throw Mismatch(label, "a vector of UInt32 keys or of text");
         var names = Names(label, (int)key.Count);
@@ -162,7 +162,7 @@ internal static class DataViewDetectionReader
             ?? throw new ArgumentOutOfRangeException(name, $"{role} column '{name}' not found in the data. Available columns: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}.");
     }
 
-    private static KeyDataViewType? KeyVector(DataViewSchema.Column column, string expected) =>
+    private static KeyDataViewType? KeyVector(DataViewSchema.Column column) =>
         column.Type is VectorDataViewType { ItemType: KeyDataViewType key } ? key : null;
 
     private static void CheckFloatVector(DataViewSchema.Column column)

@@ -9,12 +9,14 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.Boxes;
 /// IoU strictly greater than the threshold.
 /// </summary>
 /// <remarks>
-/// The IoUs are computed on the boxes' device, <see cref="BlockRows"/> sorted boxes against the rest at a
-/// time, and each block crosses to the host once as a bit matrix, where the greedy pass (inherently
-/// sequential) runs over plain booleans: no per-box <c>.item()</c> round trips, and memory of
-/// <c>BlockRows * N</c> booleans rather than <c>N * N</c>. Class-aware NMS shifts each class' boxes
-/// by <c>class * (max coordinate + 1)</c> so boxes of different classes never overlap, then runs the
-/// same pass once.
+/// One greedy pass (inherently sequential) runs on the host over overlap flags, with no per-box
+/// <c>.item()</c> round trip. Where the flags come from depends on the device: CPU boxes are copied to
+/// the host once and each kept box is compared only with the boxes after it still in play (as
+/// torchvision's CPU kernel); on an accelerator the IoUs of <see cref="BlockRows"/> sorted boxes against
+/// the rest are computed there and cross to the host as one boolean matrix per block (memory
+/// <c>BlockRows * N</c>, not <c>N * N</c>). Class-aware NMS shifts each class' boxes by
+/// <c>class * (coordinate span + 1)</c> so boxes of different classes never overlap, then runs the same
+/// pass once.
 /// </remarks>
 public static class NonMaxSuppression
 {
@@ -49,7 +51,8 @@ public static class NonMaxSuppression
         if (boxes.shape[0] == 0)
             return torch.empty(0, ScalarType.Int64, boxes.device);
         using var scope = torch.NewDisposeScope();
-        var offsets = classes.to(boxes.dtype) * (boxes.max() + 1);
+        // The span (not torchvision's max + 1) keeps classes apart also when coordinates are negative.
+        var offsets = classes.to(boxes.dtype) * (boxes.max() - boxes.min() + 1);
         return Suppress(boxes + offsets.unsqueeze(1), scores, iouThreshold).MoveToOuterDisposeScope();
     }
 

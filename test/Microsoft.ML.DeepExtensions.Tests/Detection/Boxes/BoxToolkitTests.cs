@@ -95,6 +95,18 @@ public sealed class BoxToolkitTests
     }
 
     [TestMethod]
+    public void PerClassNms_KeepsClassesApart_WithNegativeCoordinates()
+    {
+        // Two identical boxes of different classes must both survive. With an offset of max + 1 = 1 they would
+        // still overlap (the boxes are 100 wide); the span-based offset separates them.
+        using var scope = torch.NewDisposeScope();
+        var boxes = torch.tensor(new float[] { -100, -100, 0, 0, -100, -100, 0, 0 }, new long[] { 2, 4 });
+        var kept = NonMaxSuppression.ApplyPerClass(boxes, torch.tensor(new float[] { 0.9f, 0.8f }), torch.tensor(new long[] { 0, 1 }), 0.5);
+
+        CollectionAssert.AreEqual(new long[] { 0, 1 }, kept.data<long>().ToArray());
+    }
+
+    [TestMethod]
     public void Nms_OfNoBoxes_IsEmpty_AndBadShapesAreNamed()
     {
         using var scope = torch.NewDisposeScope();
