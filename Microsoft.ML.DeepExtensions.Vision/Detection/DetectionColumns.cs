@@ -13,13 +13,17 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection;
 /// <item><c>PredictedBoundingBoxes</c>: variable-length vector of Single, x0 y0 x1 y1 per detection in the
 /// original image's pixels.</item>
 /// </list>
-/// All three hold the detections of a row in the same order.
+/// All three hold the detections of a row in the same order. A detector that predicts masks (Mask R-CNN) may add a
+/// fourth, <c>PredictedMasks</c>: variable-length vector of Byte, each detection's binary mask (1 = object) cropped to
+/// its box rounded out to whole pixels (columns <c>floor(x0) .. ceil(x1) - 1</c>, rows <c>floor(y0) .. ceil(y1) - 1</c>),
+/// row-major, one after the other in detection order (<c>InstanceMasks.FromColumns</c> splits them).
 /// </summary>
 public sealed class DetectionColumns
 {
     public const string DefaultPredictedLabelColumnName = "PredictedLabel";
     public const string DefaultScoreColumnName = "Score";
     public const string DefaultPredictedBoundingBoxesColumnName = "PredictedBoundingBoxes";
+    public const string DefaultPredictedMasksColumnName = "PredictedMasks";
 
     private readonly string[] _classNames;
 
@@ -27,10 +31,12 @@ public sealed class DetectionColumns
     /// <param name="predictedLabelColumnName">Defaults to <c>PredictedLabel</c>.</param>
     /// <param name="scoreColumnName">Defaults to <c>Score</c>.</param>
     /// <param name="predictedBoundingBoxesColumnName">Defaults to <c>PredictedBoundingBoxes</c>.</param>
+    /// <param name="predictedMasksColumnName">The masks column, for detectors that predict masks; defaults to null (none).</param>
     public DetectionColumns(IReadOnlyList<string> classNames,
         string predictedLabelColumnName = DefaultPredictedLabelColumnName,
         string scoreColumnName = DefaultScoreColumnName,
-        string predictedBoundingBoxesColumnName = DefaultPredictedBoundingBoxesColumnName)
+        string predictedBoundingBoxesColumnName = DefaultPredictedBoundingBoxesColumnName,
+        string? predictedMasksColumnName = null)
     {
         ArgumentNullException.ThrowIfNull(classNames);
         if (classNames.Count == 0)
@@ -43,13 +49,16 @@ public sealed class DetectionColumns
         CheckName(predictedLabelColumnName, nameof(predictedLabelColumnName));
         CheckName(scoreColumnName, nameof(scoreColumnName));
         CheckName(predictedBoundingBoxesColumnName, nameof(predictedBoundingBoxesColumnName));
-        var names = new[] { predictedLabelColumnName, scoreColumnName, predictedBoundingBoxesColumnName };
+        if (predictedMasksColumnName is not null)
+            CheckName(predictedMasksColumnName, nameof(predictedMasksColumnName));
+        var names = new[] { predictedLabelColumnName, scoreColumnName, predictedBoundingBoxesColumnName, predictedMasksColumnName }.OfType<string>().ToArray();
         if (names.Distinct(StringComparer.Ordinal).Count() != names.Length)
-            throw new ArgumentException($"The detection output columns need three different names, got '{predictedLabelColumnName}', '{scoreColumnName}', '{predictedBoundingBoxesColumnName}'.");
+            throw new ArgumentException($"The detection output columns need {(names.Length == 3 ? "three" : "four")} different names, got '{string.Join("', '", names)}'.");
         _classNames = classNames.ToArray();
         PredictedLabelColumnName = predictedLabelColumnName;
         ScoreColumnName = scoreColumnName;
         PredictedBoundingBoxesColumnName = predictedBoundingBoxesColumnName;
+        PredictedMasksColumnName = predictedMasksColumnName;
     }
 
     /// <summary>Class names in class-index order (key <c>k</c> of <c>PredictedLabel</c> is <c>ClassNames[k - 1]</c>).</summary>
@@ -61,8 +70,13 @@ public sealed class DetectionColumns
 
     public string PredictedBoundingBoxesColumnName { get; }
 
-    /// <summary>The three column names, in the order they are appended.</summary>
-    public IReadOnlyList<string> Names => new[] { PredictedLabelColumnName, ScoreColumnName, PredictedBoundingBoxesColumnName };
+    /// <summary>The masks column, or null when the detector predicts no masks.</summary>
+    public string? PredictedMasksColumnName { get; }
+
+    /// <summary>The column names, in the order they are appended (the masks column last, when there is one).</summary>
+    public IReadOnlyList<string> Names => PredictedMasksColumnName is null
+        ? new[] { PredictedLabelColumnName, ScoreColumnName, PredictedBoundingBoxesColumnName }
+        : new[] { PredictedLabelColumnName, ScoreColumnName, PredictedBoundingBoxesColumnName, PredictedMasksColumnName };
 
     /// <summary>The key type of the <c>PredictedLabel</c> items: <c>UInt32</c> keys over <see cref="ClassNames"/>.</summary>
     public KeyDataViewType LabelKeyType => new(typeof(uint), _classNames.Length);
@@ -95,6 +109,8 @@ public sealed class DetectionColumns
         builder.AddColumn(PredictedLabelColumnName, new VectorDataViewType(LabelKeyType), keyValues.ToAnnotations());
         builder.AddColumn(ScoreColumnName, new VectorDataViewType(NumberDataViewType.Single));
         builder.AddColumn(PredictedBoundingBoxesColumnName, new VectorDataViewType(NumberDataViewType.Single));
+        if (PredictedMasksColumnName is not null)
+            builder.AddColumn(PredictedMasksColumnName, new VectorDataViewType(NumberDataViewType.Byte));
     }
 
     /// <summary>A getter of detection column <paramref name="name"/> that reads <paramref name="current"/>'s detections.</summary>
@@ -115,6 +131,22 @@ public sealed class DetectionColumns
             return (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) => Copy(current().Scores.Span, ref dst));
         if (name == PredictedBoundingBoxesColumnName)
             return (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) => Copy(current().Boxes.Span, ref dst));
+        if (name == PredictedMasksColumnName)
+        {
+            return (ValueGetter<VBuffer<byte>>)((ref VBuffer<byte> dst) =>
+            {
+                var masks = current().Masks;
+                int length = masks?.Sum(m => m.Pixels.Length) ?? 0;
+                var editor = VBufferEditor.Create(ref dst, length);
+                int offset = 0;
+                for (int i = 0; i < (masks?.Count ?? 0); i++)
+                {
+                    masks![i].Pixels.Span.CopyTo(editor.Values[offset..]);
+                    offset += masks[i].Pixels.Length;
+                }
+                dst = editor.Commit();
+            });
+        }
         throw new ArgumentOutOfRangeException(nameof(name), $"'{name}' is not a detection column; they are {string.Join(", ", Names)}.");
     }
 
@@ -200,6 +232,7 @@ public sealed class DetectionColumns
         writer.Write(_classNames.Length);
         foreach (var name in _classNames)
             writer.Write(name);
+        writer.Write(PredictedMasksColumnName ?? "");
     }
 
     internal static DetectionColumns Read(BinaryReader reader)
@@ -211,6 +244,7 @@ public sealed class DetectionColumns
         var names = new string[count];
         for (int i = 0; i < count; i++)
             names[i] = reader.ReadString();
-        return new DetectionColumns(names, label, score, boxes);
+        string masks = reader.ReadString();
+        return new DetectionColumns(names, label, score, boxes, masks.Length == 0 ? null : masks);
     }
 }

@@ -21,9 +21,10 @@ public static class Program
         "  evaluate   Print a saved model's metrics on a labelled CSV file, or COCO detection metrics\n" +
         "             of COCO JSON files (--task detection).\n" +
         "  predict    Write a saved model's predictions for a CSV file.\n" +
-        "  bench      Benchmark training.\n" +
+        "  bench      Benchmark training and detection.\n" +
         "  summary    Print an image architecture's layers, output shapes and parameter counts.\n" +
-        "  detect     Find objects in images with a Haar cascade (--cascade FILE.xml).\n" +
+        "  detect     Find objects in images: an ONNX detector (--model: YOLO, Faster/Mask R-CNN) or a Haar\n" +
+        "             cascade (--cascade FILE.xml).\n" +
         "\n" +
         "Example:\n" +
         "  deepext train --task binary --data samples/data/breast-cancer-train.csv --label diagnosis \\\n" +
@@ -84,11 +85,9 @@ public static class Program
                     return SummaryCommand.Run(rest, context);
                 case "detect" when rest.Any(a => a == "--cascade" || a.StartsWith("--cascade=", StringComparison.Ordinal)):
                     return HaarDetectCommand.Run(rest, context);
-                case "detect" when rest.Any(a => a is "--help" or "-h"):
-                    stdout.WriteLine(Arguments.HelpText("detect", HaarDetectCommand.Summary, HaarDetectCommand.Options));
-                    return ExitCodes.Success;
                 case "detect":
-                    throw CliException.UsageError("detect: --cascade FILE.xml is required (see 'deepext detect --help')");
+                    // ONNX detectors (--model FILE.onnx --kind ...); its help names --cascade for Haar cascades.
+                    return OnnxDetectCommand.Run(rest, context);
                 case "help" when rest.Length == 1 && rest[0] is "train" or "evaluate" or "predict" or "bench" or "summary" or "detect":
                     return Run(new[] { rest[0], "--help" }, stdout, stderr, live, cancellationToken);
                 case "help" or "--help" or "-h":

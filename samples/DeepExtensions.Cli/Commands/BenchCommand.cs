@@ -19,9 +19,11 @@ public static class BenchCommand
         "             same network, same synthetic data.\n" +
         "  image      ML.NET CNN pipeline (Fit, Transform, PredictionEngine) vs a bare TorchSharp loop,\n" +
         "             same network, same IDX images (Fashion-MNIST when installed).\n" +
+        "  detection  Our YOLO transform (batched, PredictionEngine) vs ML.NET's ApplyOnnxModel with a\n" +
+        "             hand-written decode, same YOLOv8n-shaped model and photos; post-processing per image.\n" +
         "  nms        DeepExtensions' NonMaxSuppression vs a per-box .item() greedy loop, same boxes.\n" +
         "\n" +
-        "Run 'deepext bench tabular --help' for its options.";
+        "Run 'deepext bench BENCHMARK --help' for its options.";
 
     /// <summary>Runs <c>deepext bench ARGS</c> on the console.</summary>
     /// <exception cref="CliException">A usage error (exit code 2).</exception>
@@ -53,10 +55,18 @@ public static class BenchCommand
                 return TabularBenchmark.Run(options, stdout, stderr, cancellationToken);
             case "image":
                 return ImageBenchmark.Run(args[1..], stdout, stderr, cancellationToken);
+            case "detection":
+                var detection = Bench.Detection.DetectionBenchOptions.Parse(args[1..]);
+                if (detection.Help)
+                {
+                    stdout.WriteLine(Arguments.HelpText("bench detection", Bench.Detection.DetectionBenchOptions.Summary, Bench.Detection.DetectionBenchOptions.All));
+                    return ExitCodes.Success;
+                }
+                return Bench.Detection.DetectionBenchmark.Run(detection, stdout, stderr, cancellationToken);
             case "nms":
                 return NmsBenchmark.Run(args[1..], stdout);
             default:
-                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular, image or nms; see 'deepext bench --help')");
+                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular, image, detection or nms; see 'deepext bench --help')");
         }
     }
 }

@@ -94,6 +94,10 @@ internal static class FreshProcessLoader
             {
                 lines.AddRange(Vision.Classification.CnnPersistenceTests.Score(ml, model));
             }
+            else if (scenario.StartsWith("detect:", StringComparison.Ordinal))
+            {
+                lines.AddRange(Detection.OnnxDetectorPersistenceTests.Score(ml, model, scenario["detect:".Length..]));
+            }
             else
             {
                 lines.Add($"staticConstructorRuns={AddConstantTransformer.StaticConstructorRuns}");

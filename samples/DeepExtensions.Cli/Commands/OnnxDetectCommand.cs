@@ -1,0 +1,220 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.DeepExtensions.Backend;
+using Microsoft.ML.DeepExtensions.Vision.Detection;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Rcnn;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Yolo;
+using Microsoft.ML.DeepExtensions.Vision.Drawing;
+
+namespace DeepExtensions.Cli.Commands;
+
+/// <summary>
+/// <c>deepext detect --model FILE.onnx --kind KIND --image FILE|DIR --out DIR</c>: detects objects with an ONNX
+/// detector (YOLOv3 zoo, YOLOv5, YOLOv8+, torchvision Faster/Mask R-CNN), writes each image annotated
+/// (<c>DIR/NAME.png</c>) and all detections as <c>DIR/detections.json</c> (an array of per-image documents).
+/// An image that cannot be decoded is reported and skipped; the others are still written (exit code 1 then).
+/// </summary>
+public static class OnnxDetectCommand
+{
+    public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
+    {
+        new("model", "FILE.onnx", "The ONNX detector.", Required: true),
+        new("kind", "KIND", "yolov3 (model zoo), yolov5, yolov8 (also v9/v11), faster-rcnn or mask-rcnn.", Required: true),
+        new("image", "FILE|DIR", "An image, or a folder of images (.jpg, .jpeg, .png, .bmp, .webp).", Required: true),
+        new("out", "DIR", "Folder for the annotated images and detections.json (created if missing).", Required: true),
+        new("classes", "FILE", "Class names, one per line (R-CNN: line 1 = background); default: the model's metadata."),
+        new("confidence", "P", "Minimum score kept (default: 0.25 for YOLO, 0.5 for R-CNN)."),
+        new("iou", "P", "NMS IoU threshold for YOLOv5/v8 (default: 0.45)."),
+        new("device", "DEVICE", "auto, cpu or cuda (default: auto)."),
+        new("force", null, "Overwrite existing output files."),
+    };
+
+    public const string Summary =
+        "Detects objects in images with an ONNX detector and writes annotated images and detections.json to --out.\n" +
+        "For a Haar cascade (OpenCV XML) use --cascade FILE.xml instead of --model (see 'deepext detect --cascade x --help').";
+
+    private static readonly string[] ImageExtensions = { ".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif" };
+
+    public static int Run(IReadOnlyList<string> args, CliContext context)
+    {
+        if (Arguments.ParseOrShowHelp("detect", args, Options, Summary, context.Out) is not { } arguments)
+            return ExitCodes.Success;
+        string modelPath = arguments.Require("model");
+        if (!File.Exists(modelPath))
+            throw CliException.DataError($"--model '{modelPath}' does not exist");
+        string kind = arguments.Require("kind").ToLowerInvariant();
+        var images = FindImages(arguments.Require("image"));
+        string outDir = arguments.Require("out");
+        bool force = arguments.Has("force");
+        float? confidence = Probability(arguments, "confidence");
+        float? iou = Probability(arguments, "iou");
+        var device = arguments.Get("device")?.ToLowerInvariant() switch
+        {
+            null or "auto" => ComputeDevice.Auto,
+            "cpu" => ComputeDevice.Cpu,
+            "cuda" => ComputeDevice.Cuda,
+            var other => throw CliException.UsageError($"detect: --device must be auto, cpu or cuda, got '{other}'"),
+        };
+        string? classes = arguments.Get("classes");
+        if (classes is not null && !File.Exists(classes))
+            throw CliException.DataError($"--classes '{classes}' does not exist");
+
+        // Refuse before any work when an output exists and --force is not given.
+        string jsonPath = Path.Combine(outDir, "detections.json");
+        var annotatedPaths = images.Select(p => Path.Combine(outDir, Path.GetFileNameWithoutExtension(p) + ".png")).ToArray();
+        if (annotatedPaths.Distinct(StringComparer.Ordinal).Count() != annotatedPaths.Length)
+            throw CliException.UsageError("detect: two images have the same name without extension; their annotated copies would collide");
+        if (!force)
+        {
+            foreach (var path in annotatedPaths.Append(jsonPath).Where(File.Exists))
+                throw CliException.UsageError($"detect: '{path}' already exists (pass --force to overwrite it)");
+        }
+
+        var ml = new MLContext(seed: 1);
+        var detector = Open(ml, kind, modelPath, classes, confidence, iou, device);
+        using var release = (IDisposable)detector; // both ONNX detectors hold an ONNX Runtime session
+        Directory.CreateDirectory(outDir);
+        context.Note($"{Path.GetFileName(modelPath)}: {kind} on {Device(detector)}, {detector.ClassNames.Count} classes, {images.Count} image(s)");
+
+        var results = new List<ImageDetectionResult>();
+        int failed = 0;
+        for (int i = 0; i < images.Count; i++)
+        {
+            context.CancellationToken.ThrowIfCancellationRequested();
+            MLImage image;
+            try
+            {
+                image = MLImage.CreateFromFile(images[i]);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                context.Note($"error: cannot decode image '{images[i]}': {Messages.OneLine(e)}; skipped");
+                failed++;
+                continue;
+            }
+            using (image)
+            {
+                var detections = detector.Detect(image);
+                using var annotated = DetectionDrawing.Draw(image, detections, detector.ClassNames);
+                DetectionDrawing.Save(annotated, annotatedPaths[i], overwrite: force);
+                results.Add(new ImageDetectionResult(images[i], image.Width, image.Height, detector.ClassNames, detections));
+                context.Out.WriteLine($"{images[i]}: {Describe(detections, detector.ClassNames)}");
+            }
+        }
+        WriteJson(jsonPath, results, force);
+        context.Note($"wrote {results.Count} annotated image(s) and {jsonPath}");
+        return failed == 0 ? ExitCodes.Success : ExitCodes.Data;
+    }
+
+    private static ObjectDetectionTransformer Open(MLContext ml, string kind, string modelPath, string? classes, float? confidence, float? iou, ComputeDevice device)
+    {
+        switch (kind)
+        {
+            case "yolov3" or "yolov5" or "yolov8":
+                var yolo = new YoloObjectDetector.Options
+                {
+                    ModelPath = modelPath,
+                    Version = kind == "yolov3" ? YoloVersion.V3 : kind == "yolov5" ? YoloVersion.V5 : YoloVersion.V8,
+                    ClassNamesFile = classes,
+                    Device = device,
+                };
+                if (confidence is { } c)
+                    yolo.ConfidenceThreshold = c;
+                if (iou is { } u)
+                    yolo.IouThreshold = u;
+                return Wrap(() => YoloObjectDetector.Create(ml, yolo));
+            case "faster-rcnn" or "mask-rcnn":
+                if (iou is not null)
+                    throw CliException.UsageError("detect: --iou applies to YOLOv5/v8 only (torchvision R-CNN models run their own NMS)");
+                var rcnn = new RcnnObjectDetector.Options
+                {
+                    ModelPath = modelPath,
+                    Variant = kind == "mask-rcnn" ? RcnnVariant.MaskRcnn : RcnnVariant.FasterRcnn,
+                    ClassNamesFile = classes,
+                    Device = device,
+                };
+                if (confidence is { } r)
+                    rcnn.ConfidenceThreshold = r;
+                return Wrap(() => RcnnObjectDetector.Create(ml, rcnn));
+            default:
+                throw CliException.UsageError($"detect: --kind must be yolov3, yolov5, yolov8, faster-rcnn or mask-rcnn, got '{kind}'");
+        }
+    }
+
+    /// <summary>The model's own problems (wrong layout, no class names, corrupt file) are data errors with their message.</summary>
+    private static ObjectDetectionTransformer Wrap(Func<ObjectDetectionTransformer> open)
+    {
+        try
+        {
+            return open();
+        }
+        catch (Exception e) when (e is InvalidOperationException or InvalidDataException or FileNotFoundException)
+        {
+            // The library names its options (ClassNames, ClassNamesFile); here the option is --classes.
+            string message = Messages.OneLine(e).Replace("give them with ClassNames or ClassNamesFile", "give them with --classes FILE", StringComparison.Ordinal);
+            throw CliException.DataError(message);
+        }
+    }
+
+    private static string Device(ObjectDetectionTransformer detector) => detector switch
+    {
+        YoloObjectDetector yolo => yolo.Device,
+        RcnnObjectDetector rcnn => rcnn.Device,
+        _ => "?",
+    };
+
+    private static List<string> FindImages(string path)
+    {
+        if (File.Exists(path))
+            return new List<string> { path };
+        if (!Directory.Exists(path))
+            throw CliException.DataError($"--image '{path}' does not exist");
+        var files = Directory.EnumerateFiles(path)
+            .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .OrderBy(f => f, StringComparer.Ordinal).ToList();
+        if (files.Count == 0)
+            throw CliException.DataError($"--image '{path}' holds no images ({string.Join(", ", ImageExtensions)})");
+        return files;
+    }
+
+    private static float? Probability(Arguments arguments, string name)
+    {
+        if (arguments.Get(name) is not { } text)
+            return null;
+        if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) || !(value >= 0 && value <= 1))
+            throw CliException.UsageError($"detect: --{name} must be a number in [0, 1], got '{text}'");
+        return value;
+    }
+
+    private static string Describe(ObjectDetections detections, IReadOnlyList<string> names)
+    {
+        if (detections.Count == 0)
+            return "no detections";
+        var text = new StringBuilder($"{detections.Count} detection(s):");
+        for (int i = 0; i < detections.Count; i++)
+        {
+            var d = detections[i];
+            text.Append(CultureInfo.InvariantCulture, $" {names[d.ClassIndex]} {d.Score:0.00} [{d.X0:0},{d.Y0:0},{d.X1:0},{d.Y1:0}]");
+            if (i < detections.Count - 1)
+                text.Append(';');
+        }
+        return text.ToString();
+    }
+
+    private static void WriteJson(string path, IReadOnlyList<ImageDetectionResult> results, bool force)
+    {
+        Output.OutputFile.Write(path, "--out", force, temp =>
+        {
+            using var file = File.Create(temp);
+            file.Write("[\n"u8);
+            for (int i = 0; i < results.Count; i++)
+            {
+                DetectionJson.Write(file, results[i]);
+                file.Write(i < results.Count - 1 ? ",\n"u8 : "\n"u8);
+            }
+            file.Write("]\n"u8);
+        });
+    }
+}
