@@ -91,7 +91,7 @@ public sealed class RcnnObjectDetectorTests
         {
             getBoxes(ref boxes);
             getMasks(ref masks);
-            var fromColumns = Vision.Detection.Segmentation.InstanceMasks.FromColumns(boxes.DenseValues().ToArray(), masks.DenseValues().ToArray());
+            var fromColumns = global::Microsoft.ML.DeepExtensions.Vision.Detection.Segmentation.InstanceMasks.FromColumns(boxes.DenseValues().ToArray(), masks.DenseValues().ToArray());
             using var image = Microsoft.ML.Data.MLImage.CreateFromFile(images[row].Path);
             var direct = detector.Detect(image).Masks!;
             Assert.AreEqual(direct.Count, fromColumns.Length);
