@@ -148,8 +148,9 @@ internal sealed class DataViewBatchSource : IDisposable
         }
         catch (Exception)
         {
-            // The device has no room for the whole data set: keep it on the host and copy per batch.
-            return tensor;
+            // The device has no room for the whole data set: keep it on the host, in page-locked
+            // memory so each batch's copy to the device runs asynchronously.
+            return PinnedOrSelf(tensor);
         }
     }
 
@@ -201,8 +202,31 @@ internal sealed class DataViewBatchSource : IDisposable
         }
     }
 
-    private Tensor ToDevice(Tensor tensor) =>
-        tensor.device_type == _device.type && tensor.device_index == _device.index ? tensor : tensor.to(_device, non_blocking: true);
+    /// <summary>
+    /// The tensor on the training device. Host tensors are copied with <c>non_blocking</c>, which
+    /// overlaps the copy with computation only from page-locked memory: cached host data is pinned
+    /// once, and streamed batches are pinned here before their copy.
+    /// </summary>
+    private Tensor ToDevice(Tensor tensor)
+    {
+        if (tensor.device_type == _device.type && tensor.device_index == _device.index)
+            return tensor;
+        var source = tensor.is_pinned() ? tensor : PinnedOrSelf(tensor);
+        return source.to(_device, non_blocking: true);
+    }
+
+    private static Tensor PinnedOrSelf(Tensor tensor)
+    {
+        try
+        {
+            return tensor.pin_memory();
+        }
+        catch (Exception)
+        {
+            // Pinning needs a CUDA-capable LibTorch; without one a plain (synchronous) copy still works.
+            return tensor;
+        }
+    }
 
     private static long[] Permutation(long rows, Random random)
     {

@@ -3,20 +3,50 @@ using Microsoft.ML.Data;
 namespace Microsoft.ML.DeepExtensions.Data;
 
 /// <summary>
-/// A numeric <see cref="IDataView"/> column read as one float tensor per row: a <see cref="float"/>
-/// or <see cref="double"/> scalar, or a known-size vector of them. <see cref="Shape"/> is the tensor
-/// shape of one row (a vector of 784 values can be read as 1×28×28).
+/// An <see cref="IDataView"/> column read as one float tensor per row: a <see cref="float"/>
+/// or <see cref="double"/> scalar, or a known-size vector of them, or any other column type that a
+/// registered <see cref="TensorColumnAdapter"/> converts (the Vision package adds images).
+/// <see cref="Shape"/> is the tensor shape of one row (a vector of 784 values can be read as 1×28×28).
 /// </summary>
 internal sealed class TensorColumn
 {
-    private TensorColumn(string name, DataViewType itemType, int size, long[] shape, bool isVector)
+    private static readonly List<TensorColumnAdapter> Adapters = new();
+    private static bool _visionLoadTried;
+    private readonly Func<DataViewRow, RowReader>? _createReader;
+
+    private TensorColumn(string name, DataViewType itemType, int size, long[] shape, bool isVector, Func<DataViewRow, RowReader>? createReader = null)
     {
         Name = name;
         ItemType = itemType;
         Size = size;
         Shape = shape;
         IsVector = isVector;
+        _createReader = createReader;
     }
+
+    /// <summary>
+    /// Lets columns of another type be read as tensors. Adapters are asked in registration order
+    /// before the numeric rules; one that does not handle a column returns null.
+    /// </summary>
+    internal static void RegisterAdapter(TensorColumnAdapter adapter)
+    {
+        lock (Adapters)
+        {
+            if (!Adapters.Contains(adapter))
+                Adapters.Add(adapter);
+        }
+    }
+
+    /// <summary>True when some adapter reads columns of <paramref name="type"/> (schema checks before Fit).</summary>
+    internal static bool IsAdaptedType(DataViewType type)
+    {
+        lock (Adapters)
+            return Adapters.Any(a => a.Handles(type));
+    }
+
+    /// <summary>A column read by an adapter: <paramref name="createReader"/> fills one row of <paramref name="shape"/>.</summary>
+    internal static TensorColumn Adapted(DataViewSchema.Column column, long[] shape, Func<DataViewRow, RowReader> createReader) =>
+        new(column.Name, column.Type, checked((int)shape.Aggregate(1L, (a, b) => a * b)), shape, isVector: true, createReader);
 
     public string Name { get; }
 
@@ -43,6 +73,21 @@ internal sealed class TensorColumn
         var column = schema.GetColumnOrNull(name)
             ?? throw new ArgumentOutOfRangeException(name, $"{role} column '{name}' not found in the data. Available columns: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}.");
         var type = column.Type;
+        TensorColumnAdapter[] adapters;
+        lock (Adapters)
+            adapters = Adapters.ToArray();
+        foreach (var adapter in adapters)
+        {
+            if (adapter.Handles(type))
+                return adapter.Bind(column, role, shape);
+        }
+        if (type.RawType != typeof(float) && type.RawType != typeof(double) && type is not VectorDataViewType && !_visionLoadTried)
+        {
+            // An image column in a fresh process that has not touched the Vision package yet.
+            _visionLoadTried = true;
+            Internals.KnownAssemblies.LoadVision();
+            return Bind(schema, name, role, shape);
+        }
         DataViewType itemType = type is VectorDataViewType vector ? vector.ItemType : type;
         if (itemType != NumberDataViewType.Single && itemType != NumberDataViewType.Double)
             throw SchemaMismatch(name, role, "Single or a known-size vector of Single", type);
@@ -74,6 +119,8 @@ internal sealed class TensorColumn
     /// </summary>
     public RowReader CreateReader(DataViewRow row)
     {
+        if (_createReader is not null)
+            return _createReader(row);
         var column = row.Schema[Name];
         if (ItemType == NumberDataViewType.Single)
         {
@@ -149,6 +196,19 @@ internal sealed class TensorColumn
         }
         return true;
     }
+}
+
+/// <summary>Reads columns of a non-numeric type (e.g. images) as float tensors.</summary>
+internal abstract class TensorColumnAdapter
+{
+    /// <summary>True when this adapter reads columns of <paramref name="type"/>.</summary>
+    public abstract bool Handles(DataViewType type);
+
+    /// <summary>
+    /// Describes <paramref name="column"/> as a tensor column of <paramref name="shape"/> (or of the
+    /// shape the column's type implies when null), throwing ML.NET's "Schema mismatch" wording when it cannot.
+    /// </summary>
+    public abstract TensorColumn Bind(DataViewSchema.Column column, string role, long[]? shape);
 }
 
 /// <summary>Copies the current row into <paramref name="destination"/>; false when a value is missing.</summary>

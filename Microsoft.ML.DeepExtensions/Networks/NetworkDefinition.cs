@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.ML.DeepExtensions.Internals;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -54,7 +55,11 @@ public abstract class NetworkDefinition
     }
 
     /// <summary>Layers, output shapes and parameter counts, as Keras' <c>model.summary()</c>.</summary>
-    public NetworkSummary Summary() => NetworkSummary.Of(this);
+    /// <remarks>
+    /// By default the network is built and one zero row runs through it. Definitions that can infer
+    /// shapes from their layer descriptions override this to summarize without allocating weights.
+    /// </remarks>
+    public virtual NetworkSummary Summary() => NetworkSummary.Of(this);
 
     /// <summary>Creates the layers with freshly initialised weights.</summary>
     protected abstract nn.Module<Tensor, Tensor> BuildLayers();
@@ -73,6 +78,8 @@ public abstract class NetworkDefinition
     internal static NetworkDefinition Load(BinaryReader reader)
     {
         var kind = reader.ReadString();
+        if (!Readers.ContainsKey(kind))
+            KnownAssemblies.LoadVision();
         if (!Readers.TryGetValue(kind, out var read))
             throw new InvalidDataException($"The model contains a network of kind '{kind}', which no loaded DeepExtensions assembly knows. Known kinds: {string.Join(", ", Readers.Keys.Order())}.");
         var definition = read(reader);

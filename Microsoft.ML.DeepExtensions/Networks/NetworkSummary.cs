@@ -10,7 +10,18 @@ namespace Microsoft.ML.DeepExtensions.Networks;
 /// <param name="Type">The module type, e.g. <c>Linear</c>.</param>
 /// <param name="OutputShape">The layer's output shape for one row (the batch dimension left out).</param>
 /// <param name="Parameters">Weights the layer itself owns (trainable or not).</param>
-public sealed record LayerSummary(string Name, string Type, IReadOnlyList<long> OutputShape, long Parameters);
+public sealed record LayerSummary(string Name, string Type, IReadOnlyList<long> OutputShape, long Parameters)
+{
+    /// <summary>Nesting level: 0 for a top-level layer, 1 inside a top-level group, and so on.</summary>
+    public int Depth { get; init; }
+
+    /// <summary>
+    /// Whether the row stands for a group of layers (a stage, a residual or inception block): its
+    /// parameters are those of every layer inside it, whose rows either follow with a greater
+    /// <see cref="Depth"/> or are left out to keep deep networks readable.
+    /// </summary>
+    public bool IsGroup { get; init; }
+}
 
 /// <summary>
 /// What Keras' <c>model.summary()</c> shows: each layer in the order it runs, its output shape and
@@ -30,7 +41,11 @@ public sealed class NetworkSummary
     /// <summary>Shape of one input row.</summary>
     public IReadOnlyList<long> InputShape { get; }
 
-    /// <summary>The leaf layers, in the order the forward pass runs them.</summary>
+    /// <summary>
+    /// The layers in the order the forward pass runs them: every leaf module for a network summarized
+    /// by running it; for networks that describe their own layers (the Vision image networks), groups
+    /// with their output shapes followed by what is inside them, blocks as one row each.
+    /// </summary>
     public IReadOnlyList<LayerSummary> Layers { get; }
 
     /// <summary>All weights, including non-trainable buffers such as batch normalization's running statistics.</summary>
@@ -39,6 +54,11 @@ public sealed class NetworkSummary
     /// <summary>Weights the optimizer updates.</summary>
     public long TrainableParameters { get; }
 
+    /// <summary>A summary from rows that a network definition inferred itself, without building the network.</summary>
+    internal static NetworkSummary FromLayers(IReadOnlyList<long> inputShape, IReadOnlyList<LayerSummary> layers, long total, long trainable) =>
+        new(inputShape.ToArray(), layers.ToArray(), total, trainable);
+
+    /// <summary>Runs one zero row through a freshly built network and records each leaf module's output.</summary>
     internal static NetworkSummary Of(NetworkDefinition definition)
     {
         using var scope = torch.NewDisposeScope();
@@ -75,13 +95,14 @@ public sealed class NetworkSummary
     {
         static string Shape(IEnumerable<long> shape) => "(" + string.Join(", ", shape) + ")";
         var culture = CultureInfo.InvariantCulture;
-        int nameWidth = Math.Max(10, Layers.Select(l => l.Name.Length + l.Type.Length + 3).DefaultIfEmpty(0).Max());
+        static string Label(LayerSummary layer) => $"{new string(' ', 2 * layer.Depth)}{layer.Name} ({layer.Type})";
+        int nameWidth = Math.Max(12, Layers.Select(l => Label(l).Length).DefaultIfEmpty(0).Max());
         var text = new StringBuilder();
         text.AppendLine(culture, $"{"Layer (type)".PadRight(nameWidth)}  {"Output shape",-20}  {"Param #",12}");
         text.AppendLine(new string('=', nameWidth + 36));
         text.AppendLine(culture, $"{"input".PadRight(nameWidth)}  {Shape(InputShape),-20}  {0,12:N0}");
         foreach (var layer in Layers)
-            text.AppendLine(culture, $"{$"{layer.Name} ({layer.Type})".PadRight(nameWidth)}  {Shape(layer.OutputShape),-20}  {layer.Parameters,12:N0}");
+            text.AppendLine(culture, $"{Label(layer).PadRight(nameWidth)}  {Shape(layer.OutputShape),-20}  {layer.Parameters,12:N0}");
         text.AppendLine(new string('=', nameWidth + 36));
         text.AppendLine(culture, $"Total params: {TotalParameters:N0}");
         text.AppendLine(culture, $"Trainable params: {TrainableParameters:N0}");

@@ -72,13 +72,19 @@ public sealed class NetworkPredictionTransformer : ITransformer, ICanSaveModel, 
     public IDataView Transform(IDataView input)
     {
         CheckInput(input.Schema);
-        return new ScoredDataView(input, _scorer, _predictions, FeatureColumnName, ScoringBatchSize);
+        return new BatchedDataView(input, _predictions.Append(input.Schema), new[] { FeatureColumnName }, CreateBatch, ScoringBatchSize);
     }
 
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
-        new ScoringRowMapper(inputSchema, _scorer, _predictions, FeatureColumnName);
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        CheckInput(inputSchema);
+        return new BatchedRowMapper(inputSchema, _predictions.Append(inputSchema), new[] { FeatureColumnName }, CreateBatch);
+    }
 
     private void CheckInput(DataViewSchema schema) => _scorer.BindFeatures(schema, FeatureColumnName);
+
+    private NetworkRowBatch CreateBatch(DataViewRow row, int capacity) =>
+        new(row, _scorer.BindFeatures(row.Schema, FeatureColumnName), _scorer, _predictions, capacity);
 
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
         ModelPersistence.Save(ctx, LoaderSignature, ModelSignature, FormatVersion, writer =>

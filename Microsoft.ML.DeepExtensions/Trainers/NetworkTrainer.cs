@@ -48,8 +48,11 @@ public abstract class NetworkTrainer<TOptions> : IEstimator<NetworkPredictionTra
     /// <summary>How the last <see cref="Fit"/> went: one report per epoch.</summary>
     public IReadOnlyList<TrainingProgress> TrainingHistory { get; private set; } = Array.Empty<TrainingProgress>();
 
-    /// <summary>Shape of one feature row as the network sees it; null means a flat vector.</summary>
-    private protected virtual long[]? FeatureShape => null;
+    /// <summary>Shape of one feature row of <paramref name="schema"/> as the network sees it; null means the column's own shape.</summary>
+    private protected virtual long[]? FeatureShape(DataViewSchema schema) => null;
+
+    /// <summary>A random change of each training batch (e.g. image crops and flips); none by default.</summary>
+    private protected virtual BatchAugmentation? CreateAugmentation(TensorColumn features) => null;
 
     /// <summary>The network to train for these features and this many outputs.</summary>
     private protected abstract NetworkDefinition CreateNetwork(TensorColumn features, int outputSize);
@@ -57,12 +60,12 @@ public abstract class NetworkTrainer<TOptions> : IEstimator<NetworkPredictionTra
     public NetworkPredictionTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var features = TensorColumn.Bind(input.Schema, TrainerOptions.FeatureColumnName, "Feature", FeatureShape);
+        var features = TensorColumn.Bind(input.Schema, TrainerOptions.FeatureColumnName, "Feature", FeatureShape(input.Schema));
         var label = LabelColumn.Bind(input.Schema, TrainerOptions.LabelColumnName, Task);
         (TensorColumn Features, LabelColumn Label)? validationColumns = null;
         if (TrainerOptions.ValidationData is { } validationData)
         {
-            var validationFeatures = TensorColumn.Bind(validationData.Schema, TrainerOptions.FeatureColumnName, "Validation feature", FeatureShape);
+            var validationFeatures = TensorColumn.Bind(validationData.Schema, TrainerOptions.FeatureColumnName, "Validation feature", FeatureShape(validationData.Schema));
             if (validationFeatures.Size != features.Size)
                 throw new ArgumentOutOfRangeException(nameof(DeepTrainerOptions.ValidationData), $"ValidationData's feature column '{features.Name}' has {validationFeatures.Size} values per row; the training data has {features.Size}.");
             var validationLabel = LabelColumn.Bind(validationData.Schema, TrainerOptions.LabelColumnName, Task);
@@ -104,7 +107,7 @@ public abstract class NetworkTrainer<TOptions> : IEstimator<NetworkPredictionTra
         try
         {
             network.to(device);
-            var summary = TrainingLoop.Run(network, Task, Loss, TrainerOptions, training, validation, shuffleRandom, channel);
+            var summary = TrainingLoop.Run(network, Task, Loss, TrainerOptions, training, validation, shuffleRandom, channel, CreateAugmentation(features));
             TrainingHistory = summary.History;
             var scorer = new NetworkScorer(definition, network, device, Task);
             return new NetworkPredictionTransformer(Host, scorer, predictions, features.Name, TrainerOptions.ScoringBatchSize, TrainerOptions.Device, TrainerOptions.CudaDeviceIndex);
@@ -119,8 +122,9 @@ public abstract class NetworkTrainer<TOptions> : IEstimator<NetworkPredictionTra
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         var featureColumn = Find(inputSchema, TrainerOptions.FeatureColumnName, "Feature");
-        if (featureColumn.ItemType != NumberDataViewType.Single && featureColumn.ItemType != NumberDataViewType.Double
-            || featureColumn.Kind == SchemaShape.Column.VectorKind.VariableVector)
+        bool adapted = featureColumn.Kind == SchemaShape.Column.VectorKind.Scalar && TensorColumn.IsAdaptedType(featureColumn.ItemType);
+        if (!adapted && (featureColumn.ItemType != NumberDataViewType.Single && featureColumn.ItemType != NumberDataViewType.Double
+            || featureColumn.Kind == SchemaShape.Column.VectorKind.VariableVector))
             throw new ArgumentOutOfRangeException(TrainerOptions.FeatureColumnName, $"Schema mismatch for feature column '{TrainerOptions.FeatureColumnName}': expected Single or a known-size vector of Single, got {Describe(featureColumn)}.");
         var labelColumn = Find(inputSchema, TrainerOptions.LabelColumnName, "Label");
         CheckLabel(labelColumn);

@@ -27,7 +27,8 @@ internal static class TrainingLoop
         DataViewBatchSource training,
         DataViewBatchSource? validation,
         Random shuffleRandom,
-        IChannel channel)
+        IChannel channel,
+        BatchAugmentation? augmentation = null)
     {
         var cancellation = options.CancellationToken;
         var parameters = network.parameters().ToArray();
@@ -55,7 +56,8 @@ internal static class TrainingLoop
                 Optimizers.Optimizer.SetLearningRate(optimizer, learningRate);
                 network.train();
                 using var lossTotal = torch.zeros(1, dtype: ScalarType.Float64, device: parameters[0].device);
-                double lossSum = 0;
+                using var metricTotal = torch.zeros(1, dtype: ScalarType.Float64, device: parameters[0].device);
+                double lossSum = 0, metricSum = 0;
                 long rows = 0;
                 var epochClock = Stopwatch.StartNew();
 
@@ -69,7 +71,8 @@ internal static class TrainingLoop
                             break;
                         var batch = batches.Current;
                         optimizer.zero_grad();
-                        var output = NetworkOutput.Shape(network.forward(batch.Features), task);
+                        var features = augmentation is null ? batch.Features : augmentation.Apply(batch.Features);
+                        var output = NetworkOutput.Shape(network.forward(features), task);
                         var value = loss.Compute(output, batch.Targets, task);
                         value.backward();
                         if (options.GradientClipValue is double clipValue)
@@ -77,15 +80,26 @@ internal static class TrainingLoop
                         if (options.GradientClipNorm is double clipNorm)
                             nn.utils.clip_grad_norm_(parameters, clipNorm);
                         optimizer.step();
-                        if (lossOnHost)
-                            lossSum += value.item<float>() * (double)batch.Rows;
-                        else
-                            lossTotal.add_(value.detach().to_type(ScalarType.Float64) * batch.Rows);
+                        using (torch.no_grad())
+                        {
+                            var metric = MetricSum(output.detach(), batch.Targets, task);
+                            if (lossOnHost)
+                            {
+                                lossSum += value.item<float>() * (double)batch.Rows;
+                                metricSum += metric.item<double>();
+                            }
+                            else
+                            {
+                                lossTotal.add_(value.detach().to_type(ScalarType.Float64) * batch.Rows);
+                                metricTotal.add_(metric);
+                            }
+                        }
                         rows += batch.Rows;
                     }
                 }
 
                 double trainingLoss = (lossOnHost ? lossSum : lossTotal.item<double>()) / Math.Max(rows, 1);
+                double trainingMetric = FinishMetric(lossOnHost ? metricSum : metricTotal.item<double>(), rows, task);
                 if (!double.IsFinite(trainingLoss))
                     throw new InvalidOperationException(
                         $"Training diverged in epoch {epoch + 1}: the loss became {trainingLoss}. Lower the learning rate (now {learningRate:G3}), normalize the features, or set GradientClipNorm.");
@@ -108,7 +122,7 @@ internal static class TrainingLoop
                 }
 
                 var progress = new TrainingProgress(epoch + 1, options.Epochs, trainingLoss, validationResult?.Loss, metricName,
-                    validationResult?.Metric, learningRate, rowsPerSecond, clock.Elapsed, improved);
+                    validationResult?.Metric, learningRate, rowsPerSecond, clock.Elapsed, improved, trainingMetric);
                 history.Add(progress);
                 channel.Info(MessageSensitivity.None, progress.ToString());
                 options.Progress?.Report(progress);
@@ -153,18 +167,27 @@ internal static class TrainingLoop
             var batch = batches.Current;
             var output = NetworkOutput.Shape(network.forward(batch.Features), task);
             lossSum += loss.Compute(output, batch.Targets, task).item<float>() * batch.Rows;
-            metricSum += task switch
-            {
-                PredictionTask.Regression => (output - batch.Targets).square().sum().item<float>(),
-                PredictionTask.BinaryClassification => (output > 0).to_type(ScalarType.Float32).eq(batch.Targets).sum().item<long>(),
-                _ => output.argmax(1).eq(batch.Targets).sum().item<long>(),
-            };
+            metricSum += MetricSum(output, batch.Targets, task).item<double>();
             rows += batch.Rows;
         }
         network.train();
-        double metric = task == PredictionTask.Regression ? Math.Sqrt(metricSum / rows) : metricSum / rows;
-        return (lossSum / rows, metric);
+        return (lossSum / rows, FinishMetric(metricSum, rows, task));
     }
+
+    /// <summary>
+    /// A batch's contribution to the task's metric, as a float64 scalar on the batch's device:
+    /// squared errors for regression, correct predictions for classification.
+    /// </summary>
+    private static Tensor MetricSum(Tensor output, Tensor targets, PredictionTask task) => task switch
+    {
+        PredictionTask.Regression => (output - targets).square().sum().to_type(ScalarType.Float64),
+        PredictionTask.BinaryClassification => (output > 0).to_type(ScalarType.Float32).eq(targets).sum().to_type(ScalarType.Float64),
+        _ => output.argmax(1).eq(targets).sum().to_type(ScalarType.Float64),
+    };
+
+    /// <summary>RMSE for regression, accuracy for classification, from <see cref="MetricSum"/>s over <paramref name="rows"/>.</summary>
+    private static double FinishMetric(double sum, long rows, PredictionTask task) =>
+        task == PredictionTask.Regression ? Math.Sqrt(sum / Math.Max(rows, 1)) : sum / Math.Max(rows, 1);
 
     private static Dictionary<string, Tensor> Snapshot(nn.Module network, Dictionary<string, Tensor>? previous)
     {

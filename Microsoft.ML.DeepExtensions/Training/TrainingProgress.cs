@@ -11,6 +11,8 @@ namespace Microsoft.ML.DeepExtensions.Training;
 /// <param name="RowsPerSecond">Training rows per second over the epoch.</param>
 /// <param name="Elapsed">Time since training started.</param>
 /// <param name="IsBest">True when the monitored loss improved in this epoch.</param>
+/// <param name="TrainingMetric">The <paramref name="ValidationMetricName"/> metric on the epoch's training batches
+/// (computed while the weights changed, and on augmented images when augmentation is on).</param>
 public sealed record TrainingProgress(
     int Epoch,
     int Epochs,
@@ -21,11 +23,13 @@ public sealed record TrainingProgress(
     double LearningRate,
     double RowsPerSecond,
     TimeSpan Elapsed,
-    bool IsBest)
+    bool IsBest,
+    double? TrainingMetric = null)
 {
     public override string ToString()
     {
         var validation = ValidationLoss is null ? "" : $", validation loss {ValidationLoss:G5}, {ValidationMetricName} {ValidationMetric:G5}";
-        return $"epoch {Epoch}/{Epochs}: loss {TrainingLoss:G5}{validation}, learning rate {LearningRate:G3}, {RowsPerSecond:N0} rows/s";
+        var training = TrainingMetric is null ? "" : $", {ValidationMetricName} {TrainingMetric:G5}";
+        return $"epoch {Epoch}/{Epochs}: loss {TrainingLoss:G5}{training}{validation}, learning rate {LearningRate:G3}, {RowsPerSecond:N0} rows/s";
     }
 }

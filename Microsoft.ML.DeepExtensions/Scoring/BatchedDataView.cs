@@ -1,35 +1,40 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.DeepExtensions.Data;
 
 namespace Microsoft.ML.DeepExtensions.Scoring;
 
 /// <summary>
-/// The data view <see cref="NetworkPredictionTransformer.Transform"/> returns: the input columns
-/// plus the prediction columns, scored in batches.
+/// A lazy data view that appends columns computed a batch of rows at a time by a <see cref="RowBatch"/>:
+/// what <c>Transform</c> of a network scorer or an object detector returns.
 /// </summary>
 /// <remarks>
 /// ML.NET cursors hand out one row at a time, while a network is fast only on batches. The cursor
-/// therefore walks the input twice in lockstep: a look-ahead cursor that reads just the feature
-/// column, a batch at a time, and scores it; and the main cursor that serves the input columns
-/// the consumer asked for. Only the features are read twice, and only when the consumer also asks
-/// for them. Row order is the input's (such a view cannot shuffle).
+/// therefore walks the input twice in lockstep: a look-ahead cursor that reads just the columns the
+/// computation needs, a batch at a time, and computes it; and the main cursor that serves the input
+/// columns the consumer asked for. Only the computation's inputs are read twice, and only when the
+/// consumer also asks for them. When no appended column is requested nothing is computed. Row order is
+/// the input's (such a view cannot shuffle).
 /// </remarks>
-internal sealed class ScoredDataView : IDataView
+internal sealed class BatchedDataView : IDataView
 {
     private readonly IDataView _input;
-    private readonly NetworkScorer _scorer;
-    private readonly PredictionColumns _predictions;
-    private readonly string _featureColumn;
+    private readonly string[] _readColumns;
+    private readonly Func<DataViewRow, int, RowBatch> _createBatch;
     private readonly int _batchSize;
 
-    public ScoredDataView(IDataView input, NetworkScorer scorer, PredictionColumns predictions, string featureColumn, int batchSize)
+    /// <param name="input">The data to transform.</param>
+    /// <param name="schema">The input's schema followed by the appended columns.</param>
+    /// <param name="readColumns">The input columns the computation reads.</param>
+    /// <param name="createBatch">Binds a computation to a row with the given capacity.</param>
+    /// <param name="batchSize">Rows per computed batch.</param>
+    public BatchedDataView(IDataView input, DataViewSchema schema, IReadOnlyList<string> readColumns, Func<DataViewRow, int, RowBatch> createBatch, int batchSize)
     {
+        if (batchSize <= 0)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), $"The batch size must be positive, got {batchSize}.");
         _input = input;
-        _scorer = scorer;
-        _predictions = predictions;
-        _featureColumn = featureColumn;
+        _readColumns = readColumns.ToArray();
+        _createBatch = createBatch;
         _batchSize = batchSize;
-        Schema = predictions.Append(input.Schema);
+        Schema = schema;
     }
 
     public bool CanShuffle => false;
@@ -43,71 +48,76 @@ internal sealed class ScoredDataView : IDataView
         var needed = columnsNeeded.Select(c => c.Index).ToHashSet();
         int inputCount = _input.Schema.Count;
         var inputColumns = needed.Where(i => i < inputCount).Select(i => _input.Schema[i]).ToArray();
-        bool scoring = needed.Any(i => i >= inputCount);
+        bool computing = needed.Any(i => i >= inputCount);
         var main = _input.GetRowCursor(inputColumns);
-        if (!scoring)
+        if (!computing)
             return new Cursor(this, main, null, needed);
-        var features = _scorer.BindFeatures(_input.Schema, _featureColumn);
-        var lookAhead = _input.GetRowCursor(new[] { _input.Schema[_featureColumn] });
-        return new Cursor(this, main, new BatchReader(lookAhead, features, _scorer, _batchSize), needed);
+        var lookAhead = _input.GetRowCursor(_readColumns.Select(name => _input.Schema[name]));
+        try
+        {
+            return new Cursor(this, main, new BatchReader(lookAhead, _createBatch(lookAhead, _batchSize)), needed);
+        }
+        catch
+        {
+            lookAhead.Dispose();
+            main.Dispose();
+            throw;
+        }
     }
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         new[] { GetRowCursor(columnsNeeded, rand) };
 
-    /// <summary>Reads and scores the look-ahead cursor a batch at a time.</summary>
+    /// <summary>Reads the look-ahead cursor a batch at a time and computes each batch.</summary>
     private sealed class BatchReader : IDisposable
     {
         private readonly DataViewRowCursor _cursor;
-        private readonly RowReader _read;
-        private readonly NetworkScorer _scorer;
-        private readonly float[] _features;
-        private readonly float[] _scores;
-        private readonly int _batchSize;
         private int _rows;
         private int _index = -1;
 
-        public BatchReader(DataViewRowCursor cursor, TensorColumn column, NetworkScorer scorer, int batchSize)
+        public BatchReader(DataViewRowCursor cursor, RowBatch batch)
         {
             _cursor = cursor;
-            _read = column.CreateReader(cursor);
-            _scorer = scorer;
-            _batchSize = batchSize;
-            _features = new float[batchSize * scorer.InputSize];
-            _scores = new float[batchSize * scorer.OutputSize];
+            Batch = batch;
         }
 
-        /// <summary>Moves to the next row's scores; false at the end of the look-ahead cursor.</summary>
+        public RowBatch Batch { get; }
+
+        /// <summary>Moves to the next row's outputs; false at the end of the look-ahead cursor.</summary>
         public bool MoveNext()
         {
             if (++_index < _rows)
+            {
+                Batch.Current = _index;
                 return true;
+            }
             _rows = 0;
             _index = 0;
-            while (_rows < _batchSize && _cursor.MoveNext())
-            {
-                // Rows with missing values still get a (NaN) prediction, as in ML.NET's scorers.
-                _read(_features.AsSpan(_rows * _scorer.InputSize, _scorer.InputSize));
-                _rows++;
-            }
-            _scorer.Score(_features, _rows, _scores);
-            return _rows > 0;
+            while (_rows < Batch.Capacity && _cursor.MoveNext())
+                Batch.Read(_rows++);
+            if (_rows == 0)
+                return false;
+            Batch.Compute(_rows);
+            Batch.Current = 0;
+            return true;
         }
 
-        public ReadOnlyMemory<float> Current => _scores.AsMemory(_index * _scorer.OutputSize, _scorer.OutputSize);
-
-        public void Dispose() => _cursor.Dispose();
+        public void Dispose()
+        {
+            Batch.Dispose();
+            _cursor.Dispose();
+        }
     }
 
     private sealed class Cursor : DataViewRowCursor
     {
-        private readonly ScoredDataView _parent;
+        private readonly BatchedDataView _parent;
         private readonly DataViewRowCursor _main;
         private readonly BatchReader? _batches;
         private readonly HashSet<int> _active;
         private long _position = -1;
 
-        public Cursor(ScoredDataView parent, DataViewRowCursor main, BatchReader? batches, HashSet<int> active)
+        public Cursor(BatchedDataView parent, DataViewRowCursor main, BatchReader? batches, HashSet<int> active)
         {
             _parent = parent;
             _main = main;
@@ -135,11 +145,9 @@ internal sealed class ScoredDataView : IDataView
         {
             if (!IsColumnActive(column))
                 throw new InvalidOperationException($"Column '{column.Name}' was not requested when the cursor was created.");
-            int inputCount = _parent._input.Schema.Count;
-            if (column.Index < inputCount)
+            if (column.Index < _parent._input.Schema.Count)
                 return _main.GetGetter<TValue>(_main.Schema[column.Index]);
-            var getter = _parent._predictions.CreateGetter(column.Name, () => _batches!.Current);
-            return getter as ValueGetter<TValue>
+            return _batches!.Batch.CreateGetter(Schema[column.Index]) as ValueGetter<TValue>
                 ?? throw new InvalidOperationException($"Invalid TValue in GetGetter: '{typeof(TValue)}', expected type: '{column.Type.RawType}'.");
         }
 
