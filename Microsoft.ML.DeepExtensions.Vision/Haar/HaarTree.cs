@@ -20,6 +20,9 @@ public sealed class HaarTree
         _leaves = leaves.ToArray();
         if (_nodes.Length == 0)
             throw new ArgumentException("A tree needs at least one node.", nameof(nodes));
+        // A binary tree has one leaf more than splits; OpenCV's evaluator relies on it to find the next tree's leaves.
+        if (_leaves.Length != _nodes.Length + 1)
+            throw new ArgumentException($"A tree with {_nodes.Length} nodes must have {_nodes.Length + 1} leaves, got {_leaves.Length}.", nameof(leaves));
         foreach (var node in _nodes)
         {
             CheckChild(node.Left);
