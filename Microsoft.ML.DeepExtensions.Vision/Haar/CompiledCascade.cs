@@ -14,10 +14,10 @@ namespace Microsoft.ML.DeepExtensions.Vision.Haar;
 internal sealed unsafe class CompiledCascade
 {
     // OpenCV lowers every stage threshold by this when it reads a cascade.
-    private const float StageThresholdEpsilon = 1e-5f;
+    internal const float StageThresholdEpsilon = 1e-5f;
 
     [StructLayout(LayoutKind.Sequential)]
-    private struct Node
+    internal struct Node
     {
         public int A0, B0, C0, D0;
         public int A1, B1, C1, D1;
@@ -97,7 +97,7 @@ internal sealed unsafe class CompiledCascade
 
     public HaarCascade Cascade => _cascade;
 
-    private static Node Compile(HaarFeature feature, int stride, int tiltedOffset)
+    internal static Node Compile(HaarFeature feature, int stride, int tiltedOffset)
     {
         var node = new Node();
         Span<int> o = stackalloc int[12];
@@ -136,18 +136,28 @@ internal sealed unsafe class CompiledCascade
     /// </summary>
     public int Evaluate(int* sums, int* squares, int offset)
     {
+        if (!TryNormalisation(sums, squares, offset, out float norm))
+            return -1;
+        return _stumps ? EvaluateStumps(sums + offset, norm) : EvaluateTrees(sums + offset, norm);
+    }
+
+    /// <summary>
+    /// The variance normalisation factor of the window at <paramref name="offset"/>, or false when its
+    /// contrast is too low for the window to be evaluated (see <see cref="Evaluate"/>).
+    /// </summary>
+    internal bool TryNormalisation(int* sums, int* squares, int offset, out float norm)
+    {
         int* win = sums + offset;
         int* sq = squares + offset;
         int valSum = win[_normA] - win[_normB] - win[_normC] + win[_normD];
         uint valSq = unchecked((uint)(sq[_normA] - sq[_normB] - sq[_normC] + sq[_normD]));
         double area = NormArea;
         double nf = area * valSq - (double)valSum * valSum;
+        norm = 0;
         if (!(nf > 0))
-            return -1;
-        float norm = (float)(1.0 / Math.Sqrt(nf));
-        if (!(area * norm < 0.1))
-            return -1;
-        return _stumps ? EvaluateStumps(win, norm) : EvaluateTrees(win, norm);
+            return false;
+        norm = (float)(1.0 / Math.Sqrt(nf));
+        return area * norm < 0.1;
     }
 
     private int EvaluateStumps(int* win, float norm)
@@ -209,7 +219,7 @@ internal sealed unsafe class CompiledCascade
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static float FeatureValue(Node* node, int* win)
+    internal static float FeatureValue(Node* node, int* win)
     {
         float value = node->W0 * (win[node->A0] - win[node->B0] - win[node->C0] + win[node->D0])
                     + node->W1 * (win[node->A1] - win[node->B1] - win[node->C1] + win[node->D1]);
