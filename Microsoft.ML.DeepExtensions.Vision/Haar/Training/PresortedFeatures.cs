@@ -62,11 +62,36 @@ internal sealed class PresortedFeatures
     /// <summary>The (unsorted) value of feature <paramref name="f"/> on every sample.</summary>
     public void Values(int f, Span<float> values) => _samples.FeatureColumn(in _features[f], values);
 
+    // Sorting (value, sample) pairs packed into one 64-bit key (an order-preserving bit pattern of the
+    // value above the sample index) sorts plain integers, much faster than sorting values with an index
+    // array alongside, and orders equal values by sample, so the order does not depend on the algorithm.
     private void SortedColumn(int f, Span<float> values, Span<int> order)
     {
         _samples.FeatureColumn(in _features[f], values);
-        for (int i = 0; i < order.Length; i++)
-            order[i] = i;
-        values.Sort(order);
+        if (_keys is null || _keys.Length < values.Length)
+            _keys = new ulong[values.Length];
+        var keys = _keys;
+        for (int i = 0; i < values.Length; i++)
+            keys[i] = ((ulong)SortableBits(values[i]) << 32) | (uint)i;
+        keys.AsSpan(0, values.Length).Sort();
+        for (int k = 0; k < values.Length; k++)
+        {
+            int i = (int)(uint)keys[k];
+            order[k] = i;
+            values[k] = FromSortableBits((uint)(keys[k] >> 32));
+        }
     }
+
+    [ThreadStatic]
+    private static ulong[]? _keys;
+
+    // IEEE floats order as sign-magnitude integers: flip every bit of a negative, only the sign of a positive.
+    private static uint SortableBits(float value)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(value == 0 ? 0f : value);
+        return (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+    }
+
+    private static float FromSortableBits(uint key) =>
+        BitConverter.UInt32BitsToSingle((key & 0x8000_0000u) != 0 ? key & 0x7FFF_FFFFu : ~key);
 }
