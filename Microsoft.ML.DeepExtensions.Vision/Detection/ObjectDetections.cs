@@ -57,20 +57,20 @@ public sealed class ObjectDetections
     public IReadOnlyList<InstanceMask>? Masks { get; }
 
     /// <summary>Detection <paramref name="index"/> (its mask, if any, is <c>Masks[index]</c>).</summary>
-    public Detection this[int index]
+    public DetectedObject this[int index]
     {
         get
         {
             if ((uint)index >= (uint)Count)
                 throw new ArgumentOutOfRangeException(nameof(index), $"Detection index must be in [0, {Count}), got {index}.");
             int b = 4 * index;
-            return new Detection(_boxes[b], _boxes[b + 1], _boxes[b + 2], _boxes[b + 3], _classIndices[index], _scores[index]);
+            return new DetectedObject(_boxes[b], _boxes[b + 1], _boxes[b + 2], _boxes[b + 3], _classIndices[index], _scores[index]);
         }
     }
 }
 
 /// <summary>One detected object: box x0, y0, x1, y1 in original-image pixels, 0-based class index, score.</summary>
-public readonly record struct Detection(float X0, float Y0, float X1, float Y1, int ClassIndex, float Score)
+public readonly record struct DetectedObject(float X0, float Y0, float X1, float Y1, int ClassIndex, float Score)
 {
     /// <summary>Box width, <c>X1 - X0</c>.</summary>
     public float Width => X1 - X0;

@@ -82,7 +82,11 @@ internal static class FreshProcessLoader
             if (register)
                 ml.RegisterDeepExtensions();
             var model = ml.Model.Load(modelPath, out _);
-            if (scenario == "mlp-multiclass")
+            if (scenario == "haar")
+            {
+                lines.AddRange(Vision.Haar.HaarCascadeDetectorTests.Score(ml, model));
+            }
+            else if (scenario == "mlp-multiclass")
             {
                 lines.AddRange(Trainers.MlpPersistenceTests.Score(ml, model));
             }
