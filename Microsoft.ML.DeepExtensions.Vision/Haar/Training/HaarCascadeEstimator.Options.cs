@@ -77,8 +77,12 @@ public sealed partial class HaarCascadeEstimator
         /// <summary>Stops training between features and stages (<see cref="OperationCanceledException"/>). Defaults to none.</summary>
         public CancellationToken CancellationToken { get; set; }
 
-        /// <summary>How the fitted detector scans images. Defaults to OpenCV's <c>detectMultiScale</c> defaults (see <see cref="HaarDetectionOptions"/>).</summary>
-        public HaarDetectionOptions Detection { get; set; } = new();
+        /// <summary>
+        /// How the fitted detector scans images and names its output columns (OpenCV's <c>detectMultiScale</c> defaults:
+        /// scale factor 1.1, 3 neighbours; class name <c>object</c>). Its <c>Cascade</c> and <c>CascadePath</c> are replaced by the
+        /// trained cascade and its <c>ImageColumnName</c> by <see cref="ImageColumnName"/>. Defaults to new options.
+        /// </summary>
+        public HaarCascadeDetectorOptions Detection { get; set; } = new();
 
         /// <summary>Checks every option, naming the first wrong one, its value and the rule.</summary>
         public void Validate()
@@ -109,8 +113,11 @@ public sealed partial class HaarCascadeEstimator
                 throw new ArgumentException("Give the negative images in NegativeImagePaths or in NegativeImages, not both.", nameof(NegativeImagePaths));
             if (NegativeImages is not null && string.IsNullOrWhiteSpace(NegativeImageColumnName))
                 throw new ArgumentException("NegativeImageColumnName must not be empty.", nameof(NegativeImageColumnName));
-            ArgumentNullException.ThrowIfNull(Detection, nameof(Detection));
-            Detection.Validate();
+            if (Detection is null)
+                throw new ArgumentNullException(nameof(Detection), "Detection must not be null.");
+            Detection.ToDetectionOptions(); // checks the scan options
+            if (Detection.BatchSize < 1)
+                throw new ArgumentOutOfRangeException(nameof(Detection), Text($"Detection.BatchSize must be at least 1, got {Detection.BatchSize}."));
         }
 
         private static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

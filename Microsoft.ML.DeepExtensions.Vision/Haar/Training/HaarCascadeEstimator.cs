@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.ML.Data;
-using Microsoft.ML.DeepExtensions.Internals;
+using Microsoft.ML.DeepExtensions.Vision.Detection;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Transforms.Image;
 
@@ -24,8 +24,11 @@ namespace Microsoft.ML.DeepExtensions.Vision.Haar.Training;
 /// <para>Progress goes to the MLContext's log and to <see cref="Options.Progress"/> after each stage;
 /// <see cref="Options.CancellationToken"/> is checked between features and stages.</para>
 /// </remarks>
-public sealed partial class HaarCascadeEstimator
+public sealed partial class HaarCascadeEstimator : IEstimator<HaarCascadeDetector>
 {
+    // The class a trained cascade detects unless Detection.ClassName names it (as for an in-memory cascade).
+    private const string DefaultClassName = "object";
+
     private readonly IHost _host;
     private readonly Options _options;
 
@@ -45,7 +48,23 @@ public sealed partial class HaarCascadeEstimator
     /// <summary>Why the last training stopped: all stages trained, or the required false-alarm rate reached.</summary>
     public string? StopReason { get; private set; }
 
-    /// <summary>Trains the cascade on the positive windows of <paramref name="input"/> and returns it.</summary>
+    /// <summary>
+    /// Trains a cascade on the positive windows of <paramref name="input"/> and returns its detector, which reads
+    /// the same image column, persists in model.zip like any cascade detector and exposes the cascade
+    /// (<see cref="HaarCascadeDetector.Cascade"/>, saved as OpenCV XML by <see cref="HaarCascade.Save(string)"/>).
+    /// </summary>
+    public HaarCascadeDetector Fit(IDataView input) => HaarCatalog.CreateDetector(_host, DetectorOptions(TrainCascade(input)));
+
+    /// <summary>Checks the image column and reports the detection columns the fitted detector adds.</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var d = _options.Detection;
+        var columns = new DetectionColumns(new[] { d.ClassName ?? DefaultClassName }, d.PredictedLabelColumnName, d.ScoreColumnName, d.PredictedBoundingBoxesColumnName);
+        return ObjectDetectionEstimator<HaarCascadeDetector>.OutputSchema(inputSchema, _options.ImageColumnName, columns);
+    }
+
+    /// <summary>Trains the cascade on the positive windows of <paramref name="input"/> and returns it (what <see cref="Fit"/> wraps in a detector).</summary>
     public HaarCascade TrainCascade(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -73,6 +92,26 @@ public sealed partial class HaarCascadeEstimator
         TrainingHistory = result.Stages;
         StopReason = result.StopReason;
         return result.Cascade;
+    }
+
+    private HaarCascadeDetectorOptions DetectorOptions(HaarCascade cascade)
+    {
+        var d = _options.Detection;
+        return new HaarCascadeDetectorOptions
+        {
+            Cascade = cascade,
+            ImageColumnName = _options.ImageColumnName,
+            ClassName = d.ClassName ?? DefaultClassName,
+            ScaleFactor = d.ScaleFactor,
+            MinNeighbors = d.MinNeighbors,
+            MinSize = d.MinSize,
+            MaxSize = d.MaxSize,
+            MaxDegreeOfParallelism = d.MaxDegreeOfParallelism,
+            BatchSize = d.BatchSize,
+            PredictedLabelColumnName = d.PredictedLabelColumnName,
+            ScoreColumnName = d.ScoreColumnName,
+            PredictedBoundingBoxesColumnName = d.PredictedBoundingBoxesColumnName,
+        };
     }
 
     private List<GrayImage> ReadImages(IDataView data, string column, string role)
