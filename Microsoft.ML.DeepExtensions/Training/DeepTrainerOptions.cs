@@ -87,6 +87,9 @@ public abstract class DeepTrainerOptions
     /// <summary>Receives one report per epoch. Defaults to null.</summary>
     public IProgress<TrainingProgress>? Progress;
 
+    /// <summary>Receives running loss, metric and speed within each epoch, about twice a second. Defaults to null.</summary>
+    public IProgress<BatchProgress>? BatchProgress;
+
     /// <summary>Stops training between batches by throwing <see cref="OperationCanceledException"/>. Defaults to none.</summary>
     public CancellationToken CancellationToken;
 

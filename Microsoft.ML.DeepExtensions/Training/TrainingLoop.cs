@@ -19,6 +19,8 @@ internal sealed record TrainingSummary(int EpochsRun, int BestEpoch, double Best
 /// </summary>
 internal static class TrainingLoop
 {
+    private static readonly TimeSpan BatchReportInterval = TimeSpan.FromMilliseconds(500);
+
     public static TrainingSummary Run(
         nn.Module<Tensor, Tensor> network,
         PredictionTask task,
@@ -60,6 +62,7 @@ internal static class TrainingLoop
                 double lossSum = 0, metricSum = 0;
                 long rows = 0;
                 var epochClock = Stopwatch.StartNew();
+                var sinceReport = Stopwatch.StartNew();
 
                 using (var batches = training.Batches(batchSize, options.Shuffle ? shuffleRandom : null, cancellation).GetEnumerator())
                 {
@@ -95,6 +98,14 @@ internal static class TrainingLoop
                             }
                         }
                         rows += batch.Rows;
+                        if (options.BatchProgress is { } batchProgress && sinceReport.Elapsed >= BatchReportInterval)
+                        {
+                            sinceReport.Restart();
+                            double seconds = Math.Max(epochClock.Elapsed.TotalSeconds, 1e-9);
+                            batchProgress.Report(new BatchProgress(epoch + 1, options.Epochs, rows, training.RowCount,
+                                (lossOnHost ? lossSum : lossTotal.item<double>()) / rows, metricName,
+                                FinishMetric(lossOnHost ? metricSum : metricTotal.item<double>(), rows, task), rows / seconds));
+                        }
                     }
                 }
 

@@ -1,4 +1,5 @@
 using DeepExtensions.Cli.Commands;
+using DeepExtensions.Cli.Pipelines;
 
 namespace DeepExtensions.Cli;
 
@@ -64,6 +65,8 @@ public static class Program
             var rest = args[1..];
             switch (args[0])
             {
+                case "train" when TaskOf(rest) == TaskNames.ImageClassification:
+                    return ImageTrainCommand.Run(rest, context);
                 case "train":
                     return TrainCommand.Run(rest, context);
                 case "evaluate":
@@ -98,5 +101,18 @@ public static class Program
                 stderr.WriteLine(e);
             return ExitCodes.Data;
         }
+    }
+
+    /// <summary>The value of --task, which picks the command that trains it; null when absent.</summary>
+    private static string? TaskOf(IReadOnlyList<string> args)
+    {
+        for (int i = 0; i < args.Count - 1; i++)
+        {
+            if (args[i] == "--task")
+                return args[i + 1].Trim().ToLowerInvariant();
+            if (args[i].StartsWith("--task=", StringComparison.Ordinal))
+                return args[i]["--task=".Length..].Trim().ToLowerInvariant();
+        }
+        return args.Count > 0 && args[^1].StartsWith("--task=", StringComparison.Ordinal) ? args[^1]["--task=".Length..].Trim().ToLowerInvariant() : null;
     }
 }

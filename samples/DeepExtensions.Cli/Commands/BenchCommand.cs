@@ -16,6 +16,8 @@ public static class BenchCommand
         "Benchmarks:\n" +
         "  tabular    ML.NET MLP pipeline (Fit, Transform, PredictionEngine) vs a bare TorchSharp loop,\n" +
         "             same network, same synthetic data.\n" +
+        "  image      ML.NET CNN pipeline (Fit, Transform, PredictionEngine) vs a bare TorchSharp loop,\n" +
+        "             same network, same IDX images (Fashion-MNIST when installed).\n" +
         "\n" +
         "Run 'deepext bench tabular --help' for its options.";
 
@@ -47,8 +49,10 @@ public static class BenchCommand
                     return ExitCodes.Success;
                 }
                 return TabularBenchmark.Run(options, stdout, stderr, cancellationToken);
+            case "image":
+                return ImageBenchmark.Run(args[1..], stdout, stderr, cancellationToken);
             default:
-                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular; see 'deepext bench --help')");
+                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular or image; see 'deepext bench --help')");
         }
     }
 }

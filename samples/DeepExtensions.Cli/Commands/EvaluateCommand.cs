@@ -11,7 +11,7 @@ public static class EvaluateCommand
     public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
     {
         new("model", "FILE", "A model saved by 'deepext train'.", Required: true),
-        new("data", "FILE", "Labelled CSV with the training data's columns (extra columns are ignored).", Required: true),
+        new("data", "FILE|DIR", "Labelled CSV with the training data's columns (extra columns are ignored); for image models a folder of class sub-folders or an IDX folder (its t10k files).", Required: true),
         new("label", "COLUMN", "The label column of --data (default: the model's label column)."),
     };
 
@@ -24,10 +24,19 @@ public static class EvaluateCommand
         if (Arguments.ParseOrShowHelp("evaluate", args, Options, Summary, context.Out) is not { } arguments)
             return ExitCodes.Success;
 
-        var mlContext = new MLContext(TrainCommand.DefaultSeed);
+        var mlContext = new MLContext(TrainingArguments.DefaultSeed);
         var model = ModelFile.Load(mlContext, arguments.Require("model"));
         try
         {
+            if (model.Info.Images is { } images)
+            {
+                var kind = images.Source == "idx" ? ImageSourceKind.Idx : ImageSourceKind.Folder;
+                var set = ImageDataSet.OpenLike(mlContext, kind, arguments.Require("data"), "--data", model.Info.Classes);
+                var (imageReport, _) = ModelEvaluation.EvaluateImages(mlContext, model, set.Data);
+                context.Note($"metrics on the images of '{set.Path}': {MetricsJson.Summary(imageReport)}");
+                context.Out.WriteLine(MetricsJson.Format(imageReport));
+                return ExitCodes.Success;
+            }
             var data = CsvTable.Read(arguments.Require("data"), "--data");
             var report = ModelEvaluation.Evaluate(mlContext, model, data, "--data", arguments.Get("label") ?? model.Info.Label);
             context.Note($"metrics on {data.Path}: {MetricsJson.Summary(report)}");

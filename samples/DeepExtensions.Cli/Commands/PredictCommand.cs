@@ -18,14 +18,15 @@ public static class PredictCommand
     public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
     {
         new("model", "FILE", "A model saved by 'deepext train'.", Required: true),
-        new("data", "FILE", "CSV with the training data's feature columns; the label column may be absent.", Required: true),
+        new("data", "FILE|DIR", "CSV with the training data's feature columns (the label column may be absent); for image models an image file, a folder of images, or an IDX folder.", Required: true),
         new("out", "FILE", "Where to write the predictions CSV (default: stdout)."),
         new("force", null, "Overwrite --out if it exists."),
     };
 
     public const string Summary =
         "Writes --data's columns followed by the predictions: binary: PredictedLabel, Probability, Score;\n" +
-        "multiclass: PredictedLabel and one Score_CLASS column per class; regression: Score.";
+        "multiclass and image classification: PredictedLabel and one Score_CLASS column per class; regression:\n" +
+        "Score. Image models write the image (path, or index in the IDX file) first.";
 
     public static int Run(IReadOnlyList<string> args, CliContext context)
     {
@@ -36,10 +37,12 @@ public static class PredictCommand
         if (outPath is not null)
             OutputFile.CheckWritable(outPath, "--out", force);
 
-        var mlContext = new MLContext(TrainCommand.DefaultSeed);
+        var mlContext = new MLContext(TrainingArguments.DefaultSeed);
         var model = ModelFile.Load(mlContext, arguments.Require("model"));
         try
         {
+            if (model.Info.Images is not null)
+                return ImagePredictions.Run(mlContext, model, arguments.Require("data"), outPath, force, context);
             var data = CsvTable.Read(arguments.Require("data"), "--data");
             var info = model.Info;
             DataChecks.Check(data, "--data", model.Columns, info, info.Label, labelRequired: false);
@@ -74,9 +77,9 @@ public static class PredictCommand
         }
     }
 
-    private sealed record PredictionTable(IReadOnlyList<string> Header, List<string[]> Rows);
+    internal sealed record PredictionTable(IReadOnlyList<string> Header, List<string[]> Rows);
 
-    private static PredictionTable Predictions(IDataView scored, ModelInfo info)
+    internal static PredictionTable Predictions(IDataView scored, ModelInfo info)
     {
         var schema = scored.Schema;
         var rows = new List<string[]>();

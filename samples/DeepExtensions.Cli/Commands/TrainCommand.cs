@@ -10,9 +10,6 @@ using Microsoft.ML.DeepExtensions.Scoring;
 using Microsoft.ML.DeepExtensions.Trainers;
 using Microsoft.ML.DeepExtensions.Training;
 using ActivationRegistry = Microsoft.ML.DeepExtensions.Activations.Activations;
-using LossRegistry = Microsoft.ML.DeepExtensions.Losses.Losses;
-using OptimizerRegistry = Microsoft.ML.DeepExtensions.Optimizers.Optimizers;
-using ScheduleRegistry = Microsoft.ML.DeepExtensions.Schedules.Schedules;
 
 namespace DeepExtensions.Cli.Commands;
 
@@ -23,9 +20,6 @@ namespace DeepExtensions.Cli.Commands;
 /// </summary>
 public static class TrainCommand
 {
-    public const string DefaultOptimizer = "adam";
-    public const int DefaultSeed = 1;
-
     public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
     {
         new("task", "binary|multiclass|regression", "What to predict.", Required: true),
@@ -36,18 +30,10 @@ public static class TrainCommand
         new("test", "FILE", "Test CSV for the final metrics (default: the training data)."),
         new("hidden", "UNITS", "Hidden layer sizes, e.g. 64,32; 'none' for a linear model (default: 100)."),
         new("activation", "NAME", "Hidden activation: " + string.Join(", ", ActivationRegistry.Names) + " (default: relu)."),
-        new("loss", "NAME", "Loss: " + string.Join(", ", LossRegistry.Names) + " (default: cross-entropy for classification, l2 for regression)."),
-        new("optimizer", "NAME", "Optimizer: " + string.Join(", ", OptimizerRegistry.Names) + $" (default: {DefaultOptimizer})."),
-        new("learning-rate", "RATE", "The optimizer's learning rate (default: the optimizer's own, 0.001 for adam)."),
-        new("schedule", "NAME", "Learning-rate schedule: " + string.Join(", ", ScheduleRegistry.Names) + " (default: constant)."),
-        new("epochs", "N", "The most passes over the data; early stopping usually ends sooner (default: 200)."),
-        new("batch-size", "auto|all|1|N", "Rows per gradient step: auto = min(200, rows) as scikit-learn, all = batch gradient descent, 1 = stochastic (default: auto)."),
-        new("seed", "N", $"Seed for initialisation and shuffling (default: {DefaultSeed})."),
-        new("device", "auto|cpu|cuda", "Where to train (default: auto, a CUDA GPU when usable)."),
         new("positive", "VALUE", "Binary: the label value that is the positive class (default: see above)."),
         new("ignore", "COLUMNS", "Columns to leave out of the model, e.g. id,name (default: text columns that look like identifiers)."),
         new("force", null, "Overwrite --out if it exists."),
-    };
+    }.Concat(TrainingArguments.Options(new("cross-entropy for classification, l2 for regression", "constant", "200; early stopping usually ends sooner", "auto"))).ToArray();
 
     public const string Summary =
         "Trains a multi-layer perceptron on a CSV file and saves the whole pipeline (column schema, label\n" +
@@ -69,8 +55,8 @@ public static class TrainCommand
         string? positive = arguments.Get("positive");
         if (positive is not null && task != PredictionTask.BinaryClassification)
             throw CliException.UsageError("--positive only applies to --task binary");
-        int seed = arguments.Get("seed") is { } seedText ? ParseInt(seedText, "--seed", minimum: int.MinValue) : DefaultSeed;
-        var options = TrainerOptions(arguments, seed);
+        int seed = TrainingArguments.Seed(arguments);
+        var options = TrainerOptions(arguments);
         var mlContext = new MLContext(seed);
         var trainer = CreateTrainer(mlContext, task, options); // checks the options together (e.g. a loss that does not fit the task)
         string outPath = arguments.Require("out");
@@ -153,51 +139,18 @@ public static class TrainCommand
         return ExitCodes.Success;
     }
 
-    private static MlpTrainer.Options TrainerOptions(Arguments arguments, int seed)
+    private static MlpTrainer.Options TrainerOptions(Arguments arguments)
     {
         var options = new MlpTrainer.Options
         {
             LabelColumnName = TabularPipeline.LabelColumn,
             FeatureColumnName = TabularPipeline.FeaturesColumn,
-            Seed = seed,
         };
+        TrainingArguments.Apply(arguments, options);
         if (arguments.Get("hidden") is { } hidden)
             options.HiddenLayers = ParseHidden(hidden);
         if (arguments.Get("activation") is { } activation)
-            options.Activation = FromRegistry("--activation", () => ActivationRegistry.Get(activation));
-        if (arguments.Get("loss") is { } loss)
-            options.Loss = FromRegistry("--loss", () => LossRegistry.Get(loss));
-        double? learningRate = arguments.Get("learning-rate") is { } rate ? ParsePositive(rate, "--learning-rate") : null;
-        if (arguments.Get("optimizer") is { } optimizer || learningRate is not null)
-        {
-            string spec = arguments.Get("optimizer") ?? DefaultOptimizer;
-            options.Optimizer = FromRegistry("--optimizer", () => OptimizerRegistry.Get(spec, learningRate));
-        }
-        if (arguments.Get("schedule") is { } schedule)
-            options.LearningRateSchedule = FromRegistry("--schedule", () => ScheduleRegistry.Get(schedule));
-        if (arguments.Get("epochs") is { } epochs)
-            options.Epochs = ParseInt(epochs, "--epochs", minimum: 1);
-        if (arguments.Get("batch-size") is { } batchSize)
-        {
-            try
-            {
-                options.BatchSize = BatchSize.Parse(batchSize);
-            }
-            catch (FormatException)
-            {
-                throw CliException.UsageError($"--batch-size '{batchSize}' is not valid: expected auto, all, 1 or a positive integer");
-            }
-        }
-        if (arguments.Get("device") is { } device)
-        {
-            options.Device = device.ToLowerInvariant() switch
-            {
-                "auto" => ComputeDevice.Auto,
-                "cpu" => ComputeDevice.Cpu,
-                "cuda" or "gpu" => ComputeDevice.Cuda,
-                _ => throw CliException.UsageError($"--device '{device}' is not valid: expected auto, cpu or cuda"),
-            };
-        }
+            options.Activation = TrainingArguments.FromRegistry("--activation", () => ActivationRegistry.Get(activation));
         return options;
     }
 
@@ -280,18 +233,6 @@ public static class TrainCommand
             context.Note($"label '{info.Label}': {info.Classes.Count} classes {DataChecks.Names(info.Classes)}");
     }
 
-    private static T FromRegistry<T>(string option, Func<T> get)
-    {
-        try
-        {
-            return get();
-        }
-        catch (ArgumentException e)
-        {
-            throw CliException.UsageError($"{option}: {Messages.OneLine(e)}");
-        }
-    }
-
     private static int[] ParseHidden(string text)
     {
         if (text.Trim() is "" or "none")
@@ -304,19 +245,5 @@ public static class TrainCommand
                 throw CliException.UsageError($"--hidden '{text}' is not valid: expected positive layer sizes separated by commas, e.g. 64,32, or none");
         }
         return units;
-    }
-
-    private static int ParseInt(string text, string option, int minimum)
-    {
-        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) || value < minimum)
-            throw CliException.UsageError(minimum == 1 ? $"{option} '{text}' is not valid: expected a positive integer" : $"{option} '{text}' is not valid: expected an integer");
-        return value;
-    }
-
-    private static double ParsePositive(string text, string option)
-    {
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0) || double.IsInfinity(value))
-            throw CliException.UsageError($"{option} '{text}' is not valid: expected a positive number");
-        return value;
     }
 }

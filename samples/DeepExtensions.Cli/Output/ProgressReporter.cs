@@ -6,28 +6,34 @@ using Spectre.Console;
 namespace DeepExtensions.Cli.Output;
 
 /// <summary>
-/// Shows training progress on stderr: a live Spectre.Console progress bar (epoch, loss, validation
-/// metric, rows/s) when stderr is a terminal, otherwise one plain line per epoch.
+/// Shows training progress on stderr: a live Spectre.Console progress bar (epoch, loss, accuracy,
+/// rows or images per second, moving within each epoch) when stderr is a terminal, otherwise one
+/// plain line per epoch.
 /// </summary>
 /// <remarks>
 /// Reports arrive on the training thread, and the bar is redrawn there too (at most every
 /// <see cref="RefreshInterval"/>) instead of by Spectre's refresh thread: on a small machine any
 /// extra busy thread stalls libtorch's spinning worker threads and can slow training many times over.
 /// </remarks>
-public sealed class ProgressReporter : IProgress<TrainingProgress>
+public sealed class ProgressReporter : IProgress<TrainingProgress>, IProgress<BatchProgress>
 {
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly TextWriter _error;
     private readonly bool _live;
+    private readonly string _unit;
     private readonly Stopwatch _sinceRefresh = new();
     private ProgressContext? _context;
     private ProgressTask? _bar;
 
-    public ProgressReporter(TextWriter error, bool live)
+    /// <param name="error">Where progress goes.</param>
+    /// <param name="live">Draw a live bar (stderr is a terminal) rather than one line per epoch.</param>
+    /// <param name="unit">What a training row is, for the speed: <c>rows</c> or <c>images</c>.</param>
+    public ProgressReporter(TextWriter error, bool live, string unit = "rows")
     {
         _error = error;
         _live = live;
+        _unit = unit;
     }
 
     /// <summary>The last epoch reported, or null before the first.</summary>
@@ -82,12 +88,12 @@ public sealed class ProgressReporter : IProgress<TrainingProgress>
 
         if (_bar is null || _context is null)
         {
-            _error.WriteLine(Format(value));
+            _error.WriteLine(Format(value, _unit));
             return;
         }
         _bar.MaxValue = value.Epochs;
         _bar.Value = value.Epoch;
-        _bar.Description = Markup.Escape(Format(value));
+        _bar.Description = Markup.Escape(Format(value, _unit));
         if (_sinceRefresh.Elapsed >= RefreshInterval)
         {
             _context.Refresh();
@@ -95,17 +101,37 @@ public sealed class ProgressReporter : IProgress<TrainingProgress>
         }
     }
 
-    /// <summary>One epoch as text: <c>epoch 12/200  loss 0.08123  validation loss 0.09  Accuracy 0.9649  25,000 rows/s</c>.</summary>
-    public static string Format(TrainingProgress p)
+    /// <summary>Moves the live bar within an epoch (plain output stays one line per epoch).</summary>
+    public void Report(BatchProgress value)
+    {
+        if (_bar is null || _context is null)
+            return;
+        _bar.MaxValue = value.Epochs;
+        _bar.Value = value.Epoch - 1 + (double)value.Rows / Math.Max(value.RowsPerEpoch, 1);
+        _bar.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+            $"epoch {value.Epoch}/{value.Epochs}  loss {value.TrainingLoss:G4}  {Short(value.MetricName)} {value.TrainingMetric:G4}  {value.RowsPerSecond:N0} {_unit}/s"));
+        if (_sinceRefresh.Elapsed >= RefreshInterval)
+        {
+            _context.Refresh();
+            _sinceRefresh.Restart();
+        }
+    }
+
+    /// <summary>One epoch as text: <c>epoch 12/200  loss 0.08123  accuracy 0.97  validation loss 0.09  Accuracy 0.9649  25,000 rows/s</c>.</summary>
+    public static string Format(TrainingProgress p, string unit = "rows")
     {
         var text = string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}/{p.Epochs}  loss {p.TrainingLoss:G4}");
+        if (p.TrainingMetric is double trainingMetric)
+            text += string.Create(CultureInfo.InvariantCulture, $"  {Short(p.ValidationMetricName)} {trainingMetric:G4}");
         if (p.ValidationLoss is double loss)
             text += string.Create(CultureInfo.InvariantCulture, $"  validation loss {loss:G4}");
         if (p.ValidationMetric is double metric)
-            text += string.Create(CultureInfo.InvariantCulture, $"  {p.ValidationMetricName} {metric:G4}");
-        text += string.Create(CultureInfo.InvariantCulture, $"  {p.RowsPerSecond:N0} rows/s");
+            text += string.Create(CultureInfo.InvariantCulture, $"  validation {Short(p.ValidationMetricName)} {metric:G4}");
+        text += string.Create(CultureInfo.InvariantCulture, $"  {p.RowsPerSecond:N0} {unit}/s");
         return p.IsBest ? text + "  *" : text;
     }
+
+    private static string Short(string metricName) => metricName == "RootMeanSquaredError" ? "RMSE" : metricName.ToLowerInvariant();
 
     /// <summary>How training ended: <c>trained 37 epochs in 2.1 s (best: epoch 27; stopped early)</c>.</summary>
     public string Summary()

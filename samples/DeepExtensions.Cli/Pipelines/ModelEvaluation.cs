@@ -2,6 +2,7 @@ using DeepExtensions.Cli.Commands;
 using DeepExtensions.Cli.Csv;
 using DeepExtensions.Cli.Output;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.DeepExtensions;
 
 namespace DeepExtensions.Cli.Pipelines;
@@ -67,5 +68,29 @@ public static class ModelEvaluation
                 break;
         }
         return new MetricsReport(info.TaskName, table.Rows.Count, metrics.ToArray());
+    }
+
+    /// <summary>Scores labelled images with an image classification model: the metrics and the confusion matrix.</summary>
+    public static (MetricsReport Report, ConfusionMatrix Confusion) EvaluateImages(MLContext mlContext, LoadedModel model, IDataView data)
+    {
+        var scored = model.Model.Transform(data);
+        MulticlassClassificationMetrics metrics;
+        try
+        {
+            metrics = mlContext.MulticlassClassification.Evaluate(scored, ImagePipeline.LabelColumn);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
+        {
+            throw CliException.DataError($"the images cannot be scored: {Messages.OneLine(e)}");
+        }
+        int rows = (int)Math.Round(metrics.ConfusionMatrix.Counts.Sum(row => row.Sum()));
+        var values = new (string, double)[]
+        {
+            ("MicroAccuracy", metrics.MicroAccuracy),
+            ("MacroAccuracy", metrics.MacroAccuracy),
+            ("LogLoss", metrics.LogLoss),
+            ("LogLossReduction", metrics.LogLossReduction),
+        };
+        return (new MetricsReport(model.Info.TaskName, rows, values), metrics.ConfusionMatrix);
     }
 }

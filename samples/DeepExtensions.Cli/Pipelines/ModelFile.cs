@@ -35,6 +35,19 @@ public static class ModelFile
         });
     }
 
+    /// <summary>Saves a model that reads an in-memory or image data view (no text loader): the input schema travels with it.</summary>
+    public static void Save(MLContext mlContext, ITransformer model, DataViewSchema inputSchema, ModelInfo info, string path, bool overwrite)
+    {
+        OutputFile.Write(path, "--out", overwrite, temp =>
+        {
+            mlContext.Model.Save(model, inputSchema, temp);
+            using var zip = ZipFile.Open(temp, ZipArchiveMode.Update);
+            var entry = zip.CreateEntry(ModelInfo.EntryName, CompressionLevel.Optimal);
+            using var writer = new StreamWriter(entry.Open(), CsvWriter.Encoding);
+            writer.Write(info.ToJson());
+        });
+    }
+
     public static LoadedModel Load(MLContext mlContext, string path)
     {
         if (!File.Exists(path))
@@ -62,6 +75,8 @@ public static class ModelFile
         IDataLoader<IMultiStreamSource> loader;
         try
         {
+            if (info.Images is not null)
+                return new LoadedModel(mlContext.Model.Load(path, out _), Array.Empty<CsvColumn>(), info);
             model = mlContext.Model.LoadWithDataLoader(path, out loader);
         }
         catch (Exception e) when (e is not OperationCanceledException)

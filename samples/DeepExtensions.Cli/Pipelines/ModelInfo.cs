@@ -14,14 +14,17 @@ namespace DeepExtensions.Cli.Pipelines;
 /// <param name="Classes">Binary: [negative, positive] label values; multiclass: the classes in key order; regression: empty.</param>
 public sealed partial record ModelInfo(PredictionTask Task, string Label, IReadOnlyList<string> Classes)
 {
+    /// <summary>For image classification models: what the images are and how the network sees them; null for CSV models.</summary>
+    public ImageModelInput? Images { get; init; }
+
     /// <summary>The zip entry holding this record as JSON.</summary>
     public const string EntryName = "DeepExtensionsCli/model.json";
 
     private const int CurrentFormat = 1;
 
-    public string TaskName => TaskNames.Format(Task);
+    public string TaskName => Images is null ? TaskNames.Format(Task) : TaskNames.ImageClassification;
 
-    public string ToJson() => JsonSerializer.Serialize(new Stored(CurrentFormat, TaskName, Label, Classes.ToArray()), StoredContext.Default.Stored);
+    public string ToJson() => JsonSerializer.Serialize(new Stored(CurrentFormat, TaskNames.Format(Task), Label, Classes.ToArray(), Images), StoredContext.Default.Stored);
 
     /// <summary>Reads the JSON of <see cref="ToJson"/>; null when it is not valid.</summary>
     public static ModelInfo? FromJson(string json)
@@ -31,7 +34,7 @@ public sealed partial record ModelInfo(PredictionTask Task, string Label, IReadO
             var stored = JsonSerializer.Deserialize(json, StoredContext.Default.Stored);
             if (stored is null || stored.Format != CurrentFormat || !TaskNames.TryParse(stored.Task, out var task) || string.IsNullOrEmpty(stored.Label))
                 return null;
-            return new ModelInfo(task, stored.Label, stored.Classes ?? Array.Empty<string>());
+            return new ModelInfo(task, stored.Label, stored.Classes ?? Array.Empty<string>()) { Images = stored.Images };
         }
         catch (JsonException)
         {
@@ -39,7 +42,7 @@ public sealed partial record ModelInfo(PredictionTask Task, string Label, IReadO
         }
     }
 
-    internal sealed record Stored(int Format, string Task, string Label, string[]? Classes);
+    internal sealed record Stored(int Format, string Task, string Label, string[]? Classes, ImageModelInput? Images = null);
 
     [JsonSerializable(typeof(Stored))]
     [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
@@ -48,9 +51,17 @@ public sealed partial record ModelInfo(PredictionTask Task, string Label, IReadO
     }
 }
 
-/// <summary>The CLI's task names: <c>binary</c>, <c>multiclass</c>, <c>regression</c>.</summary>
+/// <summary>The images an image classification model reads.</summary>
+/// <param name="Source"><c>idx</c> or <c>folder</c>.</param>
+/// <param name="Shape">The network's input, CxHxW.</param>
+/// <param name="Architecture">The CNN architecture's name.</param>
+public sealed record ImageModelInput(string Source, string Shape, string Architecture);
+
+/// <summary>The CLI's task names: <c>binary</c>, <c>multiclass</c>, <c>regression</c> (and <c>image-classification</c>, its own command).</summary>
 public static class TaskNames
 {
+    public const string ImageClassification = "image-classification";
+
     public const string All = "binary, multiclass or regression";
 
     public static bool TryParse(string? name, out PredictionTask task)

@@ -65,7 +65,7 @@ public sealed class TrainCommandTests
         Assert.AreEqual(0, result.ExitCode, result.ToString());
         var epochLine = result.StderrLines.First(l => l.StartsWith("epoch 1/5", StringComparison.Ordinal));
         StringAssert.Contains(epochLine, "validation loss");
-        StringAssert.Contains(epochLine, "Accuracy");
+        StringAssert.Contains(epochLine, "validation accuracy");
     }
 
     [TestMethod]

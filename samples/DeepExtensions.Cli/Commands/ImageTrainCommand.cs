@@ -1,0 +1,201 @@
+using System.Globalization;
+using DeepExtensions.Cli.Output;
+//CHARTS using DeepExtensions.Cli.Output.Charts;
+using DeepExtensions.Cli.Pipelines;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.DeepExtensions.Scoring;
+using Microsoft.ML.DeepExtensions.Training;
+using Microsoft.ML.DeepExtensions.Vision;
+using Microsoft.ML.DeepExtensions.Vision.Architectures;
+using Microsoft.ML.DeepExtensions.Vision.Classification;
+
+namespace DeepExtensions.Cli.Commands;
+
+/// <summary>
+/// <c>deepext train --task image-classification</c>: trains a CNN on an IDX folder or a folder of
+/// class sub-folders, saves the pipeline, evaluates the saved model on the test images and writes
+/// the training curves and the confusion matrix as PNG files next to the model.
+/// </summary>
+public static class ImageTrainCommand
+{
+    /// <summary>What the CLI uses for an architecture unless told otherwise (chosen for a 2-core CPU).</summary>
+    /// <param name="Epochs">Passes over the training images.</param>
+    /// <param name="BatchSize">Images per gradient step.</param>
+    /// <param name="ImageSize">Height and width images from a folder are resized to.</param>
+    public sealed record ArchitectureDefaults(int Epochs, int BatchSize, int ImageSize);
+
+    public static ArchitectureDefaults DefaultsFor(string architecture) => architecture switch
+    {
+        "small-cnn" => new(8, 128, 64),
+        "lenet" => new(20, 64, 32),
+        _ => new(10, 64, 224),
+    };
+
+    public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
+    {
+        new("task", "image-classification", "What to predict.", Required: true),
+        new("data", "DIR", "An IDX folder (train-*/t10k-* images and labels, e.g. /usr/share/datasets/fashion-mnist) or a folder with one sub-folder of images per class (or train/ and test/ folders of those).", Required: true),
+        new("out", "FILE", "Where to save the model (.zip); the charts go next to it.", Required: true),
+        new("arch", "NAME", "Architecture: " + string.Join(", ", ImageArchitectures.Names) + " (default: small-cnn)."),
+        new("test", "DIR", "Test images for the final metrics (default: the IDX folder's t10k files or DIR/test, else the training images)."),
+        new("validation", "DIR", "Validation images: early stopping watches their loss (default: none)."),
+        new("image-size", "HxW", "Size images from a folder are resized to (default: 64x64 for small-cnn, 32x32 for lenet, 224x224 otherwise; IDX images keep theirs)."),
+        new("channels", "1|3", "Read images from a folder as grayscale (1) or RGB (3) (default: 3)."),
+        new("classes", "NAMES", "IDX class names in label order, comma-separated (default: Fashion-MNIST's names when the folder's path says fashion, else the digits)."),
+        new("crop-padding", "N", "Augmentation: random crops after padding each side by N pixels (default: 0, off)."),
+        new("flip", null, "Augmentation: flip half of the training images left to right."),
+        new("force", null, "Overwrite --out and the charts if they exist."),
+    }.Concat(TrainingArguments.Options(new("softmax-cross-entropy", "cosine", "8 for small-cnn, 20 for lenet, 10 otherwise", "128 for small-cnn, 64 otherwise"))).ToArray();
+
+    public const string Summary =
+        "Trains a convolutional network on images and saves the whole pipeline (label mapping, image loading\n" +
+        "and resizing for folders, network) to --out. Writes MODEL.curves.png (loss and accuracy per epoch) and\n" +
+        "MODEL.confusion.png (test confusion matrix) next to the model. Progress goes to stderr; the last\n" +
+        "stdout line is the test metrics as JSON.";
+
+    public static int Run(IReadOnlyList<string> args, CliContext context)
+    {
+        if (Arguments.ParseOrShowHelp("train", args, Options, Summary, context.Out) is not { } arguments)
+            return ExitCodes.Success;
+        if (arguments.Require("task") != TaskNames.ImageClassification)
+            throw CliException.UsageError($"--task '{arguments.Require("task")}' is not valid here: expected {TaskNames.ImageClassification}");
+
+        string architectureName = (arguments.Get("arch") ?? "small-cnn").Trim().ToLowerInvariant();
+        var architecture = TrainingArguments.FromRegistry("--arch", () => ImageArchitectures.Get(architectureName));
+        var defaults = DefaultsFor(architectureName);
+        var options = new CnnTrainer.Options
+        {
+            LabelColumnName = ImagePipeline.LabelColumn,
+            Architecture = architecture,
+            Epochs = defaults.Epochs,
+            BatchSize = BatchSize.Of(defaults.BatchSize),
+        };
+        TrainingArguments.Apply(arguments, options);
+        if (arguments.Get("crop-padding") is { } padding)
+            options.RandomCropPadding = TrainingArguments.ParseInt(padding, "--crop-padding", minimum: 0);
+        options.HorizontalFlip = arguments.Has("flip");
+        int channels = arguments.Get("channels") is { } channelText ? TrainingArguments.ParseInt(channelText, "--channels", minimum: 1) : 3;
+        if (channels is not (1 or 3))
+            throw CliException.UsageError($"--channels '{channels}' is not valid: expected 1 or 3");
+        var (height, width) = arguments.Get("image-size") is { } size ? ParseSize(size) : (defaults.ImageSize, defaults.ImageSize);
+        var classNames = arguments.Get("classes")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+        string outPath = arguments.Require("out");
+        bool force = arguments.Has("force");
+        var charts = ChartPaths(outPath);
+        OutputFile.CheckWritable(outPath, "--out", force);
+        OutputFile.CheckWritable(charts.Curves, "--out (curves chart)", force);
+        OutputFile.CheckWritable(charts.Confusion, "--out (confusion matrix chart)", force);
+
+        var mlContext = new MLContext(options.Seed);
+        var (train, test) = ImageDataSet.Open(mlContext, arguments.Require("data"), "--data", classNames);
+        if (arguments.Get("test") is { } testDirectory)
+            test = ImageDataSet.OpenLike(mlContext, train.Kind, testDirectory, "--test", train.Classes);
+        var validation = arguments.Get("validation") is { } validationDirectory
+            ? ImageDataSet.OpenLike(mlContext, train.Kind, validationDirectory, "--validation", train.Classes)
+            : null;
+        if (train.Classes.Count < 2)
+            throw CliException.DataError($"--data '{train.Path}' has {train.Classes.Count} class(es): image classification needs at least 2");
+
+        options.FeatureColumnName = ImagePipeline.FeatureColumnFor(train.Kind);
+        if (train.Kind == ImageSourceKind.Folder)
+            options.ImageShape = new ImageShape(channels, height, width);
+        else if (arguments.Get("image-size") is not null || arguments.Get("channels") is not null)
+            context.Note("--image-size and --channels apply to image folders; IDX images are used as they are");
+
+        // Fit the label mapping and image loading first, so validation data goes through the same steps.
+        var preparation = ImagePipeline.LabelToKey(mlContext, train.Classes);
+        if (ImagePipeline.LoadImages(mlContext, train.Kind, options.ImageShape ?? default) is { } load)
+            preparation = preparation.Append(load);
+        var prepared = preparation.Fit(train.Data);
+        if (validation is not null)
+            options.ValidationData = prepared.Transform(validation.Data);
+
+        var reporter = new ProgressReporter(context.Error, context.LiveProgress, unit: "images");
+        options.Progress = reporter;
+        options.BatchProgress = reporter;
+        options.CancellationToken = context.CancellationToken;
+        var trainer = Create(mlContext, options);
+        context.Note(string.Create(CultureInfo.InvariantCulture,
+            $"training {architectureName} on {ImageDataSet.Describe(train.Kind)} in '{train.Path}', {train.Classes.Count} classes, for {options.Epochs} epochs, batches of {options.BatchSize}"));
+
+        NetworkPredictionTransformer network;
+        try
+        {
+            network = reporter.Run(options.Epochs, () => trainer.Fit(prepared.Transform(train.Data)));
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is not CliException)
+        {
+            throw CliException.DataError($"training failed: {Messages.OneLine(e)}");
+        }
+        context.Note(reporter.Summary());
+
+        var post = ImagePipeline.PredictedKeyToLabel(mlContext).Fit(network.Transform(prepared.Transform(train.Data)));
+        var shape = string.Join("x", network.Network.InputShape);
+        var info = new ModelInfo(Microsoft.ML.DeepExtensions.PredictionTask.MulticlassClassification, ImagePipeline.LabelColumn, train.Classes)
+        {
+            Images = new ImageModelInput(train.Kind == ImageSourceKind.Idx ? "idx" : "folder", shape, architectureName),
+        };
+        using (var model = new TransformerChain<ITransformer>(prepared, network, post))
+            ModelFile.Save(mlContext, model, train.Data.Schema, info, outPath, force);
+        context.Note($"saved the model to {outPath}");
+
+        // Score with the saved model, read back, exactly as 'deepext evaluate' does.
+        var evaluationContext = new MLContext(options.Seed);
+        var saved = ModelFile.Load(evaluationContext, outPath);
+        try
+        {
+            var evaluated = test ?? train;
+            var (report, confusion) = ModelEvaluation.EvaluateImages(evaluationContext, saved, evaluated.Data);
+            //CHARTS TrainingCurvesChart.Write(trainer.TrainingHistory, charts.Curves);
+            //CHARTS ConfusionMatrixChart.Write(confusion, train.Classes, charts.Confusion);
+            context.Note($"wrote {charts.Curves} and {charts.Confusion}");
+            context.Note((test is null ? "metrics on the training images (pass --test DIR for held-out metrics): " : $"metrics on the test images of '{evaluated.Path}': ")
+                + MetricsJson.Summary(report));
+            context.Out.WriteLine(MetricsJson.Format(report));
+        }
+        finally
+        {
+            (saved.Model as IDisposable)?.Dispose();
+        }
+        return ExitCodes.Success;
+    }
+
+    /// <summary>MODEL.curves.png and MODEL.confusion.png beside MODEL.zip.</summary>
+    public static (string Curves, string Confusion) ChartPaths(string modelPath)
+    {
+        string stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath)) ?? ".", Path.GetFileNameWithoutExtension(modelPath));
+        return (stem + ".curves.png", stem + ".confusion.png");
+    }
+
+    private static CnnTrainer Create(MLContext mlContext, CnnTrainer.Options options)
+    {
+        try
+        {
+            return mlContext.MulticlassClassification.Trainers.Cnn(options);
+        }
+        catch (ArgumentException e)
+        {
+            throw CliException.UsageError(Messages.OneLine(e));
+        }
+    }
+
+    private static (int Height, int Width) ParseSize(string text)
+    {
+        var parts = text.Split('x', 'X');
+        if (parts.Length is 1 or 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int height) && height > 0
+            && (parts.Length == 1 || int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+        {
+            int width = parts.Length == 1 ? height : int.Parse(parts[1], CultureInfo.InvariantCulture);
+            if (width > 0)
+                return (height, width);
+        }
+        throw CliException.UsageError($"--image-size '{text}' is not valid: expected HxW (e.g. 64x64) or one size for both");
+    }
+}
