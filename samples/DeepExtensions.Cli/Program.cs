@@ -21,6 +21,7 @@ public static class Program
         "  evaluate   Print a saved model's metrics on a labelled CSV file.\n" +
         "  predict    Write a saved model's predictions for a CSV file.\n" +
         "  bench      Benchmark training.\n" +
+        "  haar-sample  Write a generated data set for 'train --task haar-cascade' (Haar cascade training).\n" +
         "\n" +
         "Example:\n" +
         "  deepext train --task binary --data samples/data/breast-cancer-train.csv --label diagnosis \\\n" +
@@ -67,8 +68,12 @@ public static class Program
             {
                 case "train" when TaskOf(rest) == TaskNames.ImageClassification:
                     return ImageTrainCommand.Run(rest, context);
+                case "train" when TaskOf(rest) == HaarTrainCommand.Task:
+                    return HaarTrainCommand.Run(rest, context);
                 case "train":
                     return TrainCommand.Run(rest, context);
+                case "haar-sample":
+                    return HaarSampleCommand.Run(rest, context);
                 case "evaluate":
                     return EvaluateCommand.Run(rest, context);
                 case "predict":
