@@ -20,8 +20,9 @@ internal readonly record struct MiningResult(int Found, long Tried)
 /// </summary>
 internal sealed unsafe class NegativeWindowMiner
 {
-    // Random windows evaluated per visit of an image (one random scale per visit).
-    private const int WindowsPerVisit = 256;
+    // Random windows evaluated per visit of an image (one random scale per visit): enough to make the
+    // resampling and integral images of the visit cheap next to the window evaluations.
+    private const int WindowsPerVisit = 2048;
 
     private readonly IReadOnlyList<GrayImage> _images;
     private readonly int _windowWidth, _windowHeight;
