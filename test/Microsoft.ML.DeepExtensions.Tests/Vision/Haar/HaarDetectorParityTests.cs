@@ -33,17 +33,18 @@ public sealed class HaarDetectorParityTests
         byte[] pixels = HaarTestData.Pixels(gray);
         using var classifier = new CascadeClassifier(HaarTestData.Cascade(cascadeName));
         var detector = new HaarDetector(HaarCascade.Load(HaarTestData.Cascade(cascadeName)));
-        var options = new HaarDetectionOptions { ScaleFactor = scaleFactor, MinNeighbors = 0 };
+        var options = new HaarDetectionOptions { ScaleFactor = scaleFactor, MinNeighbors = minNeighbors };
+        // One scan of ours serves both comparisons: Detect is FindWindows followed by GroupAndClip.
+        var hits = detector.FindWindows(pixels, gray.Width, gray.Height, gray.Width, options);
 
         // OpenCV returns the raw hits clipped to the image when grouping is off.
         var expectedRaw = HaarTestData.OpenCvDetect(classifier, gray, scaleFactor, 0);
-        var actualRaw = HaarTestData.Sorted(detector.Detect(pixels, gray.Width, gray.Height, options).Select(ToRect));
+        var actualRaw = HaarTestData.Sorted(HaarDetector.GroupAndClip(hits, 0, gray.Width, gray.Height).Select(ToRect));
         Assert.IsTrue(expectedRaw.Length > 0, "OpenCV finds nothing; the comparison would be empty.");
         CollectionAssert.AreEqual(expectedRaw, actualRaw, $"raw hits: OpenCV {expectedRaw.Length}, ours {actualRaw.Length}");
 
-        options.MinNeighbors = minNeighbors;
         var expected = HaarTestData.OpenCvDetect(classifier, gray, scaleFactor, minNeighbors);
-        var actual = HaarTestData.Sorted(detector.Detect(pixels, gray.Width, gray.Height, options).Select(ToRect));
+        var actual = HaarTestData.Sorted(HaarDetector.GroupAndClip(hits, minNeighbors, gray.Width, gray.Height).Select(ToRect));
         CollectionAssert.AreEqual(expected, actual, $"grouped: OpenCV [{string.Join(", ", expected)}], ours [{string.Join(", ", actual)}]");
     }
 
