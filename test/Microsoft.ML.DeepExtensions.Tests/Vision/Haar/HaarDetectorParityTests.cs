@@ -82,5 +82,65 @@ public sealed class HaarDetectorParityTests
         Assert.IsTrue(compared > 100, $"Only {compared} raw hits compared.");
     }
 
+    [TestMethod]
+    public void OldFormatTreeCascadeDetectsLikeOpenCv()
+    {
+        // The shipped old-format cascade has stumps only; this writes a tree cascade (with tilted
+        // features) in the old layout, inline features and left_node/right_node children, and runs
+        // both detectors on it.
+        var cascade = HaarCascade.Load(HaarTestData.Cascade("haarcascade_eye_tree_eyeglasses.xml"));
+        string path = Path.Combine(Path.GetTempPath(), $"dx-old-tree-{Guid.NewGuid():N}.xml");
+        try
+        {
+            File.WriteAllText(path, OldFormatXml(cascade));
+            var reread = HaarCascade.Load(path);
+            Assert.IsFalse(reread.IsStumpBased);
+            Assert.IsTrue(reread.HasTiltedFeatures);
+            using var gray = HaarTestData.Gray(HaarTestData.SkimagePhoto("astronaut.png"), 400);
+            byte[] pixels = HaarTestData.Pixels(gray);
+            using var classifier = new CascadeClassifier();
+            Assert.IsTrue(classifier.Load(path), "OpenCV refused the old-format file.");
+            var expected = HaarTestData.OpenCvDetect(classifier, gray, 1.1, 0);
+            var actual = HaarTestData.Sorted(new HaarDetector(reread).Detect(pixels, gray.Width, gray.Height, new HaarDetectionOptions { MinNeighbors = 0 }).Select(ToRect));
+            Assert.IsTrue(expected.Length > 5, $"Only {expected.Length} raw hits.");
+            CollectionAssert.AreEqual(expected, actual);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static string OldFormatXml(HaarCascade cascade)
+    {
+        static string F(float v) => ((double)v).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        var xml = new System.Text.StringBuilder();
+        xml.AppendLine("<?xml version=\"1.0\"?>\n<opencv_storage>\n<haarcascade_test type_id=\"opencv-haar-classifier\">");
+        xml.AppendLine($"<size>{cascade.WindowWidth} {cascade.WindowHeight}</size>\n<stages>");
+        for (int s = 0; s < cascade.Stages.Count; s++)
+        {
+            xml.AppendLine("<_><trees>");
+            foreach (var tree in cascade.Stages[s].Trees)
+            {
+                xml.AppendLine("<_>");
+                foreach (var node in tree.Nodes)
+                {
+                    var feature = cascade.Features[node.FeatureIndex];
+                    xml.Append("<_><feature><rects>");
+                    foreach (var r in feature.Rectangles)
+                        xml.Append($"<_>{r.X} {r.Y} {r.Width} {r.Height} {F(r.Weight)}</_>");
+                    xml.Append($"</rects><tilted>{(feature.Tilted ? 1 : 0)}</tilted></feature><threshold>{F(node.Threshold)}</threshold>");
+                    xml.Append(node.Left > 0 ? $"<left_node>{node.Left}</left_node>" : $"<left_val>{F(tree.Leaves[-node.Left])}</left_val>");
+                    xml.Append(node.Right > 0 ? $"<right_node>{node.Right}</right_node>" : $"<right_val>{F(tree.Leaves[-node.Right])}</right_val>");
+                    xml.AppendLine("</_>");
+                }
+                xml.AppendLine("</_>");
+            }
+            xml.AppendLine($"</trees><stage_threshold>{F(cascade.Stages[s].Threshold)}</stage_threshold><parent>{s - 1}</parent><next>-1</next></_>");
+        }
+        xml.AppendLine("</stages></haarcascade_test>\n</opencv_storage>");
+        return xml.ToString();
+    }
+
     private static Rect ToRect(HaarDetection d) => new(d.Box.X, d.Box.Y, d.Box.Width, d.Box.Height);
 }
