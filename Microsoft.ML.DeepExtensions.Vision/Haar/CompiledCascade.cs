@@ -31,8 +31,8 @@ internal sealed unsafe class CompiledCascade
     private readonly HaarCascade _cascade;
     private readonly Node[] _nodes;
     private readonly float[] _leaves;
-    private int[] _stageTreeCount;
-    private float[] _stageThreshold;
+    private readonly int[] _stageTreeCount;
+    private readonly float[] _stageThreshold;
     private readonly int[] _treeNodeCount;
     private readonly bool _stumps;
 
@@ -78,18 +78,6 @@ internal sealed unsafe class CompiledCascade
         leaves.CopyTo(_leaves);
         _treeNodeCount = GC.AllocateArray<int>(treeNodeCount.Count, pinned: true);
         treeNodeCount.CopyTo(_treeNodeCount);
-        var stageTreeCount = GC.AllocateArray<int>(stageCount, pinned: true);
-        _stageTreeCount.CopyTo(stageTreeCount, 0);
-        _stageTreeCount = stageTreeCount;
-        var stageThreshold = GC.AllocateArray<float>(stageCount, pinned: true);
-        _stageThreshold.CopyTo(stageThreshold, 0);
-        _stageThreshold = stageThreshold;
-        // The arrays are pinned for their lifetime (and held by this object), so the hot loop can keep raw pointers.
-        _nodePointer = (Node*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _nodes[0]);
-        _leafPointer = _leaves.Length > 0 ? (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _leaves[0]) : null;
-        _stageTreeCountPointer = (int*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _stageTreeCount[0]);
-        _stageThresholdPointer = (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _stageThreshold[0]);
-        _treeNodeCountPointer = (int*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _treeNodeCount[0]);
 
         int w = cascade.WindowWidth, h = cascade.WindowHeight;
         NormArea = (w - 2) * (h - 2);
@@ -100,11 +88,6 @@ internal sealed unsafe class CompiledCascade
     }
 
     private readonly int _normA, _normB, _normC, _normD;
-    private readonly Node* _nodePointer;
-    private readonly float* _leafPointer;
-    private readonly int* _stageTreeCountPointer;
-    private readonly float* _stageThresholdPointer;
-    private readonly int* _treeNodeCountPointer;
 
     public int Stride { get; }
 
@@ -169,55 +152,60 @@ internal sealed unsafe class CompiledCascade
 
     private int EvaluateStumps(int* win, float norm)
     {
-        Node* node = _nodePointer;
-        int* treeCounts = _stageTreeCountPointer;
-        float* thresholds = _stageThresholdPointer;
-        int stages = _stageTreeCount.Length;
-        for (int s = 0; s < stages; s++)
+        fixed (Node* first = _nodes)
+        fixed (int* treeCounts = _stageTreeCount)
+        fixed (float* thresholds = _stageThreshold)
         {
-            double sum = 0;
-            Node* end = node + treeCounts[s];
-            for (; node < end; node++)
+            Node* node = first;
+            int stages = _stageTreeCount.Length;
+            for (int s = 0; s < stages; s++)
             {
-                float value = FeatureValue(node, win) * norm;
-                sum += value < node->Threshold ? node->LeftValue : node->RightValue;
+                double sum = 0;
+                Node* end = node + treeCounts[s];
+                for (; node < end; node++)
+                {
+                    float value = FeatureValue(node, win) * norm;
+                    sum += value < node->Threshold ? node->LeftValue : node->RightValue;
+                }
+                if (sum < thresholds[s])
+                    return -s;
             }
-            if (sum < thresholds[s])
-                return -s;
+            return 1;
         }
-        return 1;
     }
 
     private int EvaluateTrees(int* win, float norm)
     {
-        Node* nodes = _nodePointer;
-        float* leaves = _leafPointer;
-        int* treeCounts = _stageTreeCountPointer;
-        int* treeNodes = _treeNodeCountPointer;
-        float* thresholds = _stageThresholdPointer;
-        int nodeOffset = 0, leafOffset = 0, tree = 0;
-        int stages = _stageTreeCount.Length;
-        for (int s = 0; s < stages; s++)
+        fixed (Node* nodes = _nodes)
+        fixed (float* leaves = _leaves)
+        fixed (int* treeCounts = _stageTreeCount)
+        fixed (int* treeNodes = _treeNodeCount)
+        fixed (float* thresholds = _stageThreshold)
         {
-            double sum = 0;
-            for (int t = 0; t < treeCounts[s]; t++, tree++)
+            int nodeOffset = 0, leafOffset = 0, tree = 0;
+            int stages = _stageTreeCount.Length;
+            for (int s = 0; s < stages; s++)
             {
-                int child = 0;
-                do
+                double sum = 0;
+                for (int t = 0; t < treeCounts[s]; t++, tree++)
                 {
-                    Node* node = nodes + nodeOffset + child;
-                    float value = FeatureValue(node, win) * norm;
-                    child = value < node->Threshold ? node->Left : node->Right;
+                    int child = 0;
+                    do
+                    {
+                        Node* node = nodes + nodeOffset + child;
+                        float value = FeatureValue(node, win) * norm;
+                        child = value < node->Threshold ? node->Left : node->Right;
+                    }
+                    while (child > 0);
+                    sum += leaves[leafOffset - child];
+                    nodeOffset += treeNodes[tree];
+                    leafOffset += treeNodes[tree] + 1;
                 }
-                while (child > 0);
-                sum += leaves[leafOffset - child];
-                nodeOffset += treeNodes[tree];
-                leafOffset += treeNodes[tree] + 1;
+                if (sum < thresholds[s])
+                    return -s;
             }
-            if (sum < thresholds[s])
-                return -s;
+            return 1;
         }
-        return 1;
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
