@@ -43,9 +43,12 @@ public sealed unsafe class HaarDetector
     {
         options ??= new HaarDetectionOptions();
         var hits = FindWindows(gray, width, height, stride, options);
-        var grouped = RectangleGrouping.Group(hits, options.MinNeighbors);
-        return Clip(grouped, width, height);
+        return GroupAndClip(hits, options.MinNeighbors, width, height);
     }
+
+    /// <summary>The second half of <see cref="Detect(ReadOnlySpan{byte}, int, int, int, HaarDetectionOptions?)"/>: groups raw hits and clips the boxes to the image.</summary>
+    internal static List<HaarDetection> GroupAndClip(List<Rectangle> hits, int minNeighbors, int width, int height) =>
+        Clip(RectangleGrouping.Group(hits, minNeighbors), width, height);
 
     /// <summary>
     /// The raw window hits before grouping, in scan order (level by level, row by row), not clipped.

@@ -21,6 +21,7 @@ public static class Program
         "  evaluate   Print a saved model's metrics on a labelled CSV file.\n" +
         "  predict    Write a saved model's predictions for a CSV file.\n" +
         "  bench      Benchmark training.\n" +
+        "  detect     Find objects in images with a Haar cascade (--cascade FILE.xml).\n" +
         "  haar-sample  Write a generated data set for 'train --task haar-cascade' (Haar cascade training).\n" +
         "\n" +
         "Example:\n" +
@@ -80,13 +81,20 @@ public static class Program
                     return PredictCommand.Run(rest, context);
                 case "bench":
                     return BenchCommand.Run(rest, stdout, stderr, cancellationToken);
-                case "help" when rest.Length == 1 && rest[0] is "train" or "evaluate" or "predict" or "bench":
+                case "detect" when rest.Any(a => a == "--cascade" || a.StartsWith("--cascade=", StringComparison.Ordinal)):
+                    return HaarDetectCommand.Run(rest, context);
+                case "detect" when rest.Any(a => a is "--help" or "-h"):
+                    stdout.WriteLine(Arguments.HelpText("detect", HaarDetectCommand.Summary, HaarDetectCommand.Options));
+                    return ExitCodes.Success;
+                case "detect":
+                    throw CliException.UsageError("detect: --cascade FILE.xml is required (see 'deepext detect --help')");
+                case "help" when rest.Length == 1 && rest[0] is "train" or "evaluate" or "predict" or "bench" or "detect":
                     return Run(new[] { rest[0], "--help" }, stdout, stderr, live, cancellationToken);
                 case "help" or "--help" or "-h":
                     stdout.WriteLine(Usage);
                     return ExitCodes.Success;
                 default:
-                    throw CliException.UsageError($"unknown command '{args[0]}' (expected train, evaluate, predict or bench; see 'deepext --help')");
+                    throw CliException.UsageError($"unknown command '{args[0]}' (expected train, evaluate, predict, bench or detect; see 'deepext --help')");
             }
         }
         catch (CliException e)

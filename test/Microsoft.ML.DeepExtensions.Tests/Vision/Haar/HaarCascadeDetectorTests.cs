@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
 using Microsoft.ML.DeepExtensions.Persistence;
 using Microsoft.ML.DeepExtensions.Tests.Persistence;
 using Microsoft.ML.DeepExtensions.Vision.Haar;
@@ -140,6 +141,28 @@ public sealed class HaarCascadeDetectorTests
         foreach (var row in ml.Data.CreateEnumerable<DetectionRow>(output, reuseRowObject: false))
             lines.Add($"labels={string.Join(",", row.PredictedLabel)} scores={string.Join(",", row.Score)} boxes={string.Join(",", row.PredictedBoundingBoxes)}");
         return lines.ToArray();
+    }
+
+    private sealed class InMemoryImage
+    {
+        [ImageType(240, 240)]
+        public MLImage? Image { get; set; }
+    }
+
+    [TestMethod]
+    public void PredictionEngineGivesTheSameDetectionsAsTransform()
+    {
+        var ml = new MLContext(seed: 1);
+        using var image = MLImage.CreateFromFile(_photo);
+        var data = ml.Data.LoadFromEnumerable(new[] { new InMemoryImage { Image = image } });
+        var model = ml.Transforms.DetectObjectsWithHaarCascade(HaarTestData.Cascade(FaceCascade)).Fit(data);
+        var batch = ml.Data.CreateEnumerable<DetectionRow>(model.Transform(data), reuseRowObject: false).Single();
+        using var engine = ml.Model.CreatePredictionEngine<InMemoryImage, DetectionRow>(model);
+        var single = engine.Predict(new InMemoryImage { Image = image });
+        Assert.IsTrue(batch.Score.Length > 0, "No detection to compare.");
+        CollectionAssert.AreEqual(batch.PredictedBoundingBoxes, single.PredictedBoundingBoxes);
+        CollectionAssert.AreEqual(batch.Score, single.Score);
+        CollectionAssert.AreEqual(batch.PredictedLabel, single.PredictedLabel);
     }
 
     [TestMethod]

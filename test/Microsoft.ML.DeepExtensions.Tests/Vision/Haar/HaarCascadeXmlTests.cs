@@ -121,7 +121,7 @@ public sealed class HaarCascadeXmlTests
 
     private static void AssertMalformed(string xml, string expectedElement, string expectedRule)
     {
-        var e = Assert.ThrowsException<InvalidDataException>(() =>
+        var e = Assert.ThrowsExactly<InvalidDataException>(() =>
             HaarCascade.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(xml)), "bad.xml"));
         StringAssert.Contains(e.Message, "'bad.xml'");
         StringAssert.Contains(e.Message, expectedElement);

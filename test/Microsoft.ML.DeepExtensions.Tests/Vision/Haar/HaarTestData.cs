@@ -42,9 +42,10 @@ internal static class HaarTestData
     /// <summary>The pixels of an 8-bit single-channel image, row after row without padding.</summary>
     public static byte[] Pixels(Mat gray)
     {
-        var bytes = new byte[gray.Width * gray.Height];
-        for (int y = 0; y < gray.Height; y++)
-            System.Runtime.InteropServices.Marshal.Copy(gray.Ptr(y), bytes, y * gray.Width, gray.Width);
+        int width = gray.Width, height = gray.Height;
+        var bytes = new byte[width * height];
+        for (int y = 0; y < height; y++)
+            System.Runtime.InteropServices.Marshal.Copy(gray.Ptr(y), bytes, y * width, width);
         return bytes;
     }
 
