@@ -40,6 +40,9 @@ internal static class HaarCascadeTraining
 
         double targetFalseAlarm = Math.Pow(settings.MaxFalseAlarmRate, settings.StageCount);
         long maxTries = (long)Math.Min(long.MaxValue / 2, Math.Ceiling(settings.NegativesPerStage / targetFalseAlarm));
+        // The positives' sorted columns live for the whole training; each stage's columns are rebuilt.
+        int cached = PresortedFeatures.CacheCapacity(settings.FeatureCacheBytes, positives.Count + settings.NegativesPerStage, positives.Count, nodes.Length);
+        var sortedPositives = new SortedPositiveColumns(positives, nodes, cached, parallel, cancellation);
         var miner = new NegativeWindowMiner(negativeImages, w, h, tilted, new Random(settings.Seed));
         var stages = new List<TrainedStage>();
         var reports = new List<HaarStageProgress>();
@@ -48,7 +51,11 @@ internal static class HaarCascadeTraining
         {
             cancellation.ThrowIfCancellationRequested();
             if (s > 0)
-                KeepAccepted(positives, nodes, stages[^1]);
+            {
+                var keep = Accepted(positives, nodes, stages[^1]);
+                positives.Retain(keep);
+                sortedPositives.Retain(keep, parallel);
+            }
             var cascadeSoFar = s == 0 ? EmptyCascade.Create(w, h) : Build(stages, pool, w, h);
             var negatives = new TrainingWindows(w, h, tilted, settings.NegativesPerStage);
             var mined = miner.Mine(cascadeSoFar, settings.NegativesPerStage, maxTries, negatives, cancellation);
@@ -68,7 +75,7 @@ internal static class HaarCascadeTraining
             var samples = new TrainingWindows(w, h, tilted, positives.Count + negatives.Count);
             samples.AddRange(positives);
             samples.AddRange(negatives);
-            var features = new PresortedFeatures(samples, nodes, settings.FeatureCacheBytes, parallel, cancellation);
+            var features = new PresortedFeatures(samples, sortedPositives, nodes, cached, parallel, cancellation);
             var stage = HaarStageTrainer.Train(features, positives.Count, settings.MinHitRate, settings.MaxFalseAlarmRate, settings.MaxWeakCount, parallel, cancellation);
             stages.Add(stage);
             var report = new HaarStageProgress(s + 1, settings.StageCount, positives.Count, negatives.Count, mined.AcceptanceRatio,
@@ -101,7 +108,7 @@ internal static class HaarCascadeTraining
     }
 
     // The next stage trains on the positives the cascade so far still finds, as opencv_traincascade does.
-    private static void KeepAccepted(TrainingWindows positives, CompiledCascade.Node[] nodes, TrainedStage stage)
+    private static bool[] Accepted(TrainingWindows positives, CompiledCascade.Node[] nodes, TrainedStage stage)
     {
         var sums = new double[positives.Count];
         var values = new float[positives.Count];
@@ -112,7 +119,7 @@ internal static class HaarCascadeTraining
                 sums[i] += stump.Evaluate(values[i]);
         }
         float effective = stage.Threshold - CompiledCascade.StageThresholdEpsilon;
-        positives.Retain(sums.Select(sum => !(sum < effective)).ToArray());
+        return sums.Select(sum => !(sum < effective)).ToArray();
     }
 
     // The cascade file holds only the features the stumps use, numbered in order of first use.

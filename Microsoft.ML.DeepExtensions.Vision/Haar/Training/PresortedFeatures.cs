@@ -5,6 +5,7 @@ namespace Microsoft.ML.DeepExtensions.Vision.Haar.Training;
 /// search: for each feature the values in ascending order and the sample each came from. Features
 /// past the memory budget are not kept; their column is computed and sorted again whenever it is
 /// asked for (as <c>opencv_traincascade</c> does past its precalculation buffers): slower, same result.
+/// With <see cref="SortedPositiveColumns"/> only the negatives are sorted, then merged with the positives.
 /// </summary>
 internal sealed class PresortedFeatures
 {
@@ -16,25 +17,36 @@ internal sealed class PresortedFeatures
     private readonly float[] _sortedValues;
     private readonly int[] _order;
 
-    /// <param name="samples">The samples (positives and negatives).</param>
+    /// <param name="samples">The samples: the positives first, then the negatives.</param>
+    /// <param name="positives">The positives' sorted columns (their count is where the negatives start), or null to sort everything.</param>
     /// <param name="features">The pool, compiled for the samples' integral layout.</param>
-    /// <param name="cacheBytes">The most memory the sorted columns may take.</param>
+    /// <param name="cachedCount">How many features (the first ones) keep their sorted columns in memory.</param>
     /// <param name="parallel">How many threads compute the columns; the result does not depend on it.</param>
     /// <param name="cancellation">Checked between features.</param>
-    public PresortedFeatures(TrainingWindows samples, CompiledCascade.Node[] features, long cacheBytes, ParallelOptions parallel, CancellationToken cancellation)
+    public PresortedFeatures(TrainingWindows samples, SortedPositiveColumns? positives, CompiledCascade.Node[] features, int cachedCount,
+        ParallelOptions parallel, CancellationToken cancellation)
     {
         _samples = samples;
         _features = features;
         int n = samples.Count;
-        long perFeature = (long)n * BytesPerEntry;
-        CachedCount = (int)Math.Min(features.Length, Math.Min(cacheBytes / Math.Max(1, perFeature), int.MaxValue / Math.Max(1, n)));
+        CachedCount = Math.Min(features.Length, cachedCount);
         _sortedValues = new float[(long)CachedCount * n];
         _order = new int[(long)CachedCount * n];
         Parallel.For(0, CachedCount, parallel, f =>
         {
             cancellation.ThrowIfCancellationRequested();
-            SortedColumn(f, _sortedValues.AsSpan(f * n, n), _order.AsSpan(f * n, n));
+            if (positives is not null && f < positives.FeatureCount)
+                MergedColumn(f, positives, _sortedValues.AsSpan(f * n, n), _order.AsSpan(f * n, n));
+            else
+                SortedColumn(f, _sortedValues.AsSpan(f * n, n), _order.AsSpan(f * n, n));
         });
+    }
+
+    /// <summary>Features whose sorted columns fit <paramref name="cacheBytes"/> for these many samples and kept positives.</summary>
+    public static int CacheCapacity(long cacheBytes, int samples, int positives, int featureCount)
+    {
+        long perFeature = Math.Max(1, ((long)samples + positives) * BytesPerEntry);
+        return (int)Math.Min(featureCount, Math.Min(cacheBytes / perFeature, int.MaxValue / Math.Max(1, samples)));
     }
 
     /// <summary>Samples per column.</summary>
@@ -62,36 +74,52 @@ internal sealed class PresortedFeatures
     /// <summary>The (unsorted) value of feature <paramref name="f"/> on every sample.</summary>
     public void Values(int f, Span<float> values) => _samples.FeatureColumn(in _features[f], values);
 
-    // Sorting (value, sample) pairs packed into one 64-bit key (an order-preserving bit pattern of the
-    // value above the sample index) sorts plain integers, much faster than sorting values with an index
-    // array alongside, and orders equal values by sample, so the order does not depend on the algorithm.
     private void SortedColumn(int f, Span<float> values, Span<int> order)
     {
         _samples.FeatureColumn(in _features[f], values);
-        if (_keys is null || _keys.Length < values.Length)
-            _keys = new ulong[values.Length];
-        var keys = _keys;
+        var keys = Keys(values.Length);
         for (int i = 0; i < values.Length; i++)
-            keys[i] = ((ulong)SortableBits(values[i]) << 32) | (uint)i;
-        keys.AsSpan(0, values.Length).Sort();
-        for (int k = 0; k < values.Length; k++)
+            keys[i] = SortKeys.Pack(values[i], i);
+        keys.Sort();
+        Unpack(keys, values, order);
+    }
+
+    // The negatives (from the positives' count on) are sorted and merged with the positives' sorted keys.
+    private void MergedColumn(int f, SortedPositiveColumns positives, Span<float> values, Span<int> order)
+    {
+        int p = positives.Count, n = values.Length;
+        _samples.FeatureColumn(in _features[f], values, p);
+        var keys = Keys(n);
+        var negatives = keys.Slice(p);
+        for (int i = p; i < n; i++)
+            negatives[i - p] = SortKeys.Pack(values[i], i);
+        negatives.Sort();
+        var sortedPositives = positives.Column(f);
+        int a = 0, b = 0;
+        for (int k = 0; k < n; k++)
         {
-            int i = (int)(uint)keys[k];
-            order[k] = i;
-            values[k] = FromSortableBits((uint)(keys[k] >> 32));
+            ulong key = b == negatives.Length || (a < p && sortedPositives[a] < negatives[b]) ? sortedPositives[a++] : negatives[b++];
+            order[k] = SortKeys.Sample(key);
+            values[k] = SortKeys.Value(key);
+        }
+    }
+
+    private static void Unpack(ReadOnlySpan<ulong> keys, Span<float> values, Span<int> order)
+    {
+        for (int k = 0; k < keys.Length; k++)
+        {
+            order[k] = SortKeys.Sample(keys[k]);
+            values[k] = SortKeys.Value(keys[k]);
         }
     }
 
     [ThreadStatic]
     private static ulong[]? _keys;
 
-    // IEEE floats order as sign-magnitude integers: flip every bit of a negative, only the sign of a positive.
-    private static uint SortableBits(float value)
+    private static Span<ulong> Keys(int length)
     {
-        uint bits = BitConverter.SingleToUInt32Bits(value == 0 ? 0f : value);
-        return (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+        if (_keys is null || _keys.Length < length)
+            _keys = new ulong[length];
+        return _keys.AsSpan(0, length);
     }
-
-    private static float FromSortableBits(uint key) =>
-        BitConverter.UInt32BitsToSingle((key & 0x8000_0000u) != 0 ? key & 0x7FFF_FFFFu : ~key);
 }

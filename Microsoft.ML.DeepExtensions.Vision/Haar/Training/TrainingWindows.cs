@@ -103,15 +103,15 @@ internal sealed unsafe class TrainingWindows
         Count = total;
     }
 
-    /// <summary>The normalised value of a compiled feature on every sample.</summary>
-    public void FeatureColumn(in CompiledCascade.Node feature, Span<float> values)
+    /// <summary>The normalised value of a compiled feature on every sample from <paramref name="first"/> on (at the same index of <paramref name="values"/>).</summary>
+    public void FeatureColumn(in CompiledCascade.Node feature, Span<float> values, int first = 0)
     {
         fixed (CompiledCascade.Node* node = &feature)
         fixed (int* integrals = _integrals)
         fixed (float* norms = _norms)
         {
-            int* sample = integrals;
-            for (int i = 0; i < Count; i++, sample += _block)
+            int* sample = integrals + (long)first * _block;
+            for (int i = first; i < Count; i++, sample += _block)
                 values[i] = CompiledCascade.FeatureValue(node, sample) * norms[i];
         }
     }
