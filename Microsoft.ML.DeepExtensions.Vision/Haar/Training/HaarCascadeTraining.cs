@@ -45,6 +45,7 @@ internal static class HaarCascadeTraining
         var sortedPositives = new SortedPositiveColumns(positives, nodes, cached, parallel, cancellation);
         var miner = new NegativeWindowMiner(negativeImages, w, h, tilted, new Random(settings.Seed));
         var stages = new List<TrainedStage>();
+        PresortedFeatures? previous = null;
         var reports = new List<HaarStageProgress>();
         string stopReason = $"trained the requested {settings.StageCount} stages";
         for (int s = 0; s < settings.StageCount; s++)
@@ -55,6 +56,11 @@ internal static class HaarCascadeTraining
                 var keep = Accepted(positives, nodes, stages[^1]);
                 positives.Retain(keep);
                 sortedPositives.Retain(keep, parallel);
+                if (positives.Count == 0)
+                {
+                    stopReason = $"no positive passes the {s} stages any more";
+                    break;
+                }
             }
             var cascadeSoFar = s == 0 ? EmptyCascade.Create(w, h) : Build(stages, pool, w, h);
             var negatives = new TrainingWindows(w, h, tilted, settings.NegativesPerStage);
@@ -75,7 +81,8 @@ internal static class HaarCascadeTraining
             var samples = new TrainingWindows(w, h, tilted, positives.Count + negatives.Count);
             samples.AddRange(positives);
             samples.AddRange(negatives);
-            var features = new PresortedFeatures(samples, sortedPositives, nodes, cached, parallel, cancellation);
+            // A stage has at most the first stage's samples (positives only shrink), so its columns fit the previous ones' memory.
+            var features = previous = new PresortedFeatures(samples, sortedPositives, nodes, cached, parallel, cancellation, previous);
             var stage = HaarStageTrainer.Train(features, positives.Count, settings.MinHitRate, settings.MaxFalseAlarmRate, settings.MaxWeakCount, parallel, cancellation);
             stages.Add(stage);
             var report = new HaarStageProgress(s + 1, settings.StageCount, positives.Count, negatives.Count, mined.AcceptanceRatio,

@@ -23,15 +23,17 @@ internal sealed class PresortedFeatures
     /// <param name="cachedCount">How many features (the first ones) keep their sorted columns in memory.</param>
     /// <param name="parallel">How many threads compute the columns; the result does not depend on it.</param>
     /// <param name="cancellation">Checked between features.</param>
+    /// <param name="reuse">The previous stage's columns, whose memory is reused when large enough (they become invalid).</param>
     public PresortedFeatures(TrainingWindows samples, SortedPositiveColumns? positives, CompiledCascade.Node[] features, int cachedCount,
-        ParallelOptions parallel, CancellationToken cancellation)
+        ParallelOptions parallel, CancellationToken cancellation, PresortedFeatures? reuse = null)
     {
         _samples = samples;
         _features = features;
         int n = samples.Count;
         CachedCount = Math.Min(features.Length, cachedCount);
-        _sortedValues = new float[(long)CachedCount * n];
-        _order = new int[(long)CachedCount * n];
+        long size = (long)CachedCount * n;
+        _sortedValues = reuse is not null && reuse._sortedValues.LongLength >= size ? reuse._sortedValues : new float[size];
+        _order = reuse is not null && reuse._order.LongLength >= size ? reuse._order : new int[size];
         Parallel.For(0, CachedCount, parallel, f =>
         {
             cancellation.ThrowIfCancellationRequested();
