@@ -59,7 +59,8 @@ public sealed partial class HaarCascadeEstimator
         public HaarFeatureMode FeatureMode { get; set; } = HaarFeatureMode.Basic;
 
         /// <summary>
-        /// Memory for the presorted feature values, in megabytes (8 bytes per feature and sample); features past it are
+        /// Memory for the presorted feature values, in megabytes (8 bytes per feature and sample of a stage, plus 8 per feature and
+        /// positive for the positives' columns kept across stages); features past it are
         /// recomputed each boosting round, which is slower but gives the same cascade (<c>-precalcValBufSize</c> plus
         /// <c>-precalcIdxBufSize</c>). Defaults to 2048.
         /// </summary>
