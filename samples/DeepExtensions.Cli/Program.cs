@@ -18,7 +18,8 @@ public static class Program
         "\n" +
         "Commands:\n" +
         "  train      Train a model on a CSV file and save it (binary, multiclass or regression).\n" +
-        "  evaluate   Print a saved model's metrics on a labelled CSV file.\n" +
+        "  evaluate   Print a saved model's metrics on a labelled CSV file, or COCO detection metrics\n" +
+        "             of COCO JSON files (--task detection).\n" +
         "  predict    Write a saved model's predictions for a CSV file.\n" +
         "  bench      Benchmark training.\n" +
         "  detect     Find objects in images with a Haar cascade (--cascade FILE.xml).\n" +
@@ -29,6 +30,7 @@ public static class Program
         "                --test samples/data/breast-cancer-test.csv --out model.zip\n" +
         "  deepext evaluate --model model.zip --data samples/data/breast-cancer-test.csv --label diagnosis\n" +
         "  deepext predict --model model.zip --data samples/data/breast-cancer-test.csv --out predictions.csv\n" +
+        "  deepext evaluate --task detection --ground-truth instances.json --predictions results.json\n" +
         "\n" +
         "Run 'deepext COMMAND --help' for a command's options. Results go to stdout; progress and messages\n" +
         "to stderr. Exit codes: 0 success, 1 data error, 2 usage error, 130 cancelled.";

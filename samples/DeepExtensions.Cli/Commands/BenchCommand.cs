@@ -4,7 +4,8 @@ namespace DeepExtensions.Cli.Commands;
 
 /// <summary>
 /// <c>deepext bench</c>: side-by-side performance measurements in one process (DESIGN.md §7).
-/// <c>deepext bench tabular</c> compares the ML.NET pipeline with a bare TorchSharp loop.
+/// <c>deepext bench tabular</c> compares the ML.NET pipeline with a bare TorchSharp loop; <c>deepext bench nms</c>
+/// compares NonMaxSuppression with a per-box <c>.item()</c> loop.
 /// </summary>
 public static class BenchCommand
 {
@@ -18,6 +19,7 @@ public static class BenchCommand
         "             same network, same synthetic data.\n" +
         "  image      ML.NET CNN pipeline (Fit, Transform, PredictionEngine) vs a bare TorchSharp loop,\n" +
         "             same network, same IDX images (Fashion-MNIST when installed).\n" +
+        "  nms        DeepExtensions' NonMaxSuppression vs a per-box .item() greedy loop, same boxes.\n" +
         "\n" +
         "Run 'deepext bench tabular --help' for its options.";
 
@@ -51,8 +53,10 @@ public static class BenchCommand
                 return TabularBenchmark.Run(options, stdout, stderr, cancellationToken);
             case "image":
                 return ImageBenchmark.Run(args[1..], stdout, stderr, cancellationToken);
+            case "nms":
+                return NmsBenchmark.Run(args[1..], stdout);
             default:
-                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular or image; see 'deepext bench --help')");
+                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular, image or nms; see 'deepext bench --help')");
         }
     }
 }

@@ -17,10 +17,17 @@ public static class EvaluateCommand
 
     public const string Summary =
         "Scores --data with the model and prints ML.NET's metrics for the model's task as one JSON line on\n" +
-        "stdout. On the --test file of 'deepext train' it prints the same numbers train printed.";
+        "stdout. On the --test file of 'deepext train' it prints the same numbers train printed.\n" +
+        "For object detection metrics from COCO JSON files, see 'deepext evaluate --task detection --help'.";
 
     public static int Run(IReadOnlyList<string> args, CliContext context)
     {
+        if (TaskOf(args) is { } task)
+        {
+            if (task != DetectionEvaluateCommand.Task)
+                throw CliException.UsageError($"evaluate: --task takes '{DetectionEvaluateCommand.Task}' (a tabular model's task is read from --model), got '{task}'");
+            return DetectionEvaluateCommand.Run(args, context);
+        }
         if (Arguments.ParseOrShowHelp("evaluate", args, Options, Summary, context.Out) is not { } arguments)
             return ExitCodes.Success;
 
@@ -47,5 +54,18 @@ public static class EvaluateCommand
         {
             (model.Model as IDisposable)?.Dispose();
         }
+    }
+
+    /// <summary>The value of <c>--task</c> (<c>--task X</c> or <c>--task=X</c>), "" when it has none, null when absent.</summary>
+    private static string? TaskOf(IReadOnlyList<string> args)
+    {
+        for (int i = 0; i < args.Count; i++)
+        {
+            if (args[i].StartsWith("--task=", StringComparison.Ordinal))
+                return args[i]["--task=".Length..];
+            if (args[i] == "--task")
+                return i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[i + 1] : "";
+        }
+        return null;
     }
 }

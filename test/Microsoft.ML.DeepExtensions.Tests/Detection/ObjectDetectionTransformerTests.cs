@@ -190,7 +190,7 @@ public sealed class ObjectDetectionTransformerTests
     }
 
     [TestMethod]
-    public void MissingImageFile_GetsNoDetectionsAndAWarning_WhileTheRestOfItsBatchIsDetected()
+    public void MissingOrCorruptImageFiles_GetNoDetectionsAndAWarning_WhileTheRestOfTheirBatchIsDetected()
     {
         var ml = new MLContext(seed: 1);
         var warnings = new List<string>();
@@ -199,20 +199,23 @@ public sealed class ObjectDetectionTransformerTests
             if (e.Kind == ChannelMessageKind.Warning)
                 lock (warnings) warnings.Add(e.Message);
         };
-        var detector = new FakeDetector(ml, batchSize: 3);
-        var files = new[] { "image0.png", "no-such-file.png", "image2.png" };
+        var detector = new FakeDetector(ml, batchSize: 4);
+        File.WriteAllBytes(Path.Combine(_directory, "corrupt.png"), new byte[] { 0x89, 0x50, 0x4E, 0x47, 1, 2, 3, 4, 5 });
+        var files = new[] { "image0.png", "no-such-file.png", "image2.png", "corrupt.png" };
         var model = Pipeline(ml, detector).Fit(Paths(ml, files));
 
         var rows = ml.Data.CreateEnumerable<DetectionRow>(model.Transform(Paths(ml, files)), reuseRowObject: false).ToArray();
 
-        Assert.AreEqual(3, rows.Length);
+        Assert.AreEqual(4, rows.Length);
         AssertRow(rows[0], ExpectedFor(0));
         AssertRow(rows[1], ObjectDetections.Empty);
         AssertRow(rows[2], ExpectedFor(2));
+        AssertRow(rows[3], ObjectDetections.Empty);
         CollectionAssert.AreEqual(new[] { 2 }, detector.BatchSizes, "the two readable images are detected in one batch");
-        var warning = warnings.Single(w => w.Contains("could not be read"));
-        StringAssert.Contains(warning, "Row 1");
-        StringAssert.Contains(warning, "'Image'");
+        var unreadable = warnings.Where(w => w.Contains("could not be read")).ToArray();
+        Assert.AreEqual(2, unreadable.Length, string.Join(Environment.NewLine, warnings));
+        StringAssert.Contains(unreadable[0], "Row 1: image column 'Image' could not be read");
+        StringAssert.Contains(unreadable[1], "Row 3: image column 'Image' could not be read");
     }
 
     [TestMethod]

@@ -68,6 +68,7 @@ public sealed class BoxToolkitTests
             var expected = c.GetProperty("keep").EnumerateArray().Select(e => e.GetInt64()).ToArray();
 
             CollectionAssert.AreEqual(expected, NonMaxSuppression.Apply(boxes, scores, threshold).data<long>().ToArray(), $"nms at {threshold}");
+            CollectionAssert.AreEqual(expected, NonMaxSuppression.ApplyBlocked(boxes, scores, threshold).data<long>().ToArray(), $"blocked (accelerator) nms at {threshold}");
             CollectionAssert.AreEqual(expected.Select(i => (int)i).ToArray(),
                 NonMaxSuppression.Apply(boxes.data<float>().ToArray(), scores.data<float>().ToArray(), threshold), $"managed nms at {threshold}");
         }
@@ -91,6 +92,18 @@ public sealed class BoxToolkitTests
         var managedClasses = classes.data<long>().Select(c => (int)c).ToArray();
         CollectionAssert.AreEqual(expected.Select(i => (int)i).ToArray(),
             NonMaxSuppression.ApplyPerClass(boxes.data<float>().ToArray(), scores.data<float>().ToArray(), managedClasses, threshold));
+    }
+
+    [TestMethod]
+    public void PerClassNms_KeepsClassesApart_WithNegativeCoordinates()
+    {
+        // Two identical boxes of different classes must both survive. With an offset of max + 1 = 1 they would
+        // still overlap (the boxes are 100 wide); the span-based offset separates them.
+        using var scope = torch.NewDisposeScope();
+        var boxes = torch.tensor(new float[] { -100, -100, 0, 0, -100, -100, 0, 0 }, new long[] { 2, 4 });
+        var kept = NonMaxSuppression.ApplyPerClass(boxes, torch.tensor(new float[] { 0.9f, 0.8f }), torch.tensor(new long[] { 0, 1 }), 0.5);
+
+        CollectionAssert.AreEqual(new long[] { 0, 1 }, kept.data<long>().ToArray());
     }
 
     [TestMethod]

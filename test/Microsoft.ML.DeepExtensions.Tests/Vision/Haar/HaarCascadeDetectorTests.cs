@@ -178,6 +178,22 @@ public sealed class HaarCascadeDetectorTests
     }
 
     [TestMethod]
+    public void ReusedBuffersGiveTheSameHitsAsAFreshDetector()
+    {
+        // Larger, smaller, larger: the second scan runs in buffers wider than its image.
+        var cascade = HaarCascade.Load(HaarTestData.Cascade("haarcascade_eye_tree_eyeglasses.xml"));
+        var reused = new HaarDetector(cascade);
+        foreach (int side in new[] { 200, 140, 200 })
+        {
+            using var gray = HaarTestData.Gray(HaarTestData.SkimagePhoto("astronaut.png"), side);
+            var pixels = HaarTestData.Pixels(gray);
+            var options = new HaarDetectionOptions { MaxDegreeOfParallelism = 1 };
+            var expected = new HaarDetector(cascade).FindWindows(pixels, gray.Width, gray.Height, gray.Width, options);
+            CollectionAssert.AreEqual(expected, reused.FindWindows(pixels, gray.Width, gray.Height, gray.Width, options), $"side {side}");
+        }
+    }
+
+    [TestMethod]
     public void ImageSmallerThanTheWindowHasNoDetections()
     {
         var detector = new HaarDetector(HaarCascade.Load(HaarTestData.Cascade("haarcascade_frontalface_default.xml")));
