@@ -30,13 +30,18 @@ public sealed class ObjectDetectionEstimator<TTransformer> : IEstimator<TTransfo
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        string name = _transformer.ImageColumnName;
+        return OutputSchema(inputSchema, _transformer.ImageColumnName, _transformer.Columns);
+    }
+
+    /// <summary>The detection columns appended to <paramref name="inputSchema"/>, after checking its image column (shared with detectors that train).</summary>
+    internal static SchemaShape OutputSchema(SchemaShape inputSchema, string name, DetectionColumns columns)
+    {
         var found = inputSchema.Where(c => c.Name == name).ToArray();
         if (found.Length == 0)
             throw new ArgumentOutOfRangeException(name, $"Image column '{name}' not found in the data. Available columns: {string.Join(", ", inputSchema.Select(c => c.Name))}.");
         var column = found[^1];
         if (column.Kind != SchemaShape.Column.VectorKind.Scalar || column.ItemType is not Microsoft.ML.Transforms.Image.ImageDataViewType)
             throw new ArgumentOutOfRangeException(name, $"Schema mismatch for image column '{name}': expected Image (from LoadImages or ResizeImages), got {column.ItemType}.");
-        return _transformer.Columns.Append(inputSchema);
+        return columns.Append(inputSchema);
     }
 }

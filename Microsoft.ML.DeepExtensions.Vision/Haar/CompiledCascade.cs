@@ -14,10 +14,10 @@ namespace Microsoft.ML.DeepExtensions.Vision.Haar;
 internal sealed unsafe class CompiledCascade
 {
     // OpenCV lowers every stage threshold by this when it reads a cascade.
-    private const float StageThresholdEpsilon = 1e-5f;
+    internal const float StageThresholdEpsilon = 1e-5f;
 
     [StructLayout(LayoutKind.Sequential)]
-    private struct Node
+    internal struct Node
     {
         public int A0, B0, C0, D0;
         public int A1, B1, C1, D1;
@@ -31,8 +31,8 @@ internal sealed unsafe class CompiledCascade
     private readonly HaarCascade _cascade;
     private readonly Node[] _nodes;
     private readonly float[] _leaves;
-    private int[] _stageTreeCount;
-    private float[] _stageThreshold;
+    private readonly int[] _stageTreeCount;
+    private readonly float[] _stageThreshold;
     private readonly int[] _treeNodeCount;
     private readonly bool _stumps;
 
@@ -78,18 +78,6 @@ internal sealed unsafe class CompiledCascade
         leaves.CopyTo(_leaves);
         _treeNodeCount = GC.AllocateArray<int>(treeNodeCount.Count, pinned: true);
         treeNodeCount.CopyTo(_treeNodeCount);
-        var stageTreeCount = GC.AllocateArray<int>(stageCount, pinned: true);
-        _stageTreeCount.CopyTo(stageTreeCount, 0);
-        _stageTreeCount = stageTreeCount;
-        var stageThreshold = GC.AllocateArray<float>(stageCount, pinned: true);
-        _stageThreshold.CopyTo(stageThreshold, 0);
-        _stageThreshold = stageThreshold;
-        // The arrays are pinned for their lifetime (and held by this object), so the hot loop can keep raw pointers.
-        _nodePointer = (Node*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _nodes[0]);
-        _leafPointer = _leaves.Length > 0 ? (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _leaves[0]) : null;
-        _stageTreeCountPointer = (int*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _stageTreeCount[0]);
-        _stageThresholdPointer = (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _stageThreshold[0]);
-        _treeNodeCountPointer = (int*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _treeNodeCount[0]);
 
         int w = cascade.WindowWidth, h = cascade.WindowHeight;
         NormArea = (w - 2) * (h - 2);
@@ -100,11 +88,6 @@ internal sealed unsafe class CompiledCascade
     }
 
     private readonly int _normA, _normB, _normC, _normD;
-    private readonly Node* _nodePointer;
-    private readonly float* _leafPointer;
-    private readonly int* _stageTreeCountPointer;
-    private readonly float* _stageThresholdPointer;
-    private readonly int* _treeNodeCountPointer;
 
     public int Stride { get; }
 
@@ -114,7 +97,7 @@ internal sealed unsafe class CompiledCascade
 
     public HaarCascade Cascade => _cascade;
 
-    private static Node Compile(HaarFeature feature, int stride, int tiltedOffset)
+    internal static Node Compile(HaarFeature feature, int stride, int tiltedOffset)
     {
         var node = new Node();
         Span<int> o = stackalloc int[12];
@@ -153,75 +136,90 @@ internal sealed unsafe class CompiledCascade
     /// </summary>
     public int Evaluate(int* sums, int* squares, int offset)
     {
+        if (!TryNormalisation(sums, squares, offset, out float norm))
+            return -1;
+        return _stumps ? EvaluateStumps(sums + offset, norm) : EvaluateTrees(sums + offset, norm);
+    }
+
+    /// <summary>
+    /// The variance normalisation factor of the window at <paramref name="offset"/>, or false when its
+    /// contrast is too low for the window to be evaluated (see <see cref="Evaluate"/>).
+    /// </summary>
+    internal bool TryNormalisation(int* sums, int* squares, int offset, out float norm)
+    {
         int* win = sums + offset;
         int* sq = squares + offset;
         int valSum = win[_normA] - win[_normB] - win[_normC] + win[_normD];
         uint valSq = unchecked((uint)(sq[_normA] - sq[_normB] - sq[_normC] + sq[_normD]));
         double area = NormArea;
         double nf = area * valSq - (double)valSum * valSum;
+        norm = 0;
         if (!(nf > 0))
-            return -1;
-        float norm = (float)(1.0 / Math.Sqrt(nf));
-        if (!(area * norm < 0.1))
-            return -1;
-        return _stumps ? EvaluateStumps(win, norm) : EvaluateTrees(win, norm);
+            return false;
+        norm = (float)(1.0 / Math.Sqrt(nf));
+        return area * norm < 0.1;
     }
 
     private int EvaluateStumps(int* win, float norm)
     {
-        Node* node = _nodePointer;
-        int* treeCounts = _stageTreeCountPointer;
-        float* thresholds = _stageThresholdPointer;
-        int stages = _stageTreeCount.Length;
-        for (int s = 0; s < stages; s++)
+        fixed (Node* first = _nodes)
+        fixed (int* treeCounts = _stageTreeCount)
+        fixed (float* thresholds = _stageThreshold)
         {
-            double sum = 0;
-            Node* end = node + treeCounts[s];
-            for (; node < end; node++)
+            Node* node = first;
+            int stages = _stageTreeCount.Length;
+            for (int s = 0; s < stages; s++)
             {
-                float value = FeatureValue(node, win) * norm;
-                sum += value < node->Threshold ? node->LeftValue : node->RightValue;
+                double sum = 0;
+                Node* end = node + treeCounts[s];
+                for (; node < end; node++)
+                {
+                    float value = FeatureValue(node, win) * norm;
+                    sum += value < node->Threshold ? node->LeftValue : node->RightValue;
+                }
+                if (sum < thresholds[s])
+                    return -s;
             }
-            if (sum < thresholds[s])
-                return -s;
+            return 1;
         }
-        return 1;
     }
 
     private int EvaluateTrees(int* win, float norm)
     {
-        Node* nodes = _nodePointer;
-        float* leaves = _leafPointer;
-        int* treeCounts = _stageTreeCountPointer;
-        int* treeNodes = _treeNodeCountPointer;
-        float* thresholds = _stageThresholdPointer;
-        int nodeOffset = 0, leafOffset = 0, tree = 0;
-        int stages = _stageTreeCount.Length;
-        for (int s = 0; s < stages; s++)
+        fixed (Node* nodes = _nodes)
+        fixed (float* leaves = _leaves)
+        fixed (int* treeCounts = _stageTreeCount)
+        fixed (int* treeNodes = _treeNodeCount)
+        fixed (float* thresholds = _stageThreshold)
         {
-            double sum = 0;
-            for (int t = 0; t < treeCounts[s]; t++, tree++)
+            int nodeOffset = 0, leafOffset = 0, tree = 0;
+            int stages = _stageTreeCount.Length;
+            for (int s = 0; s < stages; s++)
             {
-                int child = 0;
-                do
+                double sum = 0;
+                for (int t = 0; t < treeCounts[s]; t++, tree++)
                 {
-                    Node* node = nodes + nodeOffset + child;
-                    float value = FeatureValue(node, win) * norm;
-                    child = value < node->Threshold ? node->Left : node->Right;
+                    int child = 0;
+                    do
+                    {
+                        Node* node = nodes + nodeOffset + child;
+                        float value = FeatureValue(node, win) * norm;
+                        child = value < node->Threshold ? node->Left : node->Right;
+                    }
+                    while (child > 0);
+                    sum += leaves[leafOffset - child];
+                    nodeOffset += treeNodes[tree];
+                    leafOffset += treeNodes[tree] + 1;
                 }
-                while (child > 0);
-                sum += leaves[leafOffset - child];
-                nodeOffset += treeNodes[tree];
-                leafOffset += treeNodes[tree] + 1;
+                if (sum < thresholds[s])
+                    return -s;
             }
-            if (sum < thresholds[s])
-                return -s;
+            return 1;
         }
-        return 1;
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static float FeatureValue(Node* node, int* win)
+    internal static float FeatureValue(Node* node, int* win)
     {
         float value = node->W0 * (win[node->A0] - win[node->B0] - win[node->C0] + win[node->D0])
                     + node->W1 * (win[node->A1] - win[node->B1] - win[node->C1] + win[node->D1]);

@@ -1,6 +1,7 @@
 using Microsoft.ML.DeepExtensions.Internals;
 using Microsoft.ML.DeepExtensions.Persistence;
 using Microsoft.ML.DeepExtensions.Vision.Detection;
+using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.DeepExtensions.Vision.Haar;
 
@@ -36,7 +37,12 @@ public static class HaarCatalog
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
-        var env = MlNetInternals.GetEnvironment(catalog);
+        return new ObjectDetectionEstimator<HaarCascadeDetector>(CreateDetector(MlNetInternals.GetEnvironment(catalog), options));
+    }
+
+    /// <summary>The detector for these options (also what a trained cascade's estimator returns).</summary>
+    internal static HaarCascadeDetector CreateDetector(IHostEnvironment env, HaarCascadeDetectorOptions options)
+    {
         var cascade = options.Cascade;
         string className = options.ClassName ?? "object";
         if (cascade is null)
@@ -51,8 +57,7 @@ public static class HaarCatalog
         DeepExtensionsRegistration.Register(env);
         var columns = new DetectionColumns(new[] { className }, options.PredictedLabelColumnName, options.ScoreColumnName,
             options.PredictedBoundingBoxesColumnName);
-        var transformer = new HaarCascadeDetector(env, cascade, options.ImageColumnName, columns, options.BatchSize, detection);
-        return new ObjectDetectionEstimator<HaarCascadeDetector>(transformer);
+        return new HaarCascadeDetector(env, cascade, options.ImageColumnName, columns, options.BatchSize, detection);
     }
 
     private static string DefaultClassName(string cascadePath)

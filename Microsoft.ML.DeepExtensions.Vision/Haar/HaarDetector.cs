@@ -17,13 +17,16 @@ public sealed unsafe class HaarDetector
     // Rows of window positions per parallel work item: large enough to amortise scheduling.
     private const int RowsPerChunk = 8;
 
+    private readonly bool _hasTiltedFeatures;
     private CompiledCascade? _compiled;
+    private Workspace? _spareWorkspace;
 
     /// <summary>Creates a detector for a cascade.</summary>
     public HaarDetector(HaarCascade cascade)
     {
         ArgumentNullException.ThrowIfNull(cascade);
         Cascade = cascade;
+        _hasTiltedFeatures = cascade.HasTiltedFeatures;
     }
 
     /// <summary>The cascade the detector runs.</summary>
@@ -43,9 +46,12 @@ public sealed unsafe class HaarDetector
     {
         options ??= new HaarDetectionOptions();
         var hits = FindWindows(gray, width, height, stride, options);
-        var grouped = RectangleGrouping.Group(hits, options.MinNeighbors);
-        return Clip(grouped, width, height);
+        return GroupAndClip(hits, options.MinNeighbors, width, height);
     }
+
+    /// <summary>The second half of <see cref="Detect(ReadOnlySpan{byte}, int, int, int, HaarDetectionOptions?)"/>: groups raw hits and clips the boxes to the image.</summary>
+    internal static List<HaarDetection> GroupAndClip(List<Rectangle> hits, int minNeighbors, int width, int height) =>
+        Clip(RectangleGrouping.Group(hits, minNeighbors), width, height);
 
     /// <summary>
     /// The raw window hits before grouping, in scan order (level by level, row by row), not clipped.
@@ -67,12 +73,15 @@ public sealed unsafe class HaarDetector
         if (levels.Count == 0)
             return hits;
 
+        // The first level is the largest: its buffers serve every level.
         var first = levels[0];
-        var integrals = new IntegralImages(first.Width, first.Height, Cascade.HasTiltedFeatures);
+        var workspace = Interlocked.Exchange(ref _spareWorkspace, null);
+        if (workspace is null || !workspace.Fits(first.Width, first.Height))
+            workspace = new Workspace(first.Width, first.Height, _hasTiltedFeatures);
+        var integrals = workspace.Integrals;
         var compiled = Compiled(integrals.Stride, integrals.TiltedOffset);
-        var resized = GC.AllocateUninitializedArray<byte>(Math.Max(1, first.Width * first.Height), pinned: true);
         fixed (byte* source = gray)
-        fixed (byte* level = resized)
+        fixed (byte* level = workspace.Resized)
         {
             foreach (var l in levels)
             {
@@ -81,7 +90,22 @@ public sealed unsafe class HaarDetector
                 Scan(compiled, integrals, l, options.MaxDegreeOfParallelism, hits);
             }
         }
+        _spareWorkspace = workspace;
         return hits;
+    }
+
+    /// <summary>
+    /// The buffers of one scan (integral images and the resized level), kept by the detector for the next
+    /// image so that a stream of images allocates them once; concurrent scans each get their own.
+    /// </summary>
+    private sealed class Workspace(int width, int height, bool tilted)
+    {
+        public IntegralImages Integrals { get; } = new(width, height, tilted);
+
+        public byte[] Resized { get; } = GC.AllocateUninitializedArray<byte>(Math.Max(1, width * height), pinned: true);
+
+        public bool Fits(int levelWidth, int levelHeight) =>
+            Integrals.Stride >= levelWidth + 1 && Integrals.Rows >= levelHeight + 1 && Resized.Length >= levelWidth * levelHeight;
     }
 
     private CompiledCascade Compiled(int stride, int tiltedOffset)

@@ -25,6 +25,7 @@ public static class Program
         "  summary    Print an image architecture's layers, output shapes and parameter counts.\n" +
         "  detect     Find objects in images: an ONNX detector (--model: YOLO, Faster/Mask R-CNN) or a Haar\n" +
         "             cascade (--cascade FILE.xml).\n" +
+        "  haar-sample  Write a generated data set for 'train --task haar-cascade' (Haar cascade training).\n" +
         "\n" +
         "Example:\n" +
         "  deepext train --task binary --data samples/data/breast-cancer-train.csv --label diagnosis \\\n" +
@@ -73,8 +74,12 @@ public static class Program
             {
                 case "train" when TaskOf(rest) == TaskNames.ImageClassification:
                     return ImageTrainCommand.Run(rest, context);
+                case "train" when TaskOf(rest) == HaarTrainCommand.Task:
+                    return HaarTrainCommand.Run(rest, context);
                 case "train":
                     return TrainCommand.Run(rest, context);
+                case "haar-sample":
+                    return HaarSampleCommand.Run(rest, context);
                 case "evaluate":
                     return EvaluateCommand.Run(rest, context);
                 case "predict":

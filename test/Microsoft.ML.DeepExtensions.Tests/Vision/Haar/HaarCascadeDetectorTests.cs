@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
 using Microsoft.ML.DeepExtensions.Persistence;
 using Microsoft.ML.DeepExtensions.Tests.Persistence;
 using Microsoft.ML.DeepExtensions.Vision.Haar;
@@ -142,6 +143,28 @@ public sealed class HaarCascadeDetectorTests
         return lines.ToArray();
     }
 
+    private sealed class InMemoryImage
+    {
+        [ImageType(240, 240)]
+        public MLImage? Image { get; set; }
+    }
+
+    [TestMethod]
+    public void PredictionEngineGivesTheSameDetectionsAsTransform()
+    {
+        var ml = new MLContext(seed: 1);
+        using var image = MLImage.CreateFromFile(_photo);
+        var data = ml.Data.LoadFromEnumerable(new[] { new InMemoryImage { Image = image } });
+        var model = ml.Transforms.DetectObjectsWithHaarCascade(HaarTestData.Cascade(FaceCascade)).Fit(data);
+        var batch = ml.Data.CreateEnumerable<DetectionRow>(model.Transform(data), reuseRowObject: false).Single();
+        using var engine = ml.Model.CreatePredictionEngine<InMemoryImage, DetectionRow>(model);
+        var single = engine.Predict(new InMemoryImage { Image = image });
+        Assert.IsTrue(batch.Score.Length > 0, "No detection to compare.");
+        CollectionAssert.AreEqual(batch.PredictedBoundingBoxes, single.PredictedBoundingBoxes);
+        CollectionAssert.AreEqual(batch.Score, single.Score);
+        CollectionAssert.AreEqual(batch.PredictedLabel, single.PredictedLabel);
+    }
+
     [TestMethod]
     public void SingleThreadedAndParallelScansAreIdentical()
     {
@@ -152,6 +175,22 @@ public sealed class HaarCascadeDetectorTests
         var many = detector.FindWindows(pixels, gray.Width, gray.Height, gray.Width, new HaarDetectionOptions { MaxDegreeOfParallelism = 4 });
         Assert.IsTrue(one.Count > 10);
         CollectionAssert.AreEqual(one, many);
+    }
+
+    [TestMethod]
+    public void ReusedBuffersGiveTheSameHitsAsAFreshDetector()
+    {
+        // Larger, smaller, larger: the second scan runs in buffers wider than its image.
+        var cascade = HaarCascade.Load(HaarTestData.Cascade("haarcascade_eye_tree_eyeglasses.xml"));
+        var reused = new HaarDetector(cascade);
+        foreach (int side in new[] { 200, 140, 200 })
+        {
+            using var gray = HaarTestData.Gray(HaarTestData.SkimagePhoto("astronaut.png"), side);
+            var pixels = HaarTestData.Pixels(gray);
+            var options = new HaarDetectionOptions { MaxDegreeOfParallelism = 1 };
+            var expected = new HaarDetector(cascade).FindWindows(pixels, gray.Width, gray.Height, gray.Width, options);
+            CollectionAssert.AreEqual(expected, reused.FindWindows(pixels, gray.Width, gray.Height, gray.Width, options), $"side {side}");
+        }
     }
 
     [TestMethod]

@@ -33,17 +33,18 @@ public sealed class HaarDetectorParityTests
         byte[] pixels = HaarTestData.Pixels(gray);
         using var classifier = new CascadeClassifier(HaarTestData.Cascade(cascadeName));
         var detector = new HaarDetector(HaarCascade.Load(HaarTestData.Cascade(cascadeName)));
-        var options = new HaarDetectionOptions { ScaleFactor = scaleFactor, MinNeighbors = 0 };
+        var options = new HaarDetectionOptions { ScaleFactor = scaleFactor, MinNeighbors = minNeighbors };
+        // One scan of ours serves both comparisons: Detect is FindWindows followed by GroupAndClip.
+        var hits = detector.FindWindows(pixels, gray.Width, gray.Height, gray.Width, options);
 
         // OpenCV returns the raw hits clipped to the image when grouping is off.
         var expectedRaw = HaarTestData.OpenCvDetect(classifier, gray, scaleFactor, 0);
-        var actualRaw = HaarTestData.Sorted(detector.Detect(pixels, gray.Width, gray.Height, options).Select(ToRect));
+        var actualRaw = HaarTestData.Sorted(HaarDetector.GroupAndClip(hits, 0, gray.Width, gray.Height).Select(ToRect));
         Assert.IsTrue(expectedRaw.Length > 0, "OpenCV finds nothing; the comparison would be empty.");
         CollectionAssert.AreEqual(expectedRaw, actualRaw, $"raw hits: OpenCV {expectedRaw.Length}, ours {actualRaw.Length}");
 
-        options.MinNeighbors = minNeighbors;
         var expected = HaarTestData.OpenCvDetect(classifier, gray, scaleFactor, minNeighbors);
-        var actual = HaarTestData.Sorted(detector.Detect(pixels, gray.Width, gray.Height, options).Select(ToRect));
+        var actual = HaarTestData.Sorted(HaarDetector.GroupAndClip(hits, minNeighbors, gray.Width, gray.Height).Select(ToRect));
         CollectionAssert.AreEqual(expected, actual, $"grouped: OpenCV [{string.Join(", ", expected)}], ours [{string.Join(", ", actual)}]");
     }
 
@@ -79,6 +80,66 @@ public sealed class HaarDetectorParityTests
             compared += expected.Length;
         }
         Assert.IsTrue(compared > 100, $"Only {compared} raw hits compared.");
+    }
+
+    [TestMethod]
+    public void OldFormatTreeCascadeDetectsLikeOpenCv()
+    {
+        // The shipped old-format cascade has stumps only; this writes a tree cascade (with tilted
+        // features) in the old layout, inline features and left_node/right_node children, and runs
+        // both detectors on it.
+        var cascade = HaarCascade.Load(HaarTestData.Cascade("haarcascade_eye_tree_eyeglasses.xml"));
+        string path = Path.Combine(Path.GetTempPath(), $"dx-old-tree-{Guid.NewGuid():N}.xml");
+        try
+        {
+            File.WriteAllText(path, OldFormatXml(cascade));
+            var reread = HaarCascade.Load(path);
+            Assert.IsFalse(reread.IsStumpBased);
+            Assert.IsTrue(reread.HasTiltedFeatures);
+            using var gray = HaarTestData.Gray(HaarTestData.SkimagePhoto("astronaut.png"), 400);
+            byte[] pixels = HaarTestData.Pixels(gray);
+            using var classifier = new CascadeClassifier();
+            Assert.IsTrue(classifier.Load(path), "OpenCV refused the old-format file.");
+            var expected = HaarTestData.OpenCvDetect(classifier, gray, 1.1, 0);
+            var actual = HaarTestData.Sorted(new HaarDetector(reread).Detect(pixels, gray.Width, gray.Height, new HaarDetectionOptions { MinNeighbors = 0 }).Select(ToRect));
+            Assert.IsTrue(expected.Length > 5, $"Only {expected.Length} raw hits.");
+            CollectionAssert.AreEqual(expected, actual);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static string OldFormatXml(HaarCascade cascade)
+    {
+        static string F(float v) => ((double)v).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        var xml = new System.Text.StringBuilder();
+        xml.AppendLine("<?xml version=\"1.0\"?>\n<opencv_storage>\n<haarcascade_test type_id=\"opencv-haar-classifier\">");
+        xml.AppendLine($"<size>{cascade.WindowWidth} {cascade.WindowHeight}</size>\n<stages>");
+        for (int s = 0; s < cascade.Stages.Count; s++)
+        {
+            xml.AppendLine("<_><trees>");
+            foreach (var tree in cascade.Stages[s].Trees)
+            {
+                xml.AppendLine("<_>");
+                foreach (var node in tree.Nodes)
+                {
+                    var feature = cascade.Features[node.FeatureIndex];
+                    xml.Append("<_><feature><rects>");
+                    foreach (var r in feature.Rectangles)
+                        xml.Append($"<_>{r.X} {r.Y} {r.Width} {r.Height} {F(r.Weight)}</_>");
+                    xml.Append($"</rects><tilted>{(feature.Tilted ? 1 : 0)}</tilted></feature><threshold>{F(node.Threshold)}</threshold>");
+                    xml.Append(node.Left > 0 ? $"<left_node>{node.Left}</left_node>" : $"<left_val>{F(tree.Leaves[-node.Left])}</left_val>");
+                    xml.Append(node.Right > 0 ? $"<right_node>{node.Right}</right_node>" : $"<right_val>{F(tree.Leaves[-node.Right])}</right_val>");
+                    xml.AppendLine("</_>");
+                }
+                xml.AppendLine("</_>");
+            }
+            xml.AppendLine($"</trees><stage_threshold>{F(cascade.Stages[s].Threshold)}</stage_threshold><parent>{s - 1}</parent><next>-1</next></_>");
+        }
+        xml.AppendLine("</stages></haarcascade_test>\n</opencv_storage>");
+        return xml.ToString();
     }
 
     private static Rect ToRect(HaarDetection d) => new(d.Box.X, d.Box.Y, d.Box.Width, d.Box.Height);
