@@ -10,7 +10,7 @@ public sealed class DetectionEvaluateCommandTests
     /// <summary>Writes the ground truth and results of a case of Evaluation/coco_reference_cases.json to files; returns its expected metrics.</summary>
     private static JsonElement WriteReferenceCase(TempFolder folder, string name, out string groundTruth, out string predictions)
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "Evaluation", "coco_reference_cases.json");
+        var path = Path.Combine(AppContext.BaseDirectory, "Vision", "Evaluation", "coco_reference_cases.json");
         var c = JsonDocument.Parse(File.ReadAllText(path)).RootElement.EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
         groundTruth = folder.Write("instances.json", c.GetProperty("ground_truth").GetRawText());
         predictions = folder.Write("results.json", c.GetProperty("results").GetRawText());

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Microsoft.ML.DeepExtensions.Tests.Detection.Models;
+using Microsoft.ML.DeepExtensions.Tests.Vision.Detection.Models;
 using Microsoft.ML.DeepExtensions.Vision.Detection;
 
 namespace Microsoft.ML.DeepExtensions.Tests.Cli;

@@ -96,7 +96,7 @@ internal static class FreshProcessLoader
             }
             else if (scenario.StartsWith("detect:", StringComparison.Ordinal))
             {
-                lines.AddRange(Detection.OnnxDetectorPersistenceTests.Score(ml, model, scenario["detect:".Length..]));
+                lines.AddRange(Vision.Detection.OnnxDetectorPersistenceTests.Score(ml, model, scenario["detect:".Length..]));
             }
             else
             {
