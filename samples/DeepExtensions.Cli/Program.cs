@@ -90,6 +90,8 @@ public static class Program
                     return SummaryCommand.Run(rest, context);
                 case "detect" when rest.Any(a => a == "--cascade" || a.StartsWith("--cascade=", StringComparison.Ordinal)):
                     return HaarDetectCommand.Run(rest, context);
+                case "detect" when !rest.Any(a => a is "--help" or "-h" || a == "--model" || a.StartsWith("--model=", StringComparison.Ordinal)):
+                    throw CliException.UsageError("detect: --model FILE.onnx (an ONNX detector) or --cascade FILE.xml (a Haar cascade) is required (see 'deepext detect --help')");
                 case "detect":
                     // ONNX detectors (--model FILE.onnx --kind ...); its help names --cascade for Haar cascades.
                     return OnnxDetectCommand.Run(rest, context);

@@ -90,7 +90,7 @@ public sealed class HaarDetectCommandTests
 
         var noCascade = CliRunner.Run("detect", "--image", _images, "--out", outFolder);
         Assert.AreEqual(2, noCascade.ExitCode);
-        StringAssert.Contains(noCascade.Stderr, "--cascade FILE.xml is required");
+        StringAssert.Contains(noCascade.Stderr, "--cascade FILE.xml (a Haar cascade) is required");
     }
 
     private void AssertFails(int exitCode, string message, params string[] extra)
