@@ -121,9 +121,9 @@ public sealed unsafe class HaarDetector
 
     private void Scan(CompiledCascade cascade, IntegralImages integrals, PyramidLevel level, int maxDegreeOfParallelism, List<Rectangle> hits)
     {
-        // Window origins (x, y) with x + w <= level width, y + h <= level height.
+        // Window origins (x, y) with x + w <= level width, y + h <= level height (rows: see PyramidLevel.RowLimit).
         int columns = Math.Max(level.Width + 1 - Cascade.WindowWidth, 0);
-        int rows = Math.Max(level.Height + 1 - Cascade.WindowHeight, 0);
+        int rows = level.RowLimit;
         if (columns == 0 || rows == 0)
             return;
         int rowCount = (rows + level.Step - 1) / level.Step;

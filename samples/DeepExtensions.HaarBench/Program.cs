@@ -17,10 +17,13 @@ public static class Program
     private const string Usage =
         "Usage: haar-bench [--cascade FILE] [--image FILE]... [--scale-factor 1.1] [--min-neighbors 3]\n" +
         "                  [--min-size WxH] [--repeat 7] [--max-side N]\n" +
+        "       haar-bench --parity [--cascades DIR] [--image FILE]...\n" +
         "\n" +
         "Times the managed Haar detector against OpenCV 4.13 (OpenCvSharp) on one core each.\n" +
         "Defaults: the frontal-face cascade of opencv-data, astronaut.png (python3-skimage) and messi5.jpg\n" +
-        "(opencv-doc); --max-side shrinks larger photos first (default: full size).";
+        "(opencv-doc); --max-side shrinks larger photos first (default: full size).\n" +
+        "--parity compares the boxes (raw hits and grouped) of every haarcascade_*.xml in --cascades\n" +
+        "(default /usr/share/opencv4/haarcascades) with OpenCV's on the photos, scaled to 333 pixels.";
 
     private const string DefaultCascade = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
     private static readonly string[] DefaultImages =
@@ -54,6 +57,8 @@ public static class Program
         double scaleFactor = 1.1;
         int minNeighbors = 3, repeat = 7, maxSide = 0;
         var minSize = System.Drawing.Size.Empty;
+        bool parity = false;
+        string cascadeFolder = "/usr/share/opencv4/haarcascades";
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -63,6 +68,8 @@ public static class Program
                     Console.WriteLine(Usage);
                     return 0;
                 case "--cascade": cascadePath = Value(); break;
+                case "--parity": parity = true; break;
+                case "--cascades": cascadeFolder = Value(); break;
                 case "--image": images.Add(Value()); break;
                 case "--scale-factor": scaleFactor = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--min-neighbors": minNeighbors = int.Parse(Value(), CultureInfo.InvariantCulture); break;
@@ -77,6 +84,8 @@ public static class Program
         }
         if (images.Count == 0)
             images.AddRange(DefaultImages);
+        if (parity)
+            return ParitySweep.Run(cascadeFolder, images);
         if (repeat < 1)
             throw new ArgumentException($"--repeat must be at least 1, got {repeat}.");
 
@@ -97,10 +106,7 @@ public static class Program
         foreach (string path in images)
         {
             using var gray = LoadGray(path, maxSide);
-            int width = gray.Width, height = gray.Height;
-            byte[] pixels = new byte[width * height];
-            for (int y = 0; y < height; y++)
-                System.Runtime.InteropServices.Marshal.Copy(gray.Ptr(y), pixels, y * width, width);
+            byte[] pixels = Pixels(gray);
 
             var expected = opencv.DetectMultiScale(gray, scaleFactor, minNeighbors, 0, cvMinSize);
             var actual = detector.Detect(pixels, gray.Width, gray.Height, options);
@@ -150,7 +156,16 @@ public static class Program
         return allEqual ? 0 : 1;
     }
 
-    private static Mat LoadGray(string path, int maxSide)
+    internal static byte[] Pixels(Mat gray)
+    {
+        int width = gray.Width, height = gray.Height;
+        byte[] pixels = new byte[width * height];
+        for (int y = 0; y < height; y++)
+            System.Runtime.InteropServices.Marshal.Copy(gray.Ptr(y), pixels, y * width, width);
+        return pixels;
+    }
+
+    internal static Mat LoadGray(string path, int maxSide)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"Image '{path}' does not exist.", path);

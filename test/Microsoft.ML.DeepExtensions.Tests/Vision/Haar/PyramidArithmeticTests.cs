@@ -52,6 +52,18 @@ public sealed unsafe class PyramidArithmeticTests
     }
 
     [TestMethod]
+    public void RowStripesCanEndOneStepBeforeTheLastWindowRow()
+    {
+        // 333x222 with the 36x18 smile window: 298 window columns on the first level make 10 stripes;
+        // the level of scale 1.1^5 is 207x138, so 121 window rows, 60 steps of 2, stripes of 12 rows: 120 scanned.
+        var levels = PyramidLevel.Plan(333, 222, 36, 18, new HaarDetectionOptions());
+        var level = levels.Single(l => l.WindowWidth == 58);
+        Assert.AreEqual((207, 138, 2), (level.Width, level.Height, level.Step));
+        Assert.AreEqual(120, level.RowLimit);
+        Assert.AreEqual(222 + 1 - 18, levels[0].RowLimit, "The first level's rows are all scanned.");
+    }
+
+    [TestMethod]
     public void GroupingMatchesOpenCvGroupRectangles()
     {
         // Raw hits of a real scan (OpenCV's own, minNeighbors 0), grouped by both.
