@@ -14,13 +14,15 @@ public static class Program
     public const string Usage =
         "Usage: deepext COMMAND [OPTIONS]\n" +
         "\n" +
-        "Trains and uses ML.NET multi-layer perceptrons (TorchSharp) on CSV files, no code needed.\n" +
+        "Trains and uses ML.NET deep-learning models (TorchSharp) on CSV files and images, no code needed.\n" +
         "\n" +
         "Commands:\n" +
-        "  train      Train a model on a CSV file and save it (binary, multiclass or regression).\n" +
+        "  train      Train a model and save it: an MLP on a CSV file (--task binary, multiclass or\n" +
+        "             regression), a CNN on images (--task image-classification) or a Haar cascade\n" +
+        "             (--task haar-cascade). 'deepext train --task TASK --help' shows a task's options.\n" +
         "  evaluate   Print a saved model's metrics on a labelled CSV file, or COCO detection metrics\n" +
         "             of COCO JSON files (--task detection).\n" +
-        "  predict    Write a saved model's predictions for a CSV file.\n" +
+        "  predict    Write a saved model's predictions for a CSV file or images.\n" +
         "  bench      Benchmark training and detection.\n" +
         "  summary    Print an image architecture's layers, output shapes and parameter counts.\n" +
         "  detect     Find objects in images: an ONNX detector (--model: YOLO, Faster/Mask R-CNN) or a Haar\n" +
@@ -33,6 +35,7 @@ public static class Program
         "  deepext evaluate --model model.zip --data samples/data/breast-cancer-test.csv --label diagnosis\n" +
         "  deepext predict --model model.zip --data samples/data/breast-cancer-test.csv --out predictions.csv\n" +
         "  deepext summary --arch resnet18 --input 3x224x224 --classes 1000\n" +
+        "  deepext train --task image-classification --data samples/data/fashion-mnist-subset --out fm.zip\n" +
         "  deepext evaluate --task detection --ground-truth instances.json --predictions results.json\n" +
         "\n" +
         "Run 'deepext COMMAND --help' for a command's options. Results go to stdout; progress and messages\n" +
