@@ -171,11 +171,8 @@ public static class HaarDetectCommand
     {
         if (text is null)
             return System.Drawing.Size.Empty;
-        string[] parts = text.Split('x', 'X');
-        if (parts.Length == 2
-            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int width)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int height))
-            return new System.Drawing.Size(width, height);
-        throw CliException.UsageError($"{option} must be WIDTHxHEIGHT in pixels, e.g. 30x30, got '{text}'");
+        return SizeArgument.TryParse(text) is (int width, int height)
+            ? new System.Drawing.Size(width, height)
+            : throw CliException.UsageError($"{option} must be WIDTHxHEIGHT in pixels, e.g. 30x30, got '{text}'");
     }
 }

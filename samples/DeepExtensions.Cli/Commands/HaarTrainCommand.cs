@@ -163,15 +163,8 @@ public static class HaarTrainCommand
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static (int Width, int Height) ParseWindow(string text)
-    {
-        var parts = text.Split('x', 'X');
-        if (parts.Length == 2
-            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int width)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int height))
-            return (width, height);
-        throw CliException.UsageError($"--window '{text}' is not valid: expected WxH (e.g. 24x24)");
-    }
+    private static (int Width, int Height) ParseWindow(string text) =>
+        SizeArgument.TryParse(text) ?? throw CliException.UsageError($"--window '{text}' is not valid: expected WxH (e.g. 24x24)");
 
     private static double ParseNumber(string text, string option)
     {

@@ -185,17 +185,8 @@ public static class ImageTrainCommand
         }
     }
 
-    private static (int Height, int Width) ParseSize(string text)
-    {
-        var parts = text.Split('x', 'X');
-        if (parts.Length is 1 or 2
-            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int height) && height > 0
-            && (parts.Length == 1 || int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out _)))
-        {
-            int width = parts.Length == 1 ? height : int.Parse(parts[1], CultureInfo.InvariantCulture);
-            if (width > 0)
-                return (height, width);
-        }
-        throw CliException.UsageError($"--image-size '{text}' is not valid: expected HxW (e.g. 64x64) or one size for both");
-    }
+    private static (int Height, int Width) ParseSize(string text) =>
+        SizeArgument.TryParse(text, allowSingle: true) is (int height, int width) && height > 0 && width > 0
+            ? (height, width)
+            : throw CliException.UsageError($"--image-size '{text}' is not valid: expected HxW (e.g. 64x64) or one size for both");
 }
