@@ -16,7 +16,6 @@ namespace DeepExtensions.Cli.Commands;
 /// </summary>
 public static class HaarDetectCommand
 {
-    private static readonly string[] ImageExtensions = { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp" };
 
     public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
     {
@@ -53,7 +52,7 @@ public static class HaarDetectCommand
         if (!File.Exists(options.CascadePath))
             throw CliException.DataError($"--cascade '{options.CascadePath}' does not exist");
 
-        string[] images = ImagesOf(arguments.Require("image"));
+        string[] images = ImageFiles.Find(arguments.Require("image"), "--image");
         string outFolder = arguments.Require("out");
         if (File.Exists(outFolder))
             throw CliException.UsageError($"--out '{outFolder}' is a file; it must be a folder");
@@ -122,21 +121,6 @@ public static class HaarDetectCommand
         var max = options.MaxSize;
         if (max.Width > 0 && max.Height > 0 && (options.MinSize.Width > max.Width || options.MinSize.Height > max.Height))
             throw CliException.UsageError($"--min-size {options.MinSize.Width}x{options.MinSize.Height} must not exceed --max-size {max.Width}x{max.Height}");
-    }
-
-    private static string[] ImagesOf(string path)
-    {
-        if (File.Exists(path))
-            return new[] { path };
-        if (!Directory.Exists(path))
-            throw CliException.DataError($"--image '{path}' does not exist");
-        var files = Directory.GetFiles(path)
-            .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-            .OrderBy(f => f, StringComparer.Ordinal)
-            .ToArray();
-        if (files.Length == 0)
-            throw CliException.DataError($"--image '{path}' holds no image ({string.Join(", ", ImageExtensions)})");
-        return files;
     }
 
     private static string DrawnName(string image)

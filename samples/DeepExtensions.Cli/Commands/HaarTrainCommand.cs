@@ -96,8 +96,8 @@ public static class HaarTrainCommand
         if (testFolder is not null && !Directory.Exists(testFolder))
             throw CliException.UsageError($"--test '{testFolder}' is not a folder");
 
-        options.NegativeImagePaths = ImageFolder.Files(arguments.Require("negatives"), "--negatives");
-        var positiveFiles = ImageFolder.Files(arguments.Require("positives"), "--positives");
+        options.NegativeImagePaths = ImageFiles.Find(arguments.Require("negatives"), "--negatives", fileAllowed: false);
+        var positiveFiles = ImageFiles.Find(arguments.Require("positives"), "--positives", fileAllowed: false);
         var ml = new MLContext(seed: options.Seed);
         HaarCascadeEstimator estimator;
         try

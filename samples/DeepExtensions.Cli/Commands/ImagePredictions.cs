@@ -12,8 +12,6 @@ namespace DeepExtensions.Cli.Commands;
 /// </summary>
 internal static class ImagePredictions
 {
-    private static readonly string[] ImageExtensions = { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp" };
-
     public static int Run(MLContext mlContext, LoadedModel model, string dataPath, string? outPath, bool force, CliContext context)
     {
         var info = model.Info;
@@ -28,7 +26,7 @@ internal static class ImagePredictions
         }
         else
         {
-            names = ImageFiles(dataPath);
+            names = ImageFiles.Find(dataPath, "--data", recursive: true).ToList();
             // The model maps Label to a key first: unlabelled images get an empty (missing) label.
             data = mlContext.Data.LoadFromEnumerable(names.Select(path => new UnlabelledImage { ImagePath = Path.GetFullPath(path) }));
         }
@@ -63,22 +61,6 @@ internal static class ImagePredictions
         });
         context.Note($"wrote {predictions.Rows.Count} predictions to {outPath}");
         return ExitCodes.Success;
-    }
-
-    /// <summary>One image file, or the image files under a folder (recursively, sorted).</summary>
-    private static List<string> ImageFiles(string path)
-    {
-        if (File.Exists(path))
-            return new List<string> { path };
-        if (!Directory.Exists(path))
-            throw CliException.DataError($"--data '{path}' not found");
-        var files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-            .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-            .Order(StringComparer.Ordinal)
-            .ToList();
-        if (files.Count == 0)
-            throw CliException.DataError($"--data '{path}' has no image files ({string.Join(", ", ImageExtensions)})");
-        return files;
     }
 
     private sealed class UnlabelledImage

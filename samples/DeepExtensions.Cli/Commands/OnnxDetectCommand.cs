@@ -35,7 +35,6 @@ public static class OnnxDetectCommand
         "Detects objects in images with an ONNX detector and writes annotated images and detections.json to --out.\n" +
         "For a Haar cascade (OpenCV XML) use --cascade FILE.xml instead of --model (see 'deepext detect --cascade x --help').";
 
-    private static readonly string[] ImageExtensions = { ".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif" };
 
     public static int Run(IReadOnlyList<string> args, CliContext context)
     {
@@ -45,7 +44,7 @@ public static class OnnxDetectCommand
         if (!File.Exists(modelPath))
             throw CliException.DataError($"--model '{modelPath}' does not exist");
         string kind = arguments.Require("kind").ToLowerInvariant();
-        var images = FindImages(arguments.Require("image"));
+        var images = ImageFiles.Find(arguments.Require("image"), "--image").ToList();
         string outDir = arguments.Require("out");
         bool force = arguments.Has("force");
         float? confidence = Probability(arguments, "confidence");
@@ -164,20 +163,6 @@ public static class OnnxDetectCommand
         RcnnObjectDetector rcnn => rcnn.Device,
         _ => "?",
     };
-
-    private static List<string> FindImages(string path)
-    {
-        if (File.Exists(path))
-            return new List<string> { path };
-        if (!Directory.Exists(path))
-            throw CliException.DataError($"--image '{path}' does not exist");
-        var files = Directory.EnumerateFiles(path)
-            .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-            .OrderBy(f => f, StringComparer.Ordinal).ToList();
-        if (files.Count == 0)
-            throw CliException.DataError($"--image '{path}' holds no images ({string.Join(", ", ImageExtensions)})");
-        return files;
-    }
 
     private static float? Probability(Arguments arguments, string name)
     {

@@ -23,7 +23,7 @@ public static class TestSet
         var detector = ml.Transforms.DetectObjectsWithHaarCascade(new HaarCascadeDetectorOptions { Cascade = cascade })
             .Fit(PathImages.Load(ml, Array.Empty<string>()));
         var total = new DetectionScore(0, 0, 0, 0);
-        foreach (string file in ImageFolder.Files(folder, "--test"))
+        foreach (string file in ImageFiles.Find(folder, "--test", fileAllowed: false))
         {
             using var image = MLImage.CreateFromFile(file);
             var found = detector.Detect(image);
