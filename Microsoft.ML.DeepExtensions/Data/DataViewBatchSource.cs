@@ -1,3 +1,4 @@
+using Microsoft.ML.DeepExtensions.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,7 +19,7 @@ internal readonly record struct TrainingBatch(Tensor Features, Tensor Targets, i
 /// missing label or a non-finite feature are skipped and counted. Shuffling draws only from the
 /// <see cref="Random"/> it is given, so a seed makes epochs repeatable.
 /// </remarks>
-internal sealed class DataViewBatchSource : IDisposable
+internal sealed class DataViewBatchSource : IBatchSource<TrainingBatch>, IDisposable
 {
     private const int ShufflePoolRowsLimit = 1 << 16;
 

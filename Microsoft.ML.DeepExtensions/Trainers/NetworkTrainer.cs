@@ -107,7 +107,8 @@ public abstract class NetworkTrainer<TOptions> : IEstimator<NetworkPredictionTra
         try
         {
             network.to(device);
-            var summary = TrainingLoop.Run(network, Task, Loss, TrainerOptions, training, validation, shuffleRandom, channel, CreateAugmentation(features));
+            var objective = new SupervisedObjective(network, Task, Loss, CreateAugmentation(features), validation);
+            var summary = TrainingLoop.Run(network, objective, TrainerOptions, training, validation is not null, shuffleRandom, channel);
             TrainingHistory = summary.History;
             var scorer = new NetworkScorer(definition, network, device, Task);
             return new NetworkPredictionTransformer(Host, scorer, predictions, features.Name, TrainerOptions.ScoringBatchSize, TrainerOptions.Device, TrainerOptions.CudaDeviceIndex);

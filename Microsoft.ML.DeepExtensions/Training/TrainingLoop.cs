@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Microsoft.ML.DeepExtensions.Data;
-using Microsoft.ML.DeepExtensions.Losses;
 using Microsoft.ML.DeepExtensions.Schedules;
 using Microsoft.ML.Runtime;
 using TorchSharp;
@@ -13,34 +11,37 @@ internal sealed record TrainingSummary(int EpochsRun, int BestEpoch, double Best
 
 /// <summary>
 /// The training loop: the only place that calls <c>zero_grad</c>, <c>backward</c> and <c>step</c>.
-/// Every trainer hands it a network, a loss and batch sources; it owns dispose scopes (one per
-/// batch), gradient clipping, the learning-rate schedule, validation, early stopping with the best
-/// weights restored, progress reports and cancellation between batches.
+/// Every trainer (classifiers, regressors, detectors) hands it a network, a <see cref="TrainingObjective{TBatch}"/>
+/// and a batch source; it owns dispose scopes (one per batch), gradient clipping, the learning-rate schedule,
+/// validation, early stopping with the best weights restored, progress reports and cancellation between batches.
 /// </summary>
 internal static class TrainingLoop
 {
     private static readonly TimeSpan BatchReportInterval = TimeSpan.FromMilliseconds(500);
 
-    public static TrainingSummary Run(
-        nn.Module<Tensor, Tensor> network,
-        PredictionTask task,
-        Loss loss,
+    public static TrainingSummary Run<TBatch>(
+        nn.Module network,
+        TrainingObjective<TBatch> objective,
         DeepTrainerOptions options,
-        DataViewBatchSource training,
-        DataViewBatchSource? validation,
+        IBatchSource<TBatch> training,
+        bool validate,
         Random shuffleRandom,
-        IChannel channel,
-        BatchAugmentation? augmentation = null)
+        IChannel channel)
     {
         var cancellation = options.CancellationToken;
-        var parameters = network.parameters().ToArray();
+        var parameters = network.parameters().Where(p => p.requires_grad).ToArray();
+        if (parameters.Length == 0)
+            throw new InvalidOperationException("The network has no trainable parameters.");
         // On a GPU the loss is summed on the device and read once per epoch (reading it per batch
         // would synchronise every step); on the CPU reading it is one call, cheaper than tensor sums.
+        var device = parameters[0].device;
         bool lossOnHost = parameters[0].device_type == DeviceType.CPU;
         using var optimizer = options.Optimizer.Create(parameters);
         var schedule = (options.LearningRateSchedule ?? new ConstantSchedule()).Start(options.Optimizer.LearningRate, options.Epochs);
         int batchSize = options.BatchSize.RowsFor(training.RowCount);
-        var metricName = task == PredictionTask.Regression ? "RootMeanSquaredError" : "Accuracy";
+        var metricName = objective.MetricName;
+        var partNames = objective.LossPartNames;
+        bool trainingMetric = objective.HasTrainingMetric;
 
         var history = new List<TrainingProgress>();
         double best = double.PositiveInfinity;
@@ -57,12 +58,17 @@ internal static class TrainingLoop
                 double learningRate = schedule.LearningRate;
                 Optimizers.Optimizer.SetLearningRate(optimizer, learningRate);
                 network.train();
-                using var lossTotal = torch.zeros(1, dtype: ScalarType.Float64, device: parameters[0].device);
-                using var metricTotal = torch.zeros(1, dtype: ScalarType.Float64, device: parameters[0].device);
+                using var lossTotal = torch.zeros(1, dtype: ScalarType.Float64, device: device);
+                using var metricTotal = torch.zeros(1, dtype: ScalarType.Float64, device: device);
+                using var partTotals = torch.zeros(Math.Max(partNames.Count, 1), dtype: ScalarType.Float64, device: device);
                 double lossSum = 0, metricSum = 0;
+                var partSums = new double[partNames.Count];
                 long rows = 0;
                 var epochClock = Stopwatch.StartNew();
                 var sinceReport = Stopwatch.StartNew();
+
+                double MeanLoss() => (lossOnHost ? lossSum : lossTotal.item<double>()) / Math.Max(rows, 1);
+                double Metric() => trainingMetric ? objective.FinishMetric(lossOnHost ? metricSum : metricTotal.item<double>(), rows) : double.NaN;
 
                 using (var batches = training.Batches(batchSize, options.Shuffle ? shuffleRandom : null, cancellation).GetEnumerator())
                 {
@@ -73,11 +79,10 @@ internal static class TrainingLoop
                         if (!batches.MoveNext())
                             break;
                         var batch = batches.Current;
+                        int batchRows = objective.Rows(batch);
                         optimizer.zero_grad();
-                        var features = augmentation is null ? batch.Features : augmentation.Apply(batch.Features);
-                        var output = NetworkOutput.Shape(network.forward(features), task);
-                        var value = loss.Compute(output, batch.Targets, task);
-                        value.backward();
+                        var value = objective.Forward(batch);
+                        value.Total.backward();
                         if (options.GradientClipValue is double clipValue)
                             nn.utils.clip_grad_value_(parameters, clipValue);
                         if (options.GradientClipNorm is double clipNorm)
@@ -85,46 +90,65 @@ internal static class TrainingLoop
                         optimizer.step();
                         using (torch.no_grad())
                         {
-                            var metric = MetricSum(output.detach(), batch.Targets, task);
                             if (lossOnHost)
                             {
-                                lossSum += value.item<float>() * (double)batch.Rows;
-                                metricSum += metric.item<double>();
+                                lossSum += value.Total.item<float>() * (double)batchRows;
+                                if (value.MetricSum is { } metric)
+                                    metricSum += metric.item<double>();
+                                if (value.Parts is { } parts)
+                                {
+                                    var partValues = parts.to_type(ScalarType.Float64).data<double>().ToArray();
+                                    for (int i = 0; i < partSums.Length; i++)
+                                        partSums[i] += partValues[i] * batchRows;
+                                }
                             }
                             else
                             {
-                                lossTotal.add_(value.detach().to_type(ScalarType.Float64) * batch.Rows);
-                                metricTotal.add_(metric);
+                                lossTotal.add_(value.Total.detach().to_type(ScalarType.Float64) * batchRows);
+                                if (value.MetricSum is { } metric)
+                                    metricTotal.add_(metric);
+                                if (value.Parts is { } parts)
+                                    partTotals.add_(parts.to_type(ScalarType.Float64) * batchRows);
                             }
                         }
-                        rows += batch.Rows;
+                        rows += batchRows;
                         if (options.BatchProgress is { } batchProgress && sinceReport.Elapsed >= BatchReportInterval)
                         {
                             sinceReport.Restart();
                             double seconds = Math.Max(epochClock.Elapsed.TotalSeconds, 1e-9);
                             batchProgress.Report(new BatchProgress(epoch + 1, options.Epochs, rows, training.RowCount,
-                                (lossOnHost ? lossSum : lossTotal.item<double>()) / rows, metricName,
-                                FinishMetric(lossOnHost ? metricSum : metricTotal.item<double>(), rows, task), rows / seconds));
+                                MeanLoss(), metricName, Metric(), rows / seconds));
                         }
                     }
                 }
 
-                double trainingLoss = (lossOnHost ? lossSum : lossTotal.item<double>()) / Math.Max(rows, 1);
-                double trainingMetric = FinishMetric(lossOnHost ? metricSum : metricTotal.item<double>(), rows, task);
+                double trainingLoss = MeanLoss();
+                double? trainingMetricValue = trainingMetric ? Metric() : null;
                 if (!double.IsFinite(trainingLoss))
                     throw new InvalidOperationException(
                         $"Training diverged in epoch {epoch + 1}: the loss became {trainingLoss}. Lower the learning rate (now {learningRate:G3}), normalize the features, or set GradientClipNorm.");
                 double rowsPerSecond = rows / Math.Max(epochClock.Elapsed.TotalSeconds, 1e-9);
+                IReadOnlyDictionary<string, double>? lossParts = null;
+                if (partNames.Count > 0)
+                {
+                    var totals = lossOnHost ? partSums : partTotals.data<double>().ToArray();
+                    lossParts = partNames.Select((name, i) => (name, totals[i] / Math.Max(rows, 1))).ToDictionary(p => p.name, p => p.Item2);
+                }
 
-                (double Loss, double Metric)? validationResult = validation is null ? null : Evaluate(network, task, loss, validation, batchSize, cancellation);
-                double monitored = validationResult?.Loss ?? trainingLoss;
+                ValidationOutcome? validationResult = null;
+                if (validate)
+                {
+                    validationResult = objective.Validate(batchSize, cancellation);
+                    network.train();
+                }
+                double monitored = validationResult?.Monitored ?? trainingLoss;
                 bool improved = monitored < best - options.EarlyStoppingMinDelta * Math.Abs(best) || double.IsPositiveInfinity(best);
                 if (improved)
                 {
                     best = monitored;
                     bestEpoch = epoch + 1;
                     sinceBest = 0;
-                    if (validation is not null)
+                    if (validate)
                         bestWeights = Snapshot(network, bestWeights);
                 }
                 else
@@ -133,7 +157,11 @@ internal static class TrainingLoop
                 }
 
                 var progress = new TrainingProgress(epoch + 1, options.Epochs, trainingLoss, validationResult?.Loss, metricName,
-                    validationResult?.Metric, learningRate, rowsPerSecond, clock.Elapsed, improved, trainingMetric);
+                    validationResult?.Metric, learningRate, rowsPerSecond, clock.Elapsed, improved, trainingMetricValue)
+                {
+                    LossParts = lossParts,
+                    ValidationMetrics = validationResult?.Metrics,
+                };
                 history.Add(progress);
                 channel.Info(MessageSensitivity.None, progress.ToString());
                 options.Progress?.Report(progress);
@@ -160,45 +188,6 @@ internal static class TrainingLoop
             }
         }
     }
-
-    /// <summary>Mean loss and the task's metric (accuracy or RMSE) over a batch source, in evaluation mode.</summary>
-    internal static (double Loss, double Metric) Evaluate(nn.Module<Tensor, Tensor> network, PredictionTask task, Loss loss, DataViewBatchSource source, int batchSize, CancellationToken cancellation)
-    {
-        network.eval();
-        double lossSum = 0, metricSum = 0;
-        long rows = 0;
-        using var noGrad = torch.no_grad();
-        using var batches = source.Batches(batchSize, shuffle: null, cancellation).GetEnumerator();
-        while (true)
-        {
-            cancellation.ThrowIfCancellationRequested();
-            using var scope = torch.NewDisposeScope();
-            if (!batches.MoveNext())
-                break;
-            var batch = batches.Current;
-            var output = NetworkOutput.Shape(network.forward(batch.Features), task);
-            lossSum += loss.Compute(output, batch.Targets, task).item<float>() * batch.Rows;
-            metricSum += MetricSum(output, batch.Targets, task).item<double>();
-            rows += batch.Rows;
-        }
-        network.train();
-        return (lossSum / rows, FinishMetric(metricSum, rows, task));
-    }
-
-    /// <summary>
-    /// A batch's contribution to the task's metric, as a float64 scalar on the batch's device:
-    /// squared errors for regression, correct predictions for classification.
-    /// </summary>
-    private static Tensor MetricSum(Tensor output, Tensor targets, PredictionTask task) => task switch
-    {
-        PredictionTask.Regression => (output - targets).square().sum().to_type(ScalarType.Float64),
-        PredictionTask.BinaryClassification => (output > 0).to_type(ScalarType.Float32).eq(targets).sum().to_type(ScalarType.Float64),
-        _ => output.argmax(1).eq(targets).sum().to_type(ScalarType.Float64),
-    };
-
-    /// <summary>RMSE for regression, accuracy for classification, from <see cref="MetricSum"/>s over <paramref name="rows"/>.</summary>
-    private static double FinishMetric(double sum, long rows, PredictionTask task) =>
-        task == PredictionTask.Regression ? Math.Sqrt(sum / Math.Max(rows, 1)) : sum / Math.Max(rows, 1);
 
     private static Dictionary<string, Tensor> Snapshot(nn.Module network, Dictionary<string, Tensor>? previous)
     {

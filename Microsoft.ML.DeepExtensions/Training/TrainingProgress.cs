@@ -26,10 +26,24 @@ public sealed record TrainingProgress(
     bool IsBest,
     double? TrainingMetric = null)
 {
+    /// <summary>
+    /// The named parts of <see cref="TrainingLoss"/> (e.g. a detector's <c>box</c>, <c>objectness</c> and <c>class</c>
+    /// losses), each a mean over the epoch's rows; null for a one-part loss.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? LossParts { get; init; }
+
+    /// <summary>Further validation metrics beside <see cref="ValidationMetric"/> (e.g. a detector's <c>AP50</c>); null when none.</summary>
+    public IReadOnlyDictionary<string, double>? ValidationMetrics { get; init; }
+
     public override string ToString()
     {
-        var validation = ValidationLoss is null ? "" : $", validation loss {ValidationLoss:G5}, {ValidationMetricName} {ValidationMetric:G5}";
+        var parts = LossParts is null ? "" : $" ({string.Join(", ", LossParts.Select(p => $"{p.Key} {p.Value:G4}"))})";
+        var validation = ValidationLoss is null ? "" : $", validation loss {ValidationLoss:G5}";
+        if (ValidationMetric is not null)
+            validation += $", {(ValidationLoss is null ? "validation " : "")}{ValidationMetricName} {ValidationMetric:G5}";
+        if (ValidationMetrics is not null)
+            validation += string.Concat(ValidationMetrics.Select(m => $", {m.Key} {m.Value:G5}"));
         var training = TrainingMetric is null ? "" : $", {ValidationMetricName} {TrainingMetric:G5}";
-        return $"epoch {Epoch}/{Epochs}: loss {TrainingLoss:G5}{training}{validation}, learning rate {LearningRate:G3}, {RowsPerSecond:N0} rows/s";
+        return $"epoch {Epoch}/{Epochs}: loss {TrainingLoss:G5}{parts}{training}{validation}, learning rate {LearningRate:G3}, {RowsPerSecond:N0} rows/s";
     }
 }

@@ -35,4 +35,25 @@ public static class BoxIou
         var union = areaFirst.unsqueeze(1) + areaSecond.unsqueeze(0) - intersection;
         return (intersection / union).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The IoU of aligned pairs, box <c>i</c> of <paramref name="first"/> with box <c>i</c> of <paramref name="second"/>, differentiable.</summary>
+    /// <param name="first"><c>[K, 4]</c> xyxy boxes.</param>
+    /// <param name="second"><c>[K, 4]</c> xyxy boxes, same dtype and device.</param>
+    /// <param name="eps">Added to the union, so empty pairs give 0 rather than NaN. Defaults to 0 (as <see cref="Pairwise"/>).</param>
+    /// <returns><c>[K]</c>.</returns>
+    public static Tensor Aligned(Tensor first, Tensor second, double eps = 0) => AlignedWithUnion(first, second, eps).Iou;
+
+    /// <summary><see cref="Aligned"/> and the unions it divided by (without <paramref name="eps"/>).</summary>
+    internal static (Tensor Iou, Tensor Union) AlignedWithUnion(Tensor first, Tensor second, double eps)
+    {
+        BoxChecks.CheckBoxList(first, nameof(first));
+        BoxChecks.CheckBoxList(second, nameof(second));
+        if (first.shape[0] != second.shape[0])
+            throw new ArgumentException($"Aligned IoU needs as many boxes in both sets, got {first.shape[0]} and {second.shape[0]}.", nameof(second));
+        var width = (torch.minimum(first[.., 2], second[.., 2]) - torch.maximum(first[.., 0], second[.., 0])).clamp_min(0);
+        var height = (torch.minimum(first[.., 3], second[.., 3]) - torch.maximum(first[.., 1], second[.., 1])).clamp_min(0);
+        var intersection = width * height;
+        var union = (first[.., 2] - first[.., 0]) * (first[.., 3] - first[.., 1]) + (second[.., 2] - second[.., 0]) * (second[.., 3] - second[.., 1]) - intersection;
+        return (intersection / (union + eps), union);
+    }
 }

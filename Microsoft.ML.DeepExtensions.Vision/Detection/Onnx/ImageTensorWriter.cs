@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.DeepExtensions.Vision.Imaging;
 
 namespace Microsoft.ML.DeepExtensions.Vision.Detection.Onnx;
 
@@ -14,14 +15,7 @@ internal static class ImageTensorWriter
         int plane = image.Width * image.Height;
         if (destination.Length < 3 * plane)
             throw new ArgumentException($"A {image.Width}x{image.Height} image needs {3 * plane} floats, got {destination.Length}.", nameof(destination));
-        // MLImage holds 32-bit pixels in BGRA or RGBA order depending on the platform; alpha is ignored.
-        int red, blue;
-        switch (image.PixelFormat)
-        {
-            case MLPixelFormat.Bgra32: red = 2; blue = 0; break;
-            case MLPixelFormat.Rgba32: red = 0; blue = 2; break;
-            default: throw new NotSupportedException($"Images in pixel format {image.PixelFormat} cannot be read; expected Bgra32 or Rgba32.");
-        }
+        var (red, blue) = ImagePlanes.ChannelOffsets(image);
         var pixels = image.Pixels;
         var r = destination[..plane];
         var g = destination.Slice(plane, plane);

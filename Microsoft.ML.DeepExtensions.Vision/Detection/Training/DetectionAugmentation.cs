@@ -1,0 +1,154 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.DeepExtensions.Vision.Detection.Training;
+
+/// <summary>
+/// Applies <see cref="DetectionAugmentationOptions"/> to a training batch on its device: mosaic, horizontal flip,
+/// zoom and shift (one affine resampling per image), HSV jitter, moving and dropping the boxes with their pixels.
+/// Every random draw comes from TorchSharp's seeded generator, a whole batch at a time.
+/// </summary>
+internal sealed class DetectionAugmentation
+{
+    /// <summary>The fill of pixels shifted in from outside the image: YOLO's letterbox grey, 114/255.</summary>
+    private const float Fill = 114f / 255f;
+
+    /// <summary>Boxes narrower or lower than this many pixels after augmentation are dropped.</summary>
+    private const float MinBoxSide = 2f;
+
+    private readonly DetectionAugmentationOptions _options;
+    private readonly int _size;
+
+    public DetectionAugmentation(DetectionAugmentationOptions options, int imageSize)
+    {
+        _options = options;
+        _size = imageSize;
+    }
+
+    /// <summary>The augmented batch; its tensors are created in the caller's dispose scope.</summary>
+    public DetectionBatch Apply(DetectionBatch batch)
+    {
+        using var noGrad = torch.no_grad();
+        var (images, targets) = (batch.Images, batch.Targets);
+        if (_options.Mosaic > 0 && batch.Rows >= 2)
+            (images, targets) = Mosaic(images, targets);
+        if (_options.HorizontalFlip > 0)
+            (images, targets) = Flip(images, targets);
+        if (_options.Scale > 0 || _options.Translate > 0)
+            (images, targets) = ZoomAndShift(images, targets);
+        if (_options.Hue > 0 || _options.Saturation > 0 || _options.Value > 0)
+            images = JitterHsv(images);
+        return new DetectionBatch(images, targets, batch.Rows);
+    }
+
+    /// <summary>Uniform draws in [-1, 1], one per image, on the images' device.</summary>
+    private static Tensor Symmetric(long n, Device device) => torch.rand(n).mul_(2).sub_(1).to(device);
+
+    private (Tensor Images, Tensor Targets) Mosaic(Tensor images, Tensor targets)
+    {
+        long n = images.shape[0];
+        var device = images.device;
+        int half = _size / 2;
+        var chosen = (torch.rand(n) < _options.Mosaic).to(device);
+        var small = nn.functional.interpolate(images, new long[] { half, half }, mode: InterpolationMode.Bilinear, align_corners: false);
+        var others = Enumerable.Range(0, 3).Select(_ => torch.randperm(n).to(device)).ToArray();
+        var top = torch.cat(new[] { small, small.index_select(0, others[0]) }, 3);
+        var bottom = torch.cat(new[] { small.index_select(0, others[1]), small.index_select(0, others[2]) }, 3);
+        var mosaic = nn.functional.pad(torch.cat(new[] { top, bottom }, 2), new long[] { 0, _size - 2 * half, 0, _size - 2 * half }, value: Fill);
+        var mixed = torch.where(chosen.view(n, 1, 1, 1), mosaic, images);
+
+        // The image's own objects: halved in the top-left quadrant when it became a mosaic, unchanged otherwise.
+        var image = targets[.., 0].to_type(ScalarType.Int64);
+        var own = chosen.index_select(0, image);
+        var scale = torch.where(own, 0.5f, 1f).unsqueeze(1);
+        var parts = new List<Tensor> { torch.cat(new[] { targets[.., ..2], targets[.., 2..] * scale }, 1) };
+        // Each other quadrant shows image others[q][i] in mosaic i: its objects move to i = inverse(others[q])[their image].
+        var offsets = new (float X, float Y)[] { (half, 0), (0, half), (half, half) };
+        for (int q = 0; q < 3; q++)
+        {
+            var inverse = torch.argsort(others[q]);
+            var destination = inverse.index_select(0, image);
+            var keep = chosen.index_select(0, destination);
+            var moved = targets[.., 2..] * 0.5f + torch.tensor(new[] { offsets[q].X, offsets[q].Y, offsets[q].X, offsets[q].Y }, device: device);
+            var rows = torch.cat(new[] { destination.to_type(ScalarType.Float32).unsqueeze(1), targets[.., 1..2], moved }, 1);
+            parts.Add(rows[keep]);
+        }
+        return (mixed, torch.cat(parts, 0));
+    }
+
+    private (Tensor Images, Tensor Targets) Flip(Tensor images, Tensor targets)
+    {
+        long n = images.shape[0];
+        var flipped = (torch.rand(n) < _options.HorizontalFlip).to(images.device);
+        var result = torch.where(flipped.view(n, 1, 1, 1), images.flip(3), images);
+        var own = flipped.index_select(0, targets[.., 0].to_type(ScalarType.Int64));
+        var x0 = torch.where(own, _size - targets[.., 4], targets[.., 2]);
+        var x1 = torch.where(own, _size - targets[.., 2], targets[.., 4]);
+        var moved = torch.stack(new[] { targets[.., 0], targets[.., 1], x0, targets[.., 3], x1, targets[.., 5] }, 1);
+        return (result, moved);
+    }
+
+    private (Tensor Images, Tensor Targets) ZoomAndShift(Tensor images, Tensor targets)
+    {
+        long n = images.shape[0];
+        var device = images.device;
+        var scale = Symmetric(n, device).mul_(_options.Scale).add_(1);
+        var shiftX = Symmetric(n, device).mul_(_options.Translate * _size);
+        var shiftY = Symmetric(n, device).mul_(_options.Translate * _size);
+
+        // Output pixel p = s (q - S/2) + S/2 + t of input pixel q; affine_grid wants the inverse in [-1, 1] units.
+        var inverse = scale.reciprocal();
+        var zeros = torch.zeros_like(scale);
+        var theta = torch.stack(new[]
+        {
+            inverse, zeros, -2 * shiftX / _size * inverse,
+            zeros, inverse, -2 * shiftY / _size * inverse,
+        }, 1).view(n, 2, 3);
+        var grid = nn.functional.affine_grid(theta, new long[] { n, 3, _size, _size }, align_corners: false);
+        var warped = nn.functional.grid_sample(images - Fill, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false) + Fill;
+
+        var image = targets[.., 0].to_type(ScalarType.Int64);
+        var s = scale.index_select(0, image).unsqueeze(1);
+        var t = torch.stack(new[] { shiftX, shiftY, shiftX, shiftY }, 1).index_select(0, image);
+        var boxes = (targets[.., 2..] - _size / 2f) * s + _size / 2f + t;
+        var clipped = boxes.clamp(0, _size);
+        var area = (boxes[.., 2] - boxes[.., 0]) * (boxes[.., 3] - boxes[.., 1]);
+        var width = clipped[.., 2] - clipped[.., 0];
+        var height = clipped[.., 3] - clipped[.., 1];
+        var keep = (width >= MinBoxSide) & (height >= MinBoxSide) & (width * height >= area * (float)_options.MinVisibleArea);
+        var moved = torch.cat(new[] { targets[.., ..2], clipped }, 1)[keep];
+        return (warped, moved);
+    }
+
+    /// <summary>Turns the hue and scales saturation and value of each image by its own random gains.</summary>
+    private Tensor JitterHsv(Tensor images)
+    {
+        long n = images.shape[0];
+        var device = images.device;
+        var hueShift = Symmetric(n, device).mul_(_options.Hue).view(n, 1, 1);
+        var saturationGain = Symmetric(n, device).mul_(_options.Saturation).add_(1).view(n, 1, 1);
+        var valueGain = Symmetric(n, device).mul_(_options.Value).add_(1).view(n, 1, 1);
+
+        var (r, g, b) = (images[.., 0], images[.., 1], images[.., 2]);
+        var max = images.amax(1);
+        var min = images.amin(1);
+        var delta = max - min;
+        var safeDelta = delta.clamp_min(1e-8f);
+        var hue = torch.where(max == r, (g - b) / safeDelta,
+            torch.where(max == g, (b - r) / safeDelta + 2, (r - g) / safeDelta + 4));
+        hue = torch.where(delta > 0, hue / 6, torch.zeros_like(hue)).remainder(1);
+        var saturation = torch.where(max > 0, delta / max.clamp_min(1e-8f), torch.zeros_like(max));
+
+        hue = (hue + hueShift).remainder(1);
+        saturation = (saturation * saturationGain).clamp(0, 1);
+        var value = (max * valueGain).clamp(0, 1);
+
+        // HSV to RGB without branches: channel(n) = v - v s clamp(min(k, 4 - k), 0, 1), k = (n + 6h) mod 6.
+        Tensor Channel(float offset)
+        {
+            var k = (hue * 6 + offset).remainder(6);
+            return value - value * saturation * torch.minimum(k, 4 - k).clamp(0, 1);
+        }
+        return torch.stack(new[] { Channel(5), Channel(3), Channel(1) }, 1);
+    }
+}

@@ -1,0 +1,67 @@
+namespace Microsoft.ML.DeepExtensions.Vision.Detection.Training;
+
+/// <summary>
+/// Random changes of each training batch of a detector, applied on the training device to the images and their
+/// boxes together (never to validation or scoring). Each draws from TorchSharp's generator, which the trainer
+/// seeds, so a seeded run on the CPU is repeatable. The defaults follow Ultralytics' YOLOv5 hyperparameters
+/// (<c>hsv_h 0.015, hsv_s 0.7, hsv_v 0.4, translate 0.1, fliplr 0.5</c>), with a milder scale and mosaic for the
+/// short schedules these trainers default to.
+/// </summary>
+public sealed class DetectionAugmentationOptions
+{
+    /// <summary>No augmentation at all.</summary>
+    public static DetectionAugmentationOptions None => new()
+    {
+        HorizontalFlip = 0, Scale = 0, Translate = 0, Hue = 0, Saturation = 0, Value = 0, Mosaic = 0,
+    };
+
+    /// <summary>Probability that an image is flipped left to right. Defaults to 0.5.</summary>
+    public double HorizontalFlip = 0.5;
+
+    /// <summary>Random zoom: each image is scaled about its centre by a factor drawn from [1 - Scale, 1 + Scale]. Defaults to 0.25.</summary>
+    public double Scale = 0.25;
+
+    /// <summary>Random shift: up to this fraction of the image side in x and in y. Defaults to 0.1.</summary>
+    public double Translate = 0.1;
+
+    /// <summary>Hue jitter: the hue turns by up to this fraction of the colour circle. Defaults to 0.015.</summary>
+    public double Hue = 0.015;
+
+    /// <summary>Saturation jitter: saturation is multiplied by a gain drawn from [1 - Saturation, 1 + Saturation]. Defaults to 0.7.</summary>
+    public double Saturation = 0.7;
+
+    /// <summary>Value (brightness) jitter: value is multiplied by a gain drawn from [1 - Value, 1 + Value]. Defaults to 0.4.</summary>
+    public double Value = 0.4;
+
+    /// <summary>
+    /// Probability that an image is replaced by a mosaic: it and three other images of the batch, each at half size,
+    /// in the four quadrants (YOLOv4's mosaic), before the zoom and shift. Defaults to 0.25.
+    /// </summary>
+    public double Mosaic = 0.25;
+
+    /// <summary>Boxes that keep less than this fraction of their area inside the image after zoom and shift are dropped. Defaults to 0.25.</summary>
+    public double MinVisibleArea = 0.25;
+
+    /// <summary>True when no option changes anything.</summary>
+    public bool IsIdentity => HorizontalFlip == 0 && Scale == 0 && Translate == 0 && Hue == 0 && Saturation == 0 && Value == 0 && Mosaic == 0;
+
+    internal void Validate()
+    {
+        Probability(HorizontalFlip, nameof(HorizontalFlip));
+        Probability(Mosaic, nameof(Mosaic));
+        Range(Scale, 0, 0.9, nameof(Scale));
+        Range(Translate, 0, 0.5, nameof(Translate));
+        Range(Hue, 0, 0.5, nameof(Hue));
+        Range(Saturation, 0, 1, nameof(Saturation));
+        Range(Value, 0, 1, nameof(Value));
+        Range(MinVisibleArea, 0, 1, nameof(MinVisibleArea));
+    }
+
+    private static void Probability(double value, string name) => Range(value, 0, 1, name);
+
+    private static void Range(double value, double min, double max, string name)
+    {
+        if (!(value >= min && value <= max))
+            throw new ArgumentOutOfRangeException(name, $"Augmentation.{name} must be in [{min}, {max}], got {value}.");
+    }
+}

@@ -1,0 +1,271 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.DeepExtensions.Training;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Boxes;
+using Microsoft.ML.DeepExtensions.Vision.Imaging;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.DeepExtensions.Vision.Detection.Training;
+
+/// <summary>
+/// The detection data path: images and their objects out of an <see cref="IDataView"/> (ML.NET's detection
+/// convention, <see cref="DetectionDataColumns"/>), letterboxed to the network's square size with the boxes
+/// mapped, as <see cref="DetectionBatch"/>es on the training device.
+/// </summary>
+/// <remarks>
+/// A first pass checks every row (labels and boxes of the same length, keys in range, finite boxes with positive
+/// size inside the image) and, when the letterboxed images fit in <c>cacheLimitBytes</c> as 8-bit pixels, keeps
+/// them, so later epochs decode nothing. Larger data is decoded again every epoch and shuffled through a pool of
+/// at most that many bytes, so it trains in bounded memory. Rows whose image is missing are skipped and counted.
+/// </remarks>
+internal sealed class DetectionBatchSource : IBatchSource<DetectionBatch>
+{
+    /// <summary>How far (in pixels) a box may reach past the image's border before it is refused; it is clipped.</summary>
+    public const float BorderTolerance = 1f;
+
+    private readonly IDataView _data;
+    private readonly DetectionDataColumns _columns;
+    private readonly Device _device;
+    private readonly long _cacheLimitBytes;
+    private readonly string _role;
+    private List<DetectionExample>? _cache;
+
+    /// <param name="data">The rows.</param>
+    /// <param name="columns">Its bound detection columns.</param>
+    /// <param name="imageSize">The network's input side <c>S</c>: images are letterboxed to S x S.</param>
+    /// <param name="device">Where batches go.</param>
+    /// <param name="cacheLimitBytes">Letterboxed 8-bit images up to this size are kept between epochs.</param>
+    /// <param name="role">What the data is for, as messages name it ("training", "validation").</param>
+    public DetectionBatchSource(IDataView data, DetectionDataColumns columns, int imageSize, Device device, long cacheLimitBytes, string role)
+    {
+        _data = data;
+        _columns = columns;
+        ImageSize = imageSize;
+        _device = device;
+        _cacheLimitBytes = cacheLimitBytes;
+        _role = role;
+    }
+
+    /// <summary>The letterboxed side <c>S</c>.</summary>
+    public int ImageSize { get; }
+
+    /// <summary>Images used (known after <see cref="Prepare"/>).</summary>
+    public long RowCount { get; private set; }
+
+    /// <summary>Rows skipped because their image was missing.</summary>
+    public long SkippedRows { get; private set; }
+
+    /// <summary>Objects over all used images.</summary>
+    public long ObjectCount { get; private set; }
+
+    /// <summary>True when the letterboxed images are held in memory between epochs.</summary>
+    public bool IsCached => _cache is not null;
+
+    private int BytesPerImage => 3 * ImageSize * ImageSize;
+
+    /// <summary>First pass: checks every row, counts them, and caches the letterboxed images when they fit.</summary>
+    /// <param name="cancellation">Checked between rows.</param>
+    /// <param name="visitBoxes">Optional: sees each used image's object sizes (width, height in letterboxed pixels), e.g. to cluster anchors.</param>
+    public void Prepare(CancellationToken cancellation, Action<float[]>? visitBoxes = null)
+    {
+        var cache = new List<DetectionExample>();
+        bool caching = true;
+        long rows = 0, skipped = 0, objects = 0;
+        foreach (var example in Read(cancellation, () => skipped++))
+        {
+            rows++;
+            objects += example.Classes.Length;
+            visitBoxes?.Invoke(example.Boxes);
+            if (!caching)
+                continue;
+            if (rows * BytesPerImage > _cacheLimitBytes)
+            {
+                caching = false;
+                cache.Clear();
+                continue;
+            }
+            cache.Add(example);
+        }
+        RowCount = rows;
+        SkippedRows = skipped;
+        ObjectCount = objects;
+        if (rows == 0)
+            throw new InvalidOperationException(skipped == 0
+                ? $"The {_role} data is empty."
+                : $"All {skipped} rows of the {_role} data have a missing image in column '{_columns.Image}'.");
+        _cache = caching ? cache : null;
+    }
+
+    /// <summary>Every used image's objects, in row order (letterboxed pixels): the ground truth validation scores against.</summary>
+    public IEnumerable<DetectionExample> Examples(CancellationToken cancellation) =>
+        _cache ?? Read(cancellation, () => { });
+
+    public IEnumerable<DetectionBatch> Batches(int batchSize, Random? shuffle, CancellationToken cancellation)
+    {
+        if (RowCount == 0)
+            throw new InvalidOperationException("Prepare must run before Batches.");
+        var pending = new List<DetectionExample>(batchSize);
+        foreach (var example in _cache is null ? Streamed(shuffle, cancellation) : Shuffled(_cache, shuffle))
+        {
+            pending.Add(example);
+            if (pending.Count == batchSize)
+            {
+                yield return ToBatch(pending);
+                pending.Clear();
+            }
+        }
+        if (pending.Count > 0)
+            yield return ToBatch(pending);
+    }
+
+    private static IEnumerable<DetectionExample> Shuffled(List<DetectionExample> cache, Random? shuffle)
+    {
+        if (shuffle is null)
+            return cache;
+        var order = cache.ToArray();
+        shuffle.Shuffle(order);
+        return order;
+    }
+
+    /// <summary>Decodes the data again, shuffling through a bounded pool (a pass in order without a shuffle).</summary>
+    private IEnumerable<DetectionExample> Streamed(Random? shuffle, CancellationToken cancellation)
+    {
+        int poolSize = shuffle is null ? 0 : (int)Math.Clamp(_cacheLimitBytes / BytesPerImage, 1, 1 << 16);
+        var pool = new List<DetectionExample>(Math.Min(poolSize, 4096));
+        foreach (var example in Read(cancellation, () => { }))
+        {
+            if (shuffle is null)
+            {
+                yield return example;
+                continue;
+            }
+            if (pool.Count < poolSize)
+            {
+                pool.Add(example);
+                continue;
+            }
+            int pick = shuffle.Next(pool.Count);
+            yield return pool[pick];
+            pool[pick] = example;
+        }
+        while (pool.Count > 0)
+        {
+            int pick = shuffle!.Next(pool.Count);
+            yield return pool[pick];
+            pool[pick] = pool[^1];
+            pool.RemoveAt(pool.Count - 1);
+        }
+    }
+
+    private DetectionBatch ToBatch(List<DetectionExample> examples)
+    {
+        int n = examples.Count, plane = BytesPerImage;
+        var pixels = new byte[(long)n * plane];
+        int objects = examples.Sum(e => e.Classes.Length);
+        var targets = new float[objects * 6];
+        for (int i = 0, t = 0; i < n; i++)
+        {
+            var example = examples[i];
+            example.Pixels.CopyTo(pixels, (long)i * plane);
+            for (int k = 0; k < example.Classes.Length; k++, t++)
+            {
+                targets[6 * t] = i;
+                targets[6 * t + 1] = example.Classes[k];
+                example.Boxes.AsSpan(4 * k, 4).CopyTo(targets.AsSpan(6 * t + 2, 4));
+            }
+        }
+        // Bytes travel to the device (a quarter of the floats' traffic) and become [0, 1] floats there.
+        var images = torch.from_array(pixels).view(n, 3, ImageSize, ImageSize).to(_device).to_type(ScalarType.Float32).div_(255f);
+        var targetTensor = torch.from_array(targets).view(objects, 6).to(_device);
+        return new DetectionBatch(images, targetTensor, n);
+    }
+
+    /// <summary>Reads, checks and letterboxes the rows in order; a row with a missing image calls <paramref name="skipped"/>.</summary>
+    private IEnumerable<DetectionExample> Read(CancellationToken cancellation, Action skipped)
+    {
+        var schema = _data.Schema;
+        using var cursor = _data.GetRowCursor(new[] { schema[_columns.Image], schema[_columns.Label], schema[_columns.Box] });
+        var getImage = cursor.GetGetter<MLImage>(schema[_columns.Image]);
+        var getLabel = cursor.GetGetter<VBuffer<uint>>(schema[_columns.Label]);
+        var getBox = cursor.GetGetter<VBuffer<float>>(schema[_columns.Box]);
+        MLImage image = null!;
+        VBuffer<uint> labels = default;
+        VBuffer<float> boxes = default;
+        long row = 0;
+        while (cursor.MoveNext())
+        {
+            row++;
+            if ((row & 63) == 0)
+                cancellation.ThrowIfCancellationRequested();
+            try
+            {
+                getImage(ref image);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                throw new InvalidOperationException($"Row {row} of the {_role} data: the image in column '{_columns.Image}' could not be read: {ex.Message}", ex);
+            }
+            if (image is null)
+            {
+                skipped();
+                continue;
+            }
+            getLabel(ref labels);
+            getBox(ref boxes);
+            yield return Letterbox(image, Objects(row, labels, boxes, image.Width, image.Height));
+        }
+    }
+
+    /// <summary>The row's objects, checked: one key per box, keys in range, finite boxes of positive size inside the image.</summary>
+    private (int[] Classes, float[] Boxes) Objects(long row, VBuffer<uint> labels, VBuffer<float> boxes, int width, int height)
+    {
+        var keys = labels.DenseValues().ToArray();
+        var values = boxes.DenseValues().ToArray();
+        string where = $"Row {row} of the {_role} data";
+        if (values.Length != 4 * keys.Length)
+            throw new InvalidDataException($"{where}: column '{_columns.Label}' has {keys.Length} labels but column '{_columns.Box}' has {values.Length} values; expected 4 (x0 y0 x1 y1) per label, {4 * keys.Length}.");
+        var classes = new int[keys.Length];
+        for (int k = 0; k < keys.Length; k++)
+        {
+            if (keys[k] == 0 || keys[k] > _columns.ClassCount)
+                throw new InvalidDataException($"{where}: object {k} has a missing label (key {keys[k]}) in column '{_columns.Label}'; every object needs one of the {_columns.ClassCount} classes.");
+            classes[k] = (int)keys[k] - 1;
+            float x0 = values[4 * k], y0 = values[4 * k + 1], x1 = values[4 * k + 2], y1 = values[4 * k + 3];
+            if (!(float.IsFinite(x0) && float.IsFinite(y0) && float.IsFinite(x1) && float.IsFinite(y1)))
+                throw new InvalidDataException($"{where}: object {k} has a non-finite box ({x0}, {y0}, {x1}, {y1}) in column '{_columns.Box}'.");
+            if (x1 <= x0 || y1 <= y0)
+                throw new InvalidDataException($"{where}: object {k} has a box of non-positive size ({x0}, {y0}, {x1}, {y1}) in column '{_columns.Box}'; boxes are x0 y0 x1 y1 with x1 > x0 and y1 > y0.");
+            if (x0 < -BorderTolerance || y0 < -BorderTolerance || x1 > width + BorderTolerance || y1 > height + BorderTolerance)
+                throw new InvalidDataException($"{where}: object {k} has a box ({x0}, {y0}, {x1}, {y1}) outside its {width}x{height} image in column '{_columns.Box}'.");
+            values[4 * k] = Math.Max(x0, 0);
+            values[4 * k + 1] = Math.Max(y0, 0);
+            values[4 * k + 2] = Math.Min(x1, width);
+            values[4 * k + 3] = Math.Min(y1, height);
+        }
+        return (classes, values);
+    }
+
+    private DetectionExample Letterbox(MLImage image, (int[] Classes, float[] Boxes) objects)
+    {
+        var mapping = ImageResizeMapping.Letterbox(image.Width, image.Height, ImageSize, ImageSize);
+        var pixels = new byte[BytesPerImage];
+        if (image.Width == ImageSize && image.Height == ImageSize)
+        {
+            ImagePlanes.WriteRgbBytes(image, pixels);
+        }
+        else
+        {
+            using var resized = mapping.Apply(image);
+            ImagePlanes.WriteRgbBytes(resized, pixels);
+        }
+        var boxes = objects.Boxes;
+        for (int k = 0; k < boxes.Length; k += 4)
+        {
+            boxes[k] = (float)(boxes[k] * mapping.ScaleX + mapping.PadLeft);
+            boxes[k + 1] = (float)(boxes[k + 1] * mapping.ScaleY + mapping.PadTop);
+            boxes[k + 2] = (float)(boxes[k + 2] * mapping.ScaleX + mapping.PadLeft);
+            boxes[k + 3] = (float)(boxes[k + 3] * mapping.ScaleY + mapping.PadTop);
+        }
+        return new DetectionExample(pixels, objects.Classes, boxes);
+    }
+}
