@@ -8,10 +8,17 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection;
 /// </summary>
 public sealed class ObjectDetectionCatalog
 {
-    internal ObjectDetectionCatalog(MLContext mlContext) => MLContext = mlContext;
+    internal ObjectDetectionCatalog(MLContext mlContext)
+    {
+        MLContext = mlContext;
+        Trainers = new ObjectDetectionTrainers(mlContext);
+    }
 
     /// <summary>The context this catalog belongs to.</summary>
     public MLContext MLContext { get; }
+
+    /// <summary>The detector trainers: <c>Trainers.Yolo(...)</c>.</summary>
+    public ObjectDetectionTrainers Trainers { get; }
 
     /// <summary>
     /// COCO detection metrics (AP@[.50:.95], AP50, AP75, APs/m/l, AR1/10/100, ARs/m/l, per-class AP) and PASCAL

@@ -1,4 +1,5 @@
 using Microsoft.ML.DeepExtensions.Vision.Detection.Boxes;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Darknet;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,24 +25,22 @@ internal sealed class YoloLoss
     /// <summary>The parts, in the order of the parts vector.</summary>
     public static IReadOnlyList<string> PartNames { get; } = new[] { "box", "objectness", "class" };
 
-    private readonly IReadOnlyList<YoloHeadLayout> _heads;
+    private readonly IReadOnlyList<YoloHead> _heads;
     private readonly float[] _anchors;
     private readonly int _classes;
     private readonly int _imageSize;
     private readonly YoloBoxLoss _boxLoss;
     private readonly YoloObjectnessTarget _objectnessTarget;
 
-    /// <param name="heads">The output layers, in the network's output order.</param>
-    /// <param name="anchors">All the network's anchors, width and height in network-input pixels, one after another.</param>
-    /// <param name="classes">Classes the network predicts.</param>
+    /// <param name="heads">The YOLO layers, in the network's output order; they share the network's anchors and class count.</param>
     /// <param name="imageSize">The network input's side.</param>
     /// <param name="boxLoss">How boxes are regressed.</param>
     /// <param name="objectnessTarget">What responsible predictions' objectness is trained towards.</param>
-    public YoloLoss(IReadOnlyList<YoloHeadLayout> heads, IReadOnlyList<(float Width, float Height)> anchors, int classes, int imageSize, YoloBoxLoss boxLoss, YoloObjectnessTarget objectnessTarget)
+    public YoloLoss(IReadOnlyList<YoloHead> heads, int imageSize, YoloBoxLoss boxLoss, YoloObjectnessTarget objectnessTarget)
     {
         _heads = heads;
-        _anchors = anchors.SelectMany(a => new[] { a.Width, a.Height }).ToArray();
-        _classes = classes;
+        _anchors = heads[0].Settings.AllAnchors.SelectMany(a => new[] { a.Width, a.Height }).ToArray();
+        _classes = heads[0].Classes;
         _imageSize = imageSize;
         _boxLoss = boxLoss;
         _objectnessTarget = objectnessTarget;

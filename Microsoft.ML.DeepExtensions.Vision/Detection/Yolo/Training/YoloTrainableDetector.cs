@@ -1,4 +1,5 @@
 using Microsoft.ML.DeepExtensions.Vision.Detection.Boxes;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Darknet;
 using Microsoft.ML.DeepExtensions.Vision.Detection.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -13,28 +14,26 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.Yolo.Training;
 internal sealed class YoloTrainableDetector : TrainableDetector
 {
     private readonly nn.Module<Tensor, Tensor[]> _network;
-    private readonly IReadOnlyList<YoloHeadLayout> _heads;
+    private readonly IReadOnlyList<YoloHead> _heads;
     private readonly float[] _anchors;
     private readonly YoloLoss _loss;
 
     /// <param name="network">Forward gives each YOLO layer's raw output, in <paramref name="heads"/> order.</param>
-    /// <param name="heads">The YOLO layers.</param>
-    /// <param name="anchors">All the network's anchors in network-input pixels.</param>
-    /// <param name="classes">Classes predicted.</param>
+    /// <param name="heads">The YOLO layers, in output order.</param>
     /// <param name="imageSize">The network input's side.</param>
     /// <param name="boxLoss">Training's box regression.</param>
     /// <param name="objectnessTarget">Training's objectness target.</param>
     /// <param name="thresholds">Detection thresholds.</param>
-    public YoloTrainableDetector(nn.Module<Tensor, Tensor[]> network, IReadOnlyList<YoloHeadLayout> heads, IReadOnlyList<(float Width, float Height)> anchors,
-        int classes, int imageSize, YoloBoxLoss boxLoss, YoloObjectnessTarget objectnessTarget, YoloThresholds thresholds)
+    public YoloTrainableDetector(nn.Module<Tensor, Tensor[]> network, IReadOnlyList<YoloHead> heads, int imageSize,
+        YoloBoxLoss boxLoss, YoloObjectnessTarget objectnessTarget, YoloThresholds thresholds)
     {
         _network = network;
         _heads = heads;
-        _anchors = anchors.SelectMany(a => new[] { a.Width, a.Height }).ToArray();
-        Classes = classes;
+        _anchors = heads[0].Settings.AllAnchors.SelectMany(a => new[] { a.Width, a.Height }).ToArray();
+        Classes = heads[0].Classes;
         ImageSize = imageSize;
         Thresholds = thresholds;
-        _loss = new YoloLoss(heads, anchors, classes, imageSize, boxLoss, objectnessTarget);
+        _loss = new YoloLoss(heads, imageSize, boxLoss, objectnessTarget);
     }
 
     public override nn.Module Module => _network;

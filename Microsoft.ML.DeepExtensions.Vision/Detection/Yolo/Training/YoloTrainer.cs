@@ -1,0 +1,176 @@
+using Microsoft.ML.DeepExtensions.Vision.Detection.Boxes;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Darknet;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Training;
+using Microsoft.ML.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.DeepExtensions.Vision.Detection.Yolo.Training;
+
+/// <summary>
+/// Trains a YOLO detector (YOLOv3, YOLOv3-tiny or any Darknet cfg with <c>[yolo]</c> layers) inside <c>Fit()</c>,
+/// on the CPU or a CUDA GPU, from random weights or from Darknet <c>.weights</c> (e.g. a backbone). Created through
+/// <c>mlContext.ObjectDetection().Trainers.Yolo(...)</c>; fits a <see cref="DarknetYoloDetector"/>.
+/// </summary>
+/// <remarks>
+/// <para>Input: ML.NET's object-detection columns, an image column (any size: letterboxed to <see cref="DetectionTrainerOptions.ImageSize"/>),
+/// a <c>Label</c> vector of keys and a <c>Box</c> vector of x0 y0 x1 y1 per object (the loaders of
+/// <c>DeepExtensions.Vision.Data.Detection</c> make them from COCO, YOLO and Pascal VOC folders).</para>
+/// <para>The loss is YOLOv3's (<see cref="YoloLoss"/>) with its parts <c>box</c>, <c>objectness</c> and <c>class</c> reported per
+/// epoch; with <c>ValidationData</c> the COCO AP and AP50 of each epoch are reported and early stopping keeps the weights
+/// of the best AP.</para>
+/// </remarks>
+public sealed class YoloTrainer : DetectionTrainer<YoloTrainer.Options, DarknetYoloDetector>
+{
+    /// <summary>Options of <see cref="YoloTrainer"/>; see <see cref="DetectionTrainerOptions"/> and <c>DeepTrainerOptions</c> for the shared ones.</summary>
+    public sealed class Options : DetectionTrainerOptions
+    {
+        /// <summary>Creates the options with the YOLO defaults (see each field).</summary>
+        public Options()
+        {
+            Epochs = 30;
+        }
+
+        /// <summary>
+        /// The network: <c>yolov3</c>, <c>yolov3-tiny</c> (each optionally <c>:width=W</c>, a filter multiplier; see
+        /// <see cref="YoloArchitectures"/>) or the path of a Darknet cfg file with <c>[yolo]</c> layers. Its classes, anchors
+        /// and input size are set from the data and these options. Defaults to <c>yolov3-tiny:width=0.5</c>, which trains
+        /// on a CPU in minutes.
+        /// </summary>
+        public string Architecture = "yolov3-tiny:width=0.5";
+
+        /// <summary>Where the anchors come from. Defaults to <see cref="YoloAnchorSource.KMeans"/> over the training boxes.</summary>
+        public YoloAnchorSource Anchors = YoloAnchorSource.KMeans;
+
+        /// <summary>Darknet <c>.weights</c> to start from (fine-tuning), e.g. a backbone such as <c>darknet53.conv.74</c>. Defaults to null: random weights.</summary>
+        public string? InitialWeightsPath;
+
+        /// <summary>
+        /// Read only this many leading layers of <see cref="InitialWeightsPath"/> (Darknet's <c>partial</c>: a backbone). Defaults to null:
+        /// every layer whose shape fits; the output convolutions before each <c>[yolo]</c> layer are left random when the class count differs.
+        /// </summary>
+        public int? InitialWeightsLayerCount;
+
+        /// <summary>The box regression. Defaults to <see cref="YoloBoxLoss.SquaredError"/>, YOLOv3's.</summary>
+        public YoloBoxLoss BoxLoss = YoloBoxLoss.SquaredError;
+
+        /// <summary>The responsible predictions' objectness target. Defaults to <see cref="YoloObjectnessTarget.Iou"/> (confidence = Pr(object) × IoU).</summary>
+        public YoloObjectnessTarget ObjectnessTarget = YoloObjectnessTarget.Iou;
+
+        internal override void Validate()
+        {
+            base.Validate();
+            Require(!string.IsNullOrWhiteSpace(Architecture), nameof(Architecture), "must name an architecture or a cfg file");
+            Require(ImageSize is null || ImageSize % 32 == 0, nameof(ImageSize), $"must be a multiple of 32 (YOLO's largest stride), got {ImageSize}");
+            Require(InitialWeightsLayerCount is null or > 0, nameof(InitialWeightsLayerCount), $"must be positive, got {InitialWeightsLayerCount}");
+            Require(InitialWeightsLayerCount is null || InitialWeightsPath is not null, nameof(InitialWeightsLayerCount), "needs InitialWeightsPath");
+            if (InitialWeightsPath is not null && !File.Exists(InitialWeightsPath))
+                throw new FileNotFoundException($"InitialWeightsPath '{InitialWeightsPath}' not found.", InitialWeightsPath);
+            if (!YoloArchitectures.IsBuiltIn(Architecture) && !File.Exists(Architecture))
+                throw new ArgumentOutOfRangeException(nameof(Architecture), $"Architecture '{Architecture}' is neither one of {string.Join(", ", YoloArchitectures.Names)} nor an existing Darknet cfg file.");
+        }
+    }
+
+    private readonly DarknetConfig _architecture;
+
+    internal YoloTrainer(IHostEnvironment env, Options options)
+        : base(env, options, nameof(YoloTrainer))
+    {
+        _architecture = YoloArchitectures.Get(options.Architecture);
+        if (_architecture.GetYoloLayers().Count == 0)
+            throw new ArgumentOutOfRangeException(nameof(Options.Architecture), $"Architecture '{options.Architecture}' has no [yolo] layer: it is not a YOLO detector.");
+    }
+
+    private protected override int? ArchitectureImageSize =>
+        YoloArchitectures.IsBuiltIn(TrainerOptions.Architecture) ? null : _architecture.Width;
+
+    private protected override TrainableDetector CreateDetector(DetectionTrainingSetup setup)
+    {
+        var options = TrainerOptions;
+        var config = _architecture.Clone();
+        config.SetInputSize(setup.ImageSize, setup.ImageSize, 3);
+        config.SetClassCount(setup.ClassNames.Count);
+        int anchorCount = config.GetYoloLayers()[0].AllAnchors.Count;
+        var anchors = ChooseAnchors(options.Anchors, config, anchorCount, setup);
+        if (anchors is not null)
+            config.SetAnchors(anchors);
+
+        var network = new DarknetNetwork(config);
+        try
+        {
+            if (options.InitialWeightsPath is { } weights)
+            {
+                var header = DarknetWeights.Load(network, weights, options.InitialWeightsLayerCount);
+                setup.Channel.Info(MessageSensitivity.None, $"Initial weights from '{weights}' ({header}).");
+            }
+            else
+            {
+                InitializeHeadBiases(network, setup.ImageSize);
+            }
+            network.to(setup.Device);
+            var thresholds = new YoloThresholds(options.ConfidenceThreshold, options.IouThreshold, options.MaxDetections);
+            return new YoloTrainableDetector(network, network.YoloLayers, setup.ImageSize, options.BoxLoss, options.ObjectnessTarget, thresholds);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    private protected override DarknetYoloDetector CreateTransformer(TrainableDetector detector, DetectionTrainingSetup setup, DetectionColumns columns)
+    {
+        var yolo = (YoloTrainableDetector)detector;
+        return new DarknetYoloDetector(Host, (DarknetNetwork)yolo.Network, yolo, TrainerOptions.ImageColumnName, columns,
+            TrainerOptions.ScoringBatchSize, setup.Device, TrainerOptions.Device, TrainerOptions.CudaDeviceIndex);
+    }
+
+    /// <summary>The anchors for this run, or null to keep the cfg's.</summary>
+    private static IReadOnlyList<(float Width, float Height)>? ChooseAnchors(YoloAnchorSource source, DarknetConfig config, int count, DetectionTrainingSetup setup)
+    {
+        switch (source)
+        {
+            case YoloAnchorSource.Config:
+                return null;
+            case YoloAnchorSource.Paper:
+            {
+                var paper = count == YoloArchitectures.YoloV3Anchors.Count ? YoloArchitectures.YoloV3Anchors
+                    : count == YoloArchitectures.YoloV3TinyAnchors.Count ? YoloArchitectures.YoloV3TinyAnchors
+                    : throw new ArgumentOutOfRangeException(nameof(Options.Anchors), $"The paper's anchors come in 9 (YOLOv3) or 6 (YOLOv3-tiny); the cfg '{config.Source}' has {count}. Use KMeans or Config.");
+                float scale = (float)setup.ImageSize / YoloArchitectures.PaperInputSize;
+                return paper.Select(a => (a.Width * scale, a.Height * scale)).ToArray();
+            }
+            default:
+            {
+                if (setup.BoxSizes.Select(s => s).Distinct().Count() < count)
+                {
+                    setup.Channel.Warning(MessageSensitivity.None, $"The training data has fewer than {count} different box sizes: keeping the cfg's anchors instead of k-means.");
+                    return null;
+                }
+                var anchors = AnchorClustering.KMeans(setup.BoxSizes, count, setup.Seed);
+                setup.Channel.Info(MessageSensitivity.None,
+                    $"Anchors (k-means over {setup.BoxSizes.Count} boxes, mean best IoU {AnchorClustering.MeanBestIou(setup.BoxSizes, anchors):F3}): {string.Join("  ", anchors.Select(a => $"{a.Width:F0}x{a.Height:F0}"))}.");
+                return anchors;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts the output convolutions' objectness and class biases at the priors of a trained detector (about 8 objects
+    /// per image over each grid's cells, and a uniform class), as Ultralytics' YOLOv5 does, so the first epochs are not
+    /// spent learning that almost every cell is background.
+    /// </summary>
+    private static void InitializeHeadBiases(DarknetNetwork network, int imageSize)
+    {
+        using var noGrad = torch.no_grad();
+        foreach (var head in network.YoloLayers)
+        {
+            if (network.Layers[head.LayerIndex - 1] is not DarknetConvolutionalLayer { Convolution.bias: { } bias })
+                continue;
+            var perAnchor = bias.view(head.AnchorCount, head.Classes + 5);
+            double cells = (double)imageSize / head.StrideX * imageSize / head.StrideY;
+            perAnchor[.., 4].fill_(Math.Log(8.0 / cells));
+            perAnchor[.., 5..].fill_(Math.Log(0.6 / Math.Max(head.Classes - 0.99, 0.01)));
+        }
+    }
+}
