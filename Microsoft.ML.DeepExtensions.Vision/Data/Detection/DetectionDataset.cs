@@ -75,6 +75,56 @@ public sealed class DetectionDataset
     public static DetectionDataset ReadCoco(string jsonPath, string? imageFolder = null) => CocoDetectionReader.Read(jsonPath, imageFolder);
 
     /// <summary>
+    /// Reads a split of an Ultralytics/YOLO data set: <c>data.yaml</c> (keys <c>path</c>, <c>train</c>, <c>val</c>,
+    /// <c>test</c>, <c>names</c> as a list or a map from index to name, <c>nc</c>), the split's images (a folder,
+    /// searched recursively, a text file listing images, or a list of those, relative to <c>path</c>) and their label
+    /// files: the image's path with its last <c>images</c> folder replaced by <c>labels</c> and extension <c>.txt</c>.
+    /// A label line is <c>class cx cy w h</c>, or <c>class x1 y1 x2 y2 ...</c> (Ultralytics' segment format: the
+    /// polygon is kept as <see cref="DetectionObject.Segmentation"/> and its bounds are the box), normalized to
+    /// [0, 1]. An image without a label file, or with an empty one, is a background image.
+    /// </summary>
+    /// <param name="dataYamlPath">The data.yaml file.</param>
+    /// <param name="split">The split to read: <c>train</c>, <c>val</c>, <c>test</c> or any key of the file that names images. Defaults to <c>train</c>.</param>
+    /// <remarks>A relative <c>path</c> is taken relative to the data.yaml's folder (Ultralytics resolves it against its
+    /// own datasets folder); without <c>path</c>, the data.yaml's folder is the root. Without <c>names</c>, classes are
+    /// named "0" to "nc - 1".</remarks>
+    /// <exception cref="FileNotFoundException">The data.yaml, a split's folder or list, or an image does not exist.</exception>
+    /// <exception cref="InvalidDataException">Malformed YAML (with its line), a missing split, names and nc that
+    /// disagree, a label line with the wrong number of values, a value outside [0, 1], a class index not below nc, a box
+    /// outside the image or of non-positive size, an undecodable image; the message names the file and line.</exception>
+    public static DetectionDataset ReadYolo(string dataYamlPath, string split = "train") => YoloDetectionReader.Read(dataYamlPath, split);
+
+    /// <summary>
+    /// Reads a Pascal VOC folder: <c>Annotations/*.xml</c>, images in <c>JPEGImages/</c>, and with a split the image
+    /// ids listed in <c>ImageSets/Main/&lt;split&gt;.txt</c>. VOC's 1-based inclusive corners become x0 = xmin - 1,
+    /// y0 = ymin - 1, x1 = xmax, y1 = ymax; <c>difficult</c> objects are kept as crowd regions (ignored by the metrics,
+    /// as in VOC's own evaluation).
+    /// </summary>
+    /// <param name="folder">The VOC folder (e.g. <c>VOCdevkit/VOC2012</c>).</param>
+    /// <param name="split">The split (<c>train</c>, <c>val</c>, <c>trainval</c>, <c>test</c>, ...). Defaults to null: every annotation file, sorted by name.</param>
+    /// <param name="classNames">The class names in class-index order. Defaults to null: every object name found in
+    /// <c>Annotations/</c> (all splits, so that every split gets the same classes), sorted ordinally.</param>
+    /// <exception cref="DirectoryNotFoundException">The folder has no <c>Annotations/</c>.</exception>
+    /// <exception cref="FileNotFoundException">The split's list, an annotation file it names, or an image does not exist.</exception>
+    /// <exception cref="InvalidDataException">Malformed XML, a missing element, an unknown class, a box outside the image
+    /// or of non-positive size, an undecodable image; the message names the file and line.</exception>
+    public static DetectionDataset ReadVoc(string folder, string? split = null, IReadOnlyList<string>? classNames = null) =>
+        VocDetectionReader.Read(folder, split, classNames);
+
+    /// <summary>
+    /// Reads a detection data set in whichever of the three formats <paramref name="path"/> names: a <c>.json</c> file
+    /// (COCO, <see cref="ReadCoco"/>; <paramref name="split"/> is not used), a <c>.yaml</c>/<c>.yml</c> file
+    /// (<see cref="ReadYolo"/>), or a folder holding a <c>data.yaml</c> (YOLO), an <c>Annotations/</c> folder (VOC,
+    /// <see cref="ReadVoc"/>) or <c>annotations/instances_&lt;split&gt;.json</c> (COCO's layout).
+    /// </summary>
+    /// <param name="path">The file or folder.</param>
+    /// <param name="split">The split, for YOLO and VOC data and a COCO folder. Defaults to null: YOLO's and a COCO
+    /// folder's <c>train</c>, every VOC annotation.</param>
+    /// <exception cref="FileNotFoundException">Nothing exists at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">It is none of the three formats, or the data is invalid (see the format's reader).</exception>
+    public static DetectionDataset Read(string path, string? split = null) => DetectionFormat.Read(path, split);
+
+    /// <summary>
     /// Writes the data set as a COCO instances file (for <c>deepext evaluate --ground-truth</c>, pycocotools, or any
     /// COCO tool): image ids are <see cref="DetectionImage.Id"/>, <c>file_name</c>s are relative to the file's folder
     /// (with <c>/</c>), category ids are class index + 1, annotation ids count from 1 in image order, <c>bbox</c> is
