@@ -16,7 +16,10 @@ public static class CocoJson
     public static IReadOnlyList<CocoDetectionResult> ReadResults(string path) => WithFile(path, ParseResults);
 
     /// <summary>Parses the text of a COCO instances file.</summary>
-    public static CocoGroundTruth ParseGroundTruth(string json) => WithDocument(json, root =>
+    public static CocoGroundTruth ParseGroundTruth(string json) => WithDocument(json, GroundTruthOf);
+
+    /// <summary>Reads a parsed COCO instances document (shared with the detection data loader, which also reads its segmentations).</summary>
+    internal static CocoGroundTruth GroundTruthOf(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
             throw new InvalidDataException($"A COCO instances file holds an object with images, annotations and categories, got {Kind(root)}.");
@@ -39,12 +42,12 @@ public static class CocoJson
         for (int i = 0; i < annotations.Length; i++)
         {
             if (!imageIds.Contains(annotations[i].ImageId))
-                throw new InvalidDataException($"annotations[{i}].image_id {annotations[i].ImageId} is not among the images.");
+                throw new InvalidDataException($"annotations[{i}] (id {annotations[i].Id}): image_id {annotations[i].ImageId} is not among the images.");
             if (!categoryIds.Contains(annotations[i].CategoryId))
-                throw new InvalidDataException($"annotations[{i}].category_id {annotations[i].CategoryId} is not among the categories.");
+                throw new InvalidDataException($"annotations[{i}] (id {annotations[i].Id}): category_id {annotations[i].CategoryId} is not among the categories ({string.Join(", ", categoryIds.Order())}).");
         }
         return new CocoGroundTruth(images, annotations, categories);
-    });
+    }
 
     /// <summary>Parses the text of a COCO detection results file.</summary>
     public static IReadOnlyList<CocoDetectionResult> ParseResults(string json) => WithDocument(json, root =>

@@ -161,7 +161,7 @@ public sealed class CocoEvaluatorTests
         StringAssert.Contains(score.Message, "[0].score must be a number and is missing.");
         var category = Assert.ThrowsExactly<InvalidDataException>(() => CocoJson.ParseGroundTruth(
             """{"images":[{"id":1}],"categories":[{"id":1,"name":"a"}],"annotations":[{"id":5,"image_id":1,"category_id":3,"bbox":[0,0,1,1]}]}"""));
-        StringAssert.Contains(category.Message, "annotations[0].category_id 3 is not among the categories.");
+        StringAssert.Contains(category.Message, "annotations[0] (id 5): category_id 3 is not among the categories (1).");
         var notObject = Assert.ThrowsExactly<InvalidDataException>(() => CocoJson.ParseGroundTruth("[]"));
         StringAssert.Contains(notObject.Message, "A COCO instances file holds an object with images, annotations and categories, got array.");
     }
