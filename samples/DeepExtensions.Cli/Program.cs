@@ -18,8 +18,9 @@ public static class Program
         "\n" +
         "Commands:\n" +
         "  train      Train a model and save it: an MLP on a CSV file (--task binary, multiclass or\n" +
-        "             regression), a CNN on images (--task image-classification) or a Haar cascade\n" +
-        "             (--task haar-cascade). 'deepext train --task TASK --help' shows a task's options.\n" +
+        "             regression), a CNN on images (--task image-classification), a YOLO detector\n" +
+        "             (--task object-detection) or a Haar cascade (--task haar-cascade).\n" +
+        "             'deepext train --task TASK --help' shows a task's options.\n" +
         "  evaluate   Print a saved model's metrics on a labelled CSV file, or COCO detection metrics\n" +
         "             of COCO JSON files (--task detection).\n" +
         "  predict    Write a saved model's predictions for a CSV file or images.\n" +
@@ -77,6 +78,8 @@ public static class Program
             {
                 case "train" when TaskOf(rest) == TaskNames.ImageClassification:
                     return ImageTrainCommand.Run(rest, context);
+                case "train" when TaskOf(rest) == DetectionTrainCommand.Task:
+                    return DetectionTrainCommand.Run(rest, context);
                 case "train" when TaskOf(rest) == HaarTrainCommand.Task:
                     return HaarTrainCommand.Run(rest, context);
                 case "train":
@@ -93,8 +96,8 @@ public static class Program
                     return SummaryCommand.Run(rest, context);
                 case "detect" when rest.Any(a => a == "--cascade" || a.StartsWith("--cascade=", StringComparison.Ordinal)):
                     return HaarDetectCommand.Run(rest, context);
-                case "detect" when !rest.Any(a => a is "--help" or "-h" || a == "--model" || a.StartsWith("--model=", StringComparison.Ordinal)):
-                    throw CliException.UsageError("detect: --model FILE.onnx (an ONNX detector) or --cascade FILE.xml (a Haar cascade) is required (see 'deepext detect --help')");
+                case "detect" when !rest.Any(a => a is "--help" or "-h" || a == "--model" || a.StartsWith("--model=", StringComparison.Ordinal) || a == "--cfg" || a.StartsWith("--cfg=", StringComparison.Ordinal)):
+                    throw CliException.UsageError("detect: --model FILE (an ONNX detector or a trained model.zip), --cfg FILE.cfg --weights FILE.weights (Darknet) or --cascade FILE.xml (a Haar cascade) is required (see 'deepext detect --help')");
                 case "detect":
                     // ONNX detectors (--model FILE.onnx --kind ...); its help names --cascade for Haar cascades.
                     return OnnxDetectCommand.Run(rest, context);

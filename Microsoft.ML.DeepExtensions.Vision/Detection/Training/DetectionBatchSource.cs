@@ -1,5 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.DeepExtensions.Training;
+using Microsoft.ML.DeepExtensions.Vision.Data.Detection;
 using Microsoft.ML.DeepExtensions.Vision.Detection.Boxes;
 using Microsoft.ML.DeepExtensions.Vision.Imaging;
 using TorchSharp;
@@ -13,16 +14,13 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.Training;
 /// mapped, as <see cref="DetectionBatch"/>es on the training device.
 /// </summary>
 /// <remarks>
-/// A first pass checks every row (labels and boxes of the same length, keys in range, finite boxes with positive
-/// size inside the image) and, when the letterboxed images fit in <c>cacheLimitBytes</c> as 8-bit pixels, keeps
+/// A first pass checks every row (<see cref="DetectionColumnsCheck.CheckRow"/>: labels and boxes of the same length,
+/// keys in range, finite boxes with positive size inside the image) and, when the letterboxed images fit in <c>cacheLimitBytes</c> as 8-bit pixels, keeps
 /// them, so later epochs decode nothing. Larger data is decoded again every epoch and shuffled through a pool of
 /// at most that many bytes, so it trains in bounded memory. Rows whose image is missing are skipped and counted.
 /// </remarks>
 internal sealed class DetectionBatchSource : IBatchSource<DetectionBatch>
 {
-    /// <summary>How far (in pixels) a box may reach past the image's border before it is refused; it is clipped.</summary>
-    public const float BorderTolerance = 1f;
-
     private readonly IDataView _data;
     private readonly DetectionDataColumns _columns;
     private readonly Device _device;
@@ -212,36 +210,36 @@ internal sealed class DetectionBatchSource : IBatchSource<DetectionBatch>
             }
             getLabel(ref labels);
             getBox(ref boxes);
-            yield return Letterbox(image, Objects(row, labels, boxes, image.Width, image.Height));
+            DetectionExample example;
+            try
+            {
+                example = Letterbox(image, Objects(row, labels, boxes, image.Width, image.Height));
+            }
+            finally
+            {
+                // Image columns decode a new image per read (LoadImages, DetectionDataView): only its letterbox is kept.
+                image.Dispose();
+                image = null!;
+            }
+            yield return example;
         }
     }
 
-    /// <summary>The row's objects, checked: one key per box, keys in range, finite boxes of positive size inside the image.</summary>
+    /// <summary>The row's objects, checked by <see cref="DetectionColumnsCheck.CheckRow"/> (boxes clipped within its tolerance).</summary>
     private (int[] Classes, float[] Boxes) Objects(long row, VBuffer<uint> labels, VBuffer<float> boxes, int width, int height)
     {
-        var keys = labels.DenseValues().ToArray();
-        var values = boxes.DenseValues().ToArray();
-        string where = $"Row {row} of the {_role} data";
-        if (values.Length != 4 * keys.Length)
-            throw new InvalidDataException($"{where}: column '{_columns.Label}' has {keys.Length} labels but column '{_columns.Box}' has {values.Length} values; expected 4 (x0 y0 x1 y1) per label, {4 * keys.Length}.");
-        var classes = new int[keys.Length];
-        for (int k = 0; k < keys.Length; k++)
+        DetectionObject[] objects;
+        try
         {
-            if (keys[k] == 0 || keys[k] > _columns.ClassCount)
-                throw new InvalidDataException($"{where}: object {k} has a missing label (key {keys[k]}) in column '{_columns.Label}'; every object needs one of the {_columns.ClassCount} classes.");
-            classes[k] = (int)keys[k] - 1;
-            float x0 = values[4 * k], y0 = values[4 * k + 1], x1 = values[4 * k + 2], y1 = values[4 * k + 3];
-            if (!(float.IsFinite(x0) && float.IsFinite(y0) && float.IsFinite(x1) && float.IsFinite(y1)))
-                throw new InvalidDataException($"{where}: object {k} has a non-finite box ({x0}, {y0}, {x1}, {y1}) in column '{_columns.Box}'.");
-            if (x1 <= x0 || y1 <= y0)
-                throw new InvalidDataException($"{where}: object {k} has a box of non-positive size ({x0}, {y0}, {x1}, {y1}) in column '{_columns.Box}'; boxes are x0 y0 x1 y1 with x1 > x0 and y1 > y0.");
-            if (x0 < -BorderTolerance || y0 < -BorderTolerance || x1 > width + BorderTolerance || y1 > height + BorderTolerance)
-                throw new InvalidDataException($"{where}: object {k} has a box ({x0}, {y0}, {x1}, {y1}) outside its {width}x{height} image in column '{_columns.Box}'.");
-            values[4 * k] = Math.Max(x0, 0);
-            values[4 * k + 1] = Math.Max(y0, 0);
-            values[4 * k + 2] = Math.Min(x1, width);
-            values[4 * k + 3] = Math.Min(y1, height);
+            objects = DetectionColumnsCheck.CheckRow(row, labels.DenseValues().ToArray(), boxes.DenseValues().ToArray(), ReadOnlySpan<bool>.Empty,
+                _columns.ClassCount, width, height, _columns.Label, _columns.Box);
         }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"The {_role} data: {ex.Message}", ex);
+        }
+        var classes = objects.Select(o => o.ClassIndex).ToArray();
+        var values = objects.SelectMany(o => new[] { o.X0, o.Y0, o.X1, o.Y1 }).ToArray();
         return (classes, values);
     }
 

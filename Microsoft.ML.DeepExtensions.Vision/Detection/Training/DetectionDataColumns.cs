@@ -1,5 +1,5 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.DeepExtensions.Scoring;
+using Microsoft.ML.DeepExtensions.Vision.Data.Detection;
 using Microsoft.ML.Transforms.Image;
 
 namespace Microsoft.ML.DeepExtensions.Vision.Detection.Training;
@@ -29,23 +29,25 @@ internal sealed class DetectionDataColumns
     /// <summary>Classes the label's key type counts.</summary>
     public int ClassCount { get; }
 
-    /// <summary>The label's <c>KeyValues</c>, or "0", "1", ... when it has none.</summary>
+    /// <summary>The label's <c>KeyValues</c>, or "1", "2", ... when it has none.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
-    /// <summary>Checks the columns' types in ML.NET's "Schema mismatch" wording; <paramref name="role"/> names the data ("training").</summary>
+    /// <summary>Checks the columns' types (<see cref="DetectionColumnsCheck"/>) in ML.NET's "Schema mismatch" wording; <paramref name="role"/> names the data ("training").</summary>
     public static DetectionDataColumns Bind(DataViewSchema schema, string imageColumn, string labelColumn, string boxColumn, string role)
     {
         var image = Find(schema, imageColumn, "Image", role);
         if (image.Type is not ImageDataViewType)
             throw new ArgumentOutOfRangeException(imageColumn, $"Schema mismatch for image column '{imageColumn}' of the {role} data: expected an image (MLImage, from LoadImages), got {image.Type}.");
-        var label = Find(schema, labelColumn, "Label", role);
-        if (label.Type is not VectorDataViewType { ItemType: KeyDataViewType key } || key.Count is 0 or > int.MaxValue)
-            throw new ArgumentOutOfRangeException(labelColumn, $"Schema mismatch for label column '{labelColumn}' of the {role} data: expected a vector of keys, one per object (MapValueToKey on a vector of class names), got {label.Type}.");
-        var box = Find(schema, boxColumn, "Box", role);
-        if (box.Type is not VectorDataViewType { ItemType: var boxItem } || boxItem != NumberDataViewType.Single)
-            throw new ArgumentOutOfRangeException(boxColumn, $"Schema mismatch for box column '{boxColumn}' of the {role} data: expected a vector of Single, x0 y0 x1 y1 per object, got {box.Type}.");
-        int classes = (int)key.Count;
-        var names = KeyValues.FromColumn(label, classes).Display;
+        IReadOnlyList<string> names;
+        try
+        {
+            names = DetectionColumnsCheck.CheckSchema(schema, labelColumn, boxColumn);
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new ArgumentOutOfRangeException(ex.ParamName, $"The {role} data: {ex.Message}");
+        }
+        int classes = names.Count;
         return new DetectionDataColumns(imageColumn, labelColumn, boxColumn, classes, names);
     }
 

@@ -11,7 +11,7 @@ public static class EvaluateCommand
     public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
     {
         new("model", "FILE", "A model saved by 'deepext train'.", Required: true),
-        new("data", "FILE|DIR", "Labelled CSV with the training data's columns (extra columns are ignored); for image models a folder of class sub-folders or an IDX folder (its t10k files).", Required: true),
+        new("data", "FILE|DIR", "Labelled CSV with the training data's columns (extra columns are ignored); for image models a folder of class sub-folders or an IDX folder (its t10k files); for detection models COCO, YOLO or VOC data (a data.yaml's test or val split).", Required: true),
         new("label", "COLUMN", "The label column of --data (default: the model's label column)."),
     };
 
@@ -35,6 +35,18 @@ public static class EvaluateCommand
         var model = ModelFile.Load(mlContext, arguments.Require("model"));
         try
         {
+            if (model.Info.Detection is not null)
+            {
+                string dataPath = arguments.Require("data");
+                var dataset = DetectionDataSet.HeldOut(dataPath, "--data") ?? DetectionDataSet.Open(dataPath, "--data");
+                if (!dataset.ClassNames.SequenceEqual(model.Info.Classes, StringComparer.Ordinal))
+                    throw CliException.DataError($"--data '{dataPath}' has the classes [{string.Join(", ", dataset.ClassNames)}]; the model was trained on [{string.Join(", ", model.Info.Classes)}]");
+                var metrics = ModelEvaluation.EvaluateDetection(mlContext, model, dataset);
+                context.Note($"COCO metrics on {dataset} of '{dataPath}':");
+                context.Note(DetectionMetricsJson.Summary(metrics));
+                context.Out.WriteLine(DetectionMetricsJson.Format(metrics));
+                return ExitCodes.Success;
+            }
             if (model.Info.Images is { } images)
             {
                 var kind = images.Source == "idx" ? ImageSourceKind.Idx : ImageSourceKind.Folder;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using DeepExtensions.Cli.Pipelines;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.DeepExtensions.Backend;
@@ -12,7 +13,8 @@ namespace DeepExtensions.Cli.Commands;
 
 /// <summary>
 /// <c>deepext detect --model FILE.onnx --kind KIND --image FILE|DIR --out DIR</c>: detects objects with an ONNX
-/// detector (YOLOv3 zoo, YOLOv5, YOLOv8+, torchvision Faster/Mask R-CNN), writes each image annotated
+/// detector (YOLOv3 zoo, YOLOv5, YOLOv8+, torchvision Faster/Mask R-CNN), a detector trained by
+/// <c>deepext train --task object-detection</c> (<c>--model model.zip</c>) or a Darknet model (<c>--cfg --weights</c>), writes each image annotated
 /// (<c>DIR/NAME.png</c>) and all detections as <c>DIR/detections.json</c> (an array of per-image documents).
 /// An image that cannot be decoded is reported and skipped; the others are still written (exit code 1 then).
 /// </summary>
@@ -20,12 +22,14 @@ public static class OnnxDetectCommand
 {
     public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
     {
-        new("model", "FILE.onnx", "The ONNX detector.", Required: true),
-        new("kind", "KIND", "yolov3 (model zoo), yolov5, yolov8 (also v9/v11), faster-rcnn or mask-rcnn.", Required: true),
+        new("model", "FILE", "The detector: an ONNX file (with --kind), or a model.zip of 'deepext train --task object-detection'."),
+        new("kind", "KIND", "For ONNX files: yolov3 (model zoo), yolov5, yolov8 (also v9/v11), faster-rcnn or mask-rcnn."),
+        new("cfg", "FILE.cfg", "A Darknet YOLO cfg, run with --weights (instead of --model)."),
+        new("weights", "FILE.weights", "The Darknet weights of --cfg."),
         new("image", "FILE|DIR", "An image, or a folder of images (.jpg, .jpeg, .png, .bmp, .webp).", Required: true),
         new("out", "DIR", "Folder for the annotated images and detections.json (created if missing).", Required: true),
-        new("classes", "FILE", "Class names, one per line (R-CNN: line 1 = background); default: the model's metadata."),
-        new("confidence", "P", "Minimum score kept (default: 0.25 for YOLO, 0.5 for R-CNN)."),
+        new("classes", "FILE", "Class names, one per line (R-CNN: line 1 = background); default: the model's metadata (Darknet: required)."),
+        new("confidence", "P", "Minimum score kept (default: 0.25 for YOLO and Darknet, 0.5 for R-CNN, the model's own for model.zip)."),
         new("iou", "P", "NMS IoU threshold for YOLOv5/v8 (default: 0.45)."),
         new("device", "DEVICE", "auto, cpu or cuda (default: auto)."),
         new("force", null, "Overwrite existing output files."),
@@ -40,10 +44,21 @@ public static class OnnxDetectCommand
     {
         if (Arguments.ParseOrShowHelp("detect", args, Options, Summary, context.Out) is not { } arguments)
             return ExitCodes.Success;
-        string modelPath = arguments.Require("model");
+        string? cfgPath = arguments.Get("cfg");
+        string modelPath = cfgPath is null ? arguments.Get("model") ?? throw CliException.UsageError("detect: --model FILE or --cfg FILE.cfg --weights FILE.weights is required")
+            : arguments.Get("model") is null ? cfgPath : throw CliException.UsageError("detect: give --model or --cfg, not both");
         if (!File.Exists(modelPath))
-            throw CliException.DataError($"--model '{modelPath}' does not exist");
-        string kind = arguments.Require("kind").ToLowerInvariant();
+            throw CliException.DataError($"{(cfgPath is null ? "--model" : "--cfg")} '{modelPath}' does not exist");
+        string kind = cfgPath is not null ? "darknet"
+            : modelPath.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) ? "model.zip"
+            : arguments.Get("kind")?.ToLowerInvariant() ?? throw CliException.UsageError("detect: --kind is required for an ONNX --model (yolov3, yolov5, yolov8, faster-rcnn or mask-rcnn)");
+        string? weightsPath = arguments.Get("weights");
+        if (cfgPath is not null && weightsPath is null)
+            throw CliException.UsageError("detect: --cfg needs --weights FILE.weights");
+        if (cfgPath is null && weightsPath is not null)
+            throw CliException.UsageError("detect: --weights goes with --cfg FILE.cfg");
+        if (weightsPath is not null && !File.Exists(weightsPath))
+            throw CliException.DataError($"--weights '{weightsPath}' does not exist");
         var images = ImageFiles.Find(arguments.Require("image"), "--image").ToList();
         string outDir = arguments.Require("out");
         bool force = arguments.Has("force");
@@ -72,8 +87,13 @@ public static class OnnxDetectCommand
         }
 
         var ml = new MLContext(seed: 1);
-        var detector = Open(ml, kind, modelPath, classes, confidence, iou, device);
-        using var release = (IDisposable)detector; // both ONNX detectors hold an ONNX Runtime session
+        var detector = kind switch
+        {
+            "model.zip" => OpenTrained(ml, modelPath, confidence, iou),
+            "darknet" => OpenDarknet(ml, modelPath, weightsPath!, classes, confidence, iou, device),
+            _ => Open(ml, kind, modelPath, classes, confidence, iou, device),
+        };
+        using var release = (IDisposable)detector; // ONNX sessions and TorchSharp networks
         Directory.CreateDirectory(outDir);
         context.Note($"{Path.GetFileName(modelPath)}: {kind} on {Device(detector)}, {detector.ClassNames.Count} classes, {images.Count} image(s)");
 
@@ -142,6 +162,33 @@ public static class OnnxDetectCommand
         }
     }
 
+    /// <summary>A detector saved by <c>deepext train --task object-detection</c>.</summary>
+    private static ObjectDetectionTransformer OpenTrained(MLContext ml, string modelPath, float? confidence, float? iou)
+    {
+        if (confidence is not null || iou is not null)
+            throw CliException.UsageError("detect: --confidence and --iou are stored in a trained model.zip; they cannot be changed here");
+        var loaded = ModelFile.Load(ml, modelPath);
+        if (loaded.Info.Detection is null)
+            throw CliException.DataError($"--model '{modelPath}' is a {loaded.Info.TaskName} model, not an object detector");
+        var chain = loaded.Model as TransformerChain<ITransformer>;
+        return (chain?.LastTransformer ?? loaded.Model) as ObjectDetectionTransformer
+            ?? throw CliException.DataError($"--model '{modelPath}' does not end with a detector");
+    }
+
+    /// <summary>A Darknet cfg and weights pair.</summary>
+    private static ObjectDetectionTransformer OpenDarknet(MLContext ml, string cfgPath, string weightsPath, string? classes, float? confidence, float? iou, ComputeDevice device)
+    {
+        if (classes is null)
+            throw CliException.UsageError("detect: --cfg needs --classes FILE (class names, one per line, as Darknet's .names files)");
+        var names = File.ReadAllLines(classes).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+        var options = new DarknetDetectorOptions { Device = device };
+        if (confidence is { } c)
+            options.ConfidenceThreshold = c;
+        if (iou is { } u)
+            options.IouThreshold = u;
+        return Wrap(() => DarknetYoloDetector.FromDarknet(ml, cfgPath, weightsPath, names, options));
+    }
+
     /// <summary>The model's own problems (wrong layout, no class names, corrupt file) are data errors with their message.</summary>
     private static ObjectDetectionTransformer Wrap(Func<ObjectDetectionTransformer> open)
     {
@@ -149,7 +196,7 @@ public static class OnnxDetectCommand
         {
             return open();
         }
-        catch (Exception e) when (e is InvalidOperationException or InvalidDataException or FileNotFoundException)
+        catch (Exception e) when (e is InvalidOperationException or InvalidDataException or FileNotFoundException or ArgumentException or Microsoft.ML.DeepExtensions.Vision.Detection.Darknet.DarknetFormatException)
         {
             // The library names its options (ClassNames, ClassNamesFile); here the option is --classes.
             string message = Messages.OneLine(e).Replace("give them with ClassNames or ClassNamesFile", "give them with --classes FILE", StringComparison.Ordinal);
@@ -161,6 +208,7 @@ public static class OnnxDetectCommand
     {
         YoloObjectDetector yolo => yolo.Device,
         RcnnObjectDetector rcnn => rcnn.Device,
+        DarknetYoloDetector darknet => darknet.Device,
         _ => "?",
     };
 

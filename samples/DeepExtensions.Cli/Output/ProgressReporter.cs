@@ -108,8 +108,9 @@ public sealed class ProgressReporter : IProgress<TrainingProgress>, IProgress<Ba
             return;
         _bar.MaxValue = value.Epochs;
         _bar.Value = value.Epoch - 1 + (double)value.Rows / Math.Max(value.RowsPerEpoch, 1);
+        var metric = double.IsNaN(value.TrainingMetric) ? "" : string.Create(CultureInfo.InvariantCulture, $"  {Short(value.MetricName)} {value.TrainingMetric:G4}");
         _bar.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-            $"epoch {value.Epoch}/{value.Epochs}  loss {value.TrainingLoss:G4}  {Short(value.MetricName)} {value.TrainingMetric:G4}  {value.RowsPerSecond:N0} {_unit}/s"));
+            $"epoch {value.Epoch}/{value.Epochs}  loss {value.TrainingLoss:G4}{metric}  {value.RowsPerSecond:N0} {_unit}/s"));
         if (_sinceRefresh.Elapsed >= RefreshInterval)
         {
             _context.Refresh();
@@ -121,12 +122,16 @@ public sealed class ProgressReporter : IProgress<TrainingProgress>, IProgress<Ba
     public static string Format(TrainingProgress p, string unit = "rows")
     {
         var text = string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch}/{p.Epochs}  loss {p.TrainingLoss:G4}");
+        if (p.LossParts is { } parts)
+            text += " (" + string.Join(", ", parts.Select(part => string.Create(CultureInfo.InvariantCulture, $"{part.Key} {part.Value:G4}"))) + ")";
         if (p.TrainingMetric is double trainingMetric)
             text += string.Create(CultureInfo.InvariantCulture, $"  {Short(p.ValidationMetricName)} {trainingMetric:G4}");
         if (p.ValidationLoss is double loss)
             text += string.Create(CultureInfo.InvariantCulture, $"  validation loss {loss:G4}");
         if (p.ValidationMetric is double metric)
             text += string.Create(CultureInfo.InvariantCulture, $"  validation {Short(p.ValidationMetricName)} {metric:G4}");
+        if (p.ValidationMetrics is { } metrics)
+            text += string.Concat(metrics.Select(m => string.Create(CultureInfo.InvariantCulture, $"  {m.Key} {m.Value:G4}")));
         text += string.Create(CultureInfo.InvariantCulture, $"  {p.RowsPerSecond:N0} {unit}/s");
         return p.IsBest ? text + "  *" : text;
     }

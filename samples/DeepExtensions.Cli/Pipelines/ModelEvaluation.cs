@@ -1,3 +1,6 @@
+using Microsoft.ML.DeepExtensions.Vision;
+using Microsoft.ML.DeepExtensions.Vision.Data.Detection;
+using Microsoft.ML.DeepExtensions.Vision.Evaluation;
 using DeepExtensions.Cli.Commands;
 using DeepExtensions.Cli.Csv;
 using DeepExtensions.Cli.Output;
@@ -92,5 +95,23 @@ public static class ModelEvaluation
             ("LogLossReduction", metrics.LogLossReduction),
         };
         return (new MetricsReport(model.Info.TaskName, rows, values), metrics.ConfusionMatrix);
+    }
+
+    /// <summary>
+    /// Scores a detection data set with an object detection model: COCO's metrics (crowd and VOC-difficult objects
+    /// ignored), with the classes matched by name.
+    /// </summary>
+    public static DetectionMetrics EvaluateDetection(MLContext mlContext, LoadedModel model, DetectionDataset data)
+    {
+        try
+        {
+            var scored = model.Model.Transform(data.ToDataView());
+            return mlContext.ObjectDetection().Evaluate(scored, DetectionDataView.LabelColumnName, DetectionDataView.BoxColumnName,
+                crowdColumnName: DetectionDataView.IsCrowdColumnName);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException or FormatException)
+        {
+            throw CliException.DataError($"the images cannot be scored: {Messages.OneLine(e)}");
+        }
     }
 }

@@ -75,7 +75,7 @@ public static class ModelFile
         IDataLoader<IMultiStreamSource> loader;
         try
         {
-            if (info.Images is not null)
+            if (info.Images is not null || info.Detection is not null)
                 return new LoadedModel(mlContext.Model.Load(path, out _), Array.Empty<CsvColumn>(), info);
             model = mlContext.Model.LoadWithDataLoader(path, out loader);
         }

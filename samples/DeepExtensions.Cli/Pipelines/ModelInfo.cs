@@ -17,14 +17,18 @@ public sealed partial record ModelInfo(PredictionTask Task, string Label, IReadO
     /// <summary>For image classification models: what the images are and how the network sees them; null for CSV models.</summary>
     public ImageModelInput? Images { get; init; }
 
+    /// <summary>For object detection models: the detector and its input size; null otherwise.</summary>
+    public DetectionModelInput? Detection { get; init; }
+
     /// <summary>The zip entry holding this record as JSON.</summary>
     public const string EntryName = "DeepExtensionsCli/model.json";
 
     private const int CurrentFormat = 1;
 
-    public string TaskName => Images is null ? TaskNames.Format(Task) : TaskNames.ImageClassification;
+    public string TaskName => Detection is not null ? TaskNames.ObjectDetection : Images is null ? TaskNames.Format(Task) : TaskNames.ImageClassification;
 
-    public string ToJson() => JsonSerializer.Serialize(new Stored(CurrentFormat, TaskNames.Format(Task), Label, Classes.ToArray(), Images), StoredContext.Default.Stored);
+    public string ToJson() => JsonSerializer.Serialize(
+        new Stored(CurrentFormat, Detection is null ? TaskNames.Format(Task) : TaskNames.ObjectDetection, Label, Classes.ToArray(), Images, Detection), StoredContext.Default.Stored);
 
     /// <summary>Reads the JSON of <see cref="ToJson"/>; null when it is not valid.</summary>
     public static ModelInfo? FromJson(string json)
@@ -32,7 +36,12 @@ public sealed partial record ModelInfo(PredictionTask Task, string Label, IReadO
         try
         {
             var stored = JsonSerializer.Deserialize(json, StoredContext.Default.Stored);
-            if (stored is null || stored.Format != CurrentFormat || !TaskNames.TryParse(stored.Task, out var task) || string.IsNullOrEmpty(stored.Label))
+            if (stored is null || stored.Format != CurrentFormat || string.IsNullOrEmpty(stored.Label))
+                return null;
+            // A detector's classes are a multiclass label's, one per object.
+            if (stored.Task == TaskNames.ObjectDetection && stored.Detection is not null)
+                return new ModelInfo(PredictionTask.MulticlassClassification, stored.Label, stored.Classes ?? Array.Empty<string>()) { Detection = stored.Detection };
+            if (!TaskNames.TryParse(stored.Task, out var task))
                 return null;
             return new ModelInfo(task, stored.Label, stored.Classes ?? Array.Empty<string>()) { Images = stored.Images };
         }
@@ -42,7 +51,7 @@ public sealed partial record ModelInfo(PredictionTask Task, string Label, IReadO
         }
     }
 
-    internal sealed record Stored(int Format, string Task, string Label, string[]? Classes, ImageModelInput? Images = null);
+    internal sealed record Stored(int Format, string Task, string Label, string[]? Classes, ImageModelInput? Images = null, DetectionModelInput? Detection = null);
 
     [JsonSerializable(typeof(Stored))]
     [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
@@ -57,10 +66,18 @@ public sealed partial record ModelInfo(PredictionTask Task, string Label, IReadO
 /// <param name="Architecture">The CNN architecture's name.</param>
 public sealed record ImageModelInput(string Source, string Shape, string Architecture);
 
+/// <summary>What an object detection model is.</summary>
+/// <param name="Architecture">The detector: a YOLO architecture name or cfg file.</param>
+/// <param name="ImageSize">The square input side the images are letterboxed to.</param>
+/// <param name="ImageColumn">The image column the model reads (the data's <c>ImagePath</c> is loaded into it).</param>
+public sealed record DetectionModelInput(string Architecture, int ImageSize, string ImageColumn);
+
 /// <summary>The CLI's task names: <c>binary</c>, <c>multiclass</c>, <c>regression</c> (and <c>image-classification</c>, its own command).</summary>
 public static class TaskNames
 {
     public const string ImageClassification = "image-classification";
+
+    public const string ObjectDetection = "object-detection";
 
     public const string All = "binary, multiclass or regression";
 

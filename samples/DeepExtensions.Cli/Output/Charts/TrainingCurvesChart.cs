@@ -32,6 +32,12 @@ public static class TrainingCurvesChart
     /// <param name="history">One report per epoch, as <c>NetworkTrainer.TrainingHistory</c> holds them after <c>Fit</c>; at least one.</param>
     /// <param name="path">The PNG file to write.</param>
     /// <param name="overwrite">Whether an existing file may be replaced. Defaults to false.</param>
+    /// <summary>Colours of the loss parts' lines (matplotlib's tab10 after the two above).</summary>
+    public static readonly OxyColor[] PartColors =
+    {
+        OxyColor.FromRgb(0x2C, 0xA0, 0x2C), OxyColor.FromRgb(0xD6, 0x27, 0x28), OxyColor.FromRgb(0x94, 0x67, 0xBD), OxyColor.FromRgb(0x8C, 0x56, 0x4B),
+    };
+
     public static void Write(IReadOnlyList<TrainingProgress> history, string path, bool overwrite = false)
     {
         var panels = CreatePlots(history);
@@ -51,6 +57,14 @@ public static class TrainingCurvesChart
         int bestEpoch = history.LastOrDefault(p => p.IsBest)?.Epoch ?? 0;
         var loss = Panel("Loss", "loss");
         loss.Series.Add(Line("training loss", TrainingColor, history.Select(p => (p.Epoch, (double?)p.TrainingLoss))));
+        // A loss of named parts (a detector's box, objectness, class) shows each part beside the total.
+        var partNames = history[^1].LossParts?.Keys.ToArray() ?? Array.Empty<string>();
+        for (int i = 0; i < partNames.Length; i++)
+        {
+            string part = partNames[i];
+            loss.Series.Add(Line($"{part} loss", PartColors[i % PartColors.Length],
+                history.Select(p => (p.Epoch, p.LossParts is { } parts && parts.TryGetValue(part, out var v) ? (double?)v : null))));
+        }
         bool validated = history.Any(p => p.ValidationLoss is not null);
         if (validated)
             loss.Series.Add(Line("validation loss", ValidationColor, history.Select(p => (p.Epoch, p.ValidationLoss))));
@@ -66,6 +80,14 @@ public static class TrainingCurvesChart
             metric.Series.Add(Line("training", TrainingColor, history.Select(p => (p.Epoch, p.TrainingMetric))));
         if (validationMetric)
             metric.Series.Add(Line("validation", ValidationColor, history.Select(p => (p.Epoch, p.ValidationMetric))));
+        // Further validation metrics (a detector's AP50 beside its AP) in the same panel.
+        var extraNames = history[^1].ValidationMetrics?.Keys.ToArray() ?? Array.Empty<string>();
+        for (int i = 0; i < extraNames.Length; i++)
+        {
+            string name = extraNames[i];
+            metric.Series.Add(Line($"validation {name}", PartColors[(i + partNames.Length) % PartColors.Length],
+                history.Select(p => (p.Epoch, p.ValidationMetrics is { } m && m.TryGetValue(name, out var v) ? (double?)v : null))));
+        }
         MarkBest(metric, bestEpoch);
         return new[] { loss, metric };
     }

@@ -1,0 +1,174 @@
+using System.Globalization;
+using DeepExtensions.Cli.Output;
+using DeepExtensions.Cli.Output.Charts;
+using DeepExtensions.Cli.Pipelines;
+using Microsoft.ML;
+using Microsoft.ML.DeepExtensions.Training;
+using Microsoft.ML.DeepExtensions.Vision;
+using Microsoft.ML.DeepExtensions.Vision.Data.Detection;
+using Microsoft.ML.DeepExtensions.Vision.Detection;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Yolo;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Yolo.Training;
+
+namespace DeepExtensions.Cli.Commands;
+
+/// <summary>
+/// <c>deepext train --task object-detection</c>: trains a YOLO detector on COCO, YOLO or Pascal VOC data, saves it,
+/// evaluates the saved model on the test images with COCO's metrics and writes the training curves next to it.
+/// </summary>
+public static class DetectionTrainCommand
+{
+    public const string Task = TaskNames.ObjectDetection;
+
+    public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
+    {
+        new("task", Task, "What to train.", Required: true),
+        new("data", "DATA", "Training data: a COCO instances .json (images beside it or in images/), a YOLO data.yaml (or its folder), a Pascal VOC folder, or a COCO folder (annotations/instances_train.json).", Required: true),
+        new("out", "FILE", "Where to save the model (.zip); MODEL.curves.png goes next to it.", Required: true),
+        new("test", "DATA", "Test data for the final COCO metrics (default: the test or val split of --data when it has one, else the training data)."),
+        new("validation", "DATA", "Validation data, scored after every epoch (COCO AP and AP50); early stopping keeps the best AP's weights (default: none)."),
+        new("arch", "NAME|FILE.cfg", $"yolov3-tiny or yolov3 (each optionally :width=W, a filter multiplier) or a Darknet cfg file (default: {new YoloTrainer.Options().Architecture})."),
+        new("weights", "FILE.weights", "Darknet weights to start from (fine-tuning, e.g. a backbone); default: random weights."),
+        new("image-size", "N", "Side of the square network input, a multiple of 32 (default: a cfg file's, else the median image side rounded up to 32)."),
+        new("anchors", "auto|cfg|paper", "auto: k-means over the training boxes; cfg: the cfg's; paper: YOLOv3's, scaled (default: auto)."),
+        new("box-loss", "mse|giou|ciou", "Box regression: YOLOv3's squared error, or an IoU loss (default: mse)."),
+        new("no-augment", null, "Train on the images as they are (default: flips, zoom and shift, HSV jitter, mosaic)."),
+        new("force", null, "Overwrite --out and the chart if they exist."),
+    }.Concat(TrainingArguments.Options(new("-", "cosine", "30", "16")).Where(o => o.Name != "loss")).ToArray();
+
+    public const string Summary =
+        "Trains a YOLO object detector on labelled images and saves it to --out. Each epoch prints the loss parts\n" +
+        "(box, objectness, class) and, with --validation, the validation AP50 and AP; MODEL.curves.png is written next\n" +
+        "to the model. The last stdout line is the test set's COCO metrics as JSON (the keys of 'evaluate --task detection').";
+
+    public static int Run(IReadOnlyList<string> args, CliContext context)
+    {
+        if (Arguments.ParseOrShowHelp("train", args, Options, Summary, context.Out) is not { } arguments)
+            return ExitCodes.Success;
+        if (arguments.Require("task") != Task)
+            throw CliException.UsageError($"--task '{arguments.Require("task")}' is not valid here: expected {Task}");
+
+        var options = new YoloTrainer.Options();
+        TrainingArguments.Apply(arguments, options);
+        if (arguments.Get("arch") is { } arch)
+            options.Architecture = arch.Trim();
+        if (arguments.Get("weights") is { } weights)
+        {
+            if (!File.Exists(weights))
+                throw CliException.DataError($"--weights '{weights}' does not exist");
+            options.InitialWeightsPath = weights;
+        }
+        if (arguments.Get("image-size") is { } size)
+        {
+            int side = TrainingArguments.ParseInt(size, "--image-size", minimum: 1);
+            if (side % 32 != 0)
+                throw CliException.UsageError($"--image-size '{size}' is not valid: expected a multiple of 32 (YOLO's largest stride)");
+            options.ImageSize = side;
+        }
+        options.Anchors = arguments.Get("anchors")?.ToLowerInvariant() switch
+        {
+            null or "auto" or "kmeans" => YoloAnchorSource.KMeans,
+            "cfg" => YoloAnchorSource.Config,
+            "paper" => YoloAnchorSource.Paper,
+            var other => throw CliException.UsageError($"--anchors '{other}' is not valid: expected auto, cfg or paper"),
+        };
+        options.BoxLoss = arguments.Get("box-loss")?.ToLowerInvariant() switch
+        {
+            null or "mse" => YoloBoxLoss.SquaredError,
+            "giou" => YoloBoxLoss.GIoU,
+            "ciou" => YoloBoxLoss.CIoU,
+            var other => throw CliException.UsageError($"--box-loss '{other}' is not valid: expected mse, giou or ciou"),
+        };
+        if (arguments.Has("no-augment"))
+            options.Augmentation = Microsoft.ML.DeepExtensions.Vision.Detection.Training.DetectionAugmentationOptions.None;
+
+        string outPath = arguments.Require("out");
+        bool force = arguments.Has("force");
+        string curves = ImageTrainCommand.ChartPaths(outPath).Curves;
+        OutputFile.CheckWritable(outPath, "--out", force);
+        OutputFile.CheckWritable(curves, "--out (curves chart)", force);
+
+        string dataPath = arguments.Require("data");
+        var train = DetectionDataSet.Open(dataPath, "--data");
+        DetectionDataset? test;
+        string testDescription;
+        if (arguments.Get("test") is { } testPath)
+        {
+            test = DetectionDataSet.Open(testPath, "--test", "test");
+            DetectionDataSet.RequireSameClasses(train, test, "--test", testPath);
+            testDescription = $"the test data '{testPath}'";
+        }
+        else
+        {
+            test = DetectionDataSet.HeldOut(dataPath, "--data");
+            testDescription = test is null ? "the training data (pass --test DATA for held-out metrics)" : $"the held-out split of '{dataPath}'";
+        }
+        if (arguments.Get("validation") is { } validationPath)
+        {
+            var validation = DetectionDataSet.Open(validationPath, "--validation", "val");
+            DetectionDataSet.RequireSameClasses(train, validation, "--validation", validationPath);
+            options.ValidationData = validation.ToDataView();
+        }
+        if (train.ObjectCount == 0)
+            throw CliException.DataError($"--data '{dataPath}' has no labelled object: a detector needs some");
+
+        var mlContext = new MLContext(options.Seed);
+        var reporter = new ProgressReporter(context.Error, context.LiveProgress, unit: "images");
+        options.Progress = reporter;
+        options.BatchProgress = reporter;
+        options.CancellationToken = context.CancellationToken;
+        YoloTrainer trainer;
+        try
+        {
+            trainer = mlContext.ObjectDetection().Trainers.Yolo(options);
+        }
+        catch (Exception e) when (e is ArgumentException or FileNotFoundException or Microsoft.ML.DeepExtensions.Vision.Detection.Darknet.DarknetFormatException)
+        {
+            throw CliException.UsageError(Messages.OneLine(e));
+        }
+        context.Note(string.Create(CultureInfo.InvariantCulture,
+            $"training {options.Architecture} on {train} from '{dataPath}' for {options.Epochs} epochs, batches of {options.BatchSize}"));
+
+        DarknetYoloDetector detector;
+        var trainView = train.ToDataView();
+        try
+        {
+            detector = reporter.Run(options.Epochs, () => trainer.Fit(trainView));
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is not CliException)
+        {
+            throw CliException.DataError($"training failed: {Messages.OneLine(e)}");
+        }
+        context.Note(reporter.Summary());
+
+        var info = new ModelInfo(Microsoft.ML.DeepExtensions.PredictionTask.MulticlassClassification, DetectionDataView.LabelColumnName, train.ClassNames)
+        {
+            Detection = new DetectionModelInput(options.Architecture, detector.ImageSize, detector.ImageColumnName),
+        };
+        using (detector)
+            ModelFile.Save(mlContext, detector, trainView.Schema, info, outPath, force);
+        context.Note($"saved the model to {outPath}");
+        TrainingCurvesChart.Write(trainer.TrainingHistory, curves, overwrite: force);
+        context.Note($"wrote {curves}");
+
+        // Score with the saved model, read back, exactly as 'deepext evaluate' does.
+        var evaluationContext = new MLContext(options.Seed);
+        var saved = ModelFile.Load(evaluationContext, outPath);
+        try
+        {
+            var metrics = ModelEvaluation.EvaluateDetection(evaluationContext, saved, test ?? train);
+            context.Note($"COCO metrics on {testDescription}:");
+            context.Note(DetectionMetricsJson.Summary(metrics));
+            context.Out.WriteLine(DetectionMetricsJson.Format(metrics));
+        }
+        finally
+        {
+            (saved.Model as IDisposable)?.Dispose();
+        }
+        return ExitCodes.Success;
+    }
+}
