@@ -38,17 +38,18 @@ public sealed class DarknetBatchNorm : nn.Module<Tensor, Tensor>
 
     /// <param name="features">Channels normalized.</param>
     /// <param name="momentum">Weight of a batch's statistics in the running statistics while training. Defaults to 0.1 (PyTorch's; Darknet uses 0.01).</param>
-    public DarknetBatchNorm(long features, double momentum = 0.1)
+    /// <param name="device">Where the tensors are created. Defaults to the CPU.</param>
+    public DarknetBatchNorm(long features, double momentum = 0.1, Device? device = null)
         : base("DarknetBatchNorm")
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(features);
         if (!(momentum > 0 && momentum <= 1))
             throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Momentum must be in (0, 1].");
         Momentum = momentum;
-        _weight = new Parameter(torch.ones(features));
-        _bias = new Parameter(torch.zeros(features));
-        _runningMean = torch.zeros(features);
-        _runningVar = torch.ones(features);
+        _weight = new Parameter(torch.ones(features, device: device));
+        _bias = new Parameter(torch.zeros(features, device: device));
+        _runningMean = torch.zeros(features, device: device);
+        _runningVar = torch.ones(features, device: device);
         register_parameter("weight", _weight);
         register_parameter("bias", _bias);
         register_buffer("running_mean", _runningMean);

@@ -13,17 +13,17 @@ public sealed class DarknetConnectedLayer : DarknetLayer
 {
     private readonly Func<Tensor, Tensor> _activation;
 
-    internal DarknetConnectedLayer(int index, DarknetSection section, DarknetShape input, double momentum)
+    internal DarknetConnectedLayer(int index, DarknetSection section, DarknetShape input, double momentum, Device? device)
         : base("DarknetConnected", index, section, new DarknetShape(ReadOutputs(section), 1, 1))
     {
         Inputs = input.Size;
         BatchNormalize = section.GetInt("batch_normalize", 0) != 0;
         (ActivationName, _activation) = DarknetActivation.Read(section, "logistic");
-        Linear = nn.Linear(Inputs, OutputShape.Channels, hasBias: !BatchNormalize);
+        Linear = nn.Linear(Inputs, OutputShape.Channels, hasBias: !BatchNormalize, device: device);
         register_module("fc", Linear);
         if (BatchNormalize)
         {
-            BatchNorm = new DarknetBatchNorm(OutputShape.Channels, momentum);
+            BatchNorm = new DarknetBatchNorm(OutputShape.Channels, momentum, device);
             register_module("bn", BatchNorm);
         }
     }

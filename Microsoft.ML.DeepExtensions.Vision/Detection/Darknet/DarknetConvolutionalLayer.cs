@@ -16,12 +16,12 @@ public sealed class DarknetConvolutionalLayer : DarknetLayer
 {
     private readonly Func<Tensor, Tensor> _activation;
 
-    internal DarknetConvolutionalLayer(int index, DarknetSection section, DarknetShape input, double momentum)
-        : this(index, section, input, momentum, Geometry.Of(section, input))
+    internal DarknetConvolutionalLayer(int index, DarknetSection section, DarknetShape input, double momentum, Device? device)
+        : this(index, section, input, momentum, device, Geometry.Of(section, input))
     {
     }
 
-    private DarknetConvolutionalLayer(int index, DarknetSection section, DarknetShape input, double momentum, Geometry geometry)
+    private DarknetConvolutionalLayer(int index, DarknetSection section, DarknetShape input, double momentum, Device? device, Geometry geometry)
         : base("DarknetConvolutional", index, section, geometry.Output)
     {
         Filters = geometry.Output.Channels;
@@ -37,11 +37,11 @@ public sealed class DarknetConvolutionalLayer : DarknetLayer
         }
 
         (ActivationName, _activation) = DarknetActivation.Read(section, "logistic");
-        Convolution = nn.Conv2d(input.Channels, Filters, Size, stride: Stride, padding: Padding, groups: Groups, bias: !BatchNormalize);
+        Convolution = nn.Conv2d(input.Channels, Filters, Size, stride: Stride, padding: Padding, groups: Groups, bias: !BatchNormalize, device: device);
         register_module("conv", Convolution);
         if (BatchNormalize)
         {
-            BatchNorm = new DarknetBatchNorm(Filters, momentum);
+            BatchNorm = new DarknetBatchNorm(Filters, momentum, device);
             register_module("bn", BatchNorm);
         }
     }

@@ -35,9 +35,10 @@ public sealed class DarknetNetwork : nn.Module<Tensor, Tensor[]>
     /// <summary>Builds the network for the input size of the cfg's <c>[net]</c> section.</summary>
     /// <param name="config">The cfg.</param>
     /// <param name="batchNormMomentum">Momentum of the batch normalizations' running statistics while training. Defaults to 0.1 (PyTorch's; Darknet uses 0.01).</param>
+    /// <param name="device">Where the weights are created. Defaults to the CPU.</param>
     /// <exception cref="DarknetFormatException">A section is invalid or does not fit its input; the message names the file, the line and the key.</exception>
-    public DarknetNetwork(DarknetConfig config, double batchNormMomentum = 0.1)
-        : this(config, new DarknetShape(config.Channels, config.Height, config.Width), batchNormMomentum)
+    public DarknetNetwork(DarknetConfig config, double batchNormMomentum = 0.1, Device? device = null)
+        : this(config, new DarknetShape(config.Channels, config.Height, config.Width), batchNormMomentum, device)
     {
     }
 
@@ -45,9 +46,10 @@ public sealed class DarknetNetwork : nn.Module<Tensor, Tensor[]>
     /// <param name="config">The cfg.</param>
     /// <param name="input">Size of one input image.</param>
     /// <param name="batchNormMomentum">Momentum of the batch normalizations' running statistics while training. Defaults to 0.1 (PyTorch's; Darknet uses 0.01).</param>
+    /// <param name="device">Where the weights are created. Defaults to the CPU.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size of <paramref name="input"/> is not positive.</exception>
     /// <exception cref="DarknetFormatException">A section is invalid or does not fit its input; the message names the file, the line and the key.</exception>
-    public DarknetNetwork(DarknetConfig config, DarknetShape input, double batchNormMomentum = 0.1)
+    public DarknetNetwork(DarknetConfig config, DarknetShape input, double batchNormMomentum = 0.1, Device? device = null)
         : base("DarknetNetwork")
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -67,8 +69,8 @@ public sealed class DarknetNetwork : nn.Module<Tensor, Tensor[]>
             var section = config.Layers[i];
             DarknetLayer layer = section.Kind switch
             {
-                DarknetLayerKind.Convolutional => new DarknetConvolutionalLayer(i, section, previous, batchNormMomentum),
-                DarknetLayerKind.Connected => new DarknetConnectedLayer(i, section, previous, batchNormMomentum),
+                DarknetLayerKind.Convolutional => new DarknetConvolutionalLayer(i, section, previous, batchNormMomentum, device),
+                DarknetLayerKind.Connected => new DarknetConnectedLayer(i, section, previous, batchNormMomentum, device),
                 DarknetLayerKind.MaxPool => new DarknetMaxPoolLayer(i, section, previous),
                 DarknetLayerKind.AvgPool => new DarknetAvgPoolLayer(i, section, previous),
                 DarknetLayerKind.Route => new DarknetRouteLayer(i, section, shapes),

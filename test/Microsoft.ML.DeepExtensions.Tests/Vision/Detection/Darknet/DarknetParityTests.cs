@@ -1,0 +1,234 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.ML.DeepExtensions.Backend;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Boxes;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Darknet;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.DeepExtensions.Tests.Vision.Detection.Darknet;
+
+/// <summary>
+/// <see cref="DarknetNetwork"/>, <see cref="DarknetWeights"/> and <see cref="YoloLayerDecoder"/> against Darknet itself:
+/// darknet_golden.json, written by generate_darknet_golden.py beside this file from Debian's libdarknet.so. Set
+/// DARKNET_GOLDEN_DIR to a folder written by <c>generate_darknet_golden.py --full DIR</c> to check full-size
+/// yolov3-tiny and yolov3 (416 x 416, 80 classes) the same way.
+/// </summary>
+[TestClass]
+public sealed class DarknetParityTests
+{
+    /// <summary>|ours - Darknet| ≤ Tolerance·(1 + |Darknet|) for every yolo output, box and probability.</summary>
+    private const double Tolerance = 1e-4;
+
+    private static readonly Lazy<JsonElement> Root = new(() =>
+    {
+        string directory = Environment.GetEnvironmentVariable("DARKNET_GOLDEN_DIR") is { Length: > 0 } custom ? custom : DarknetTestFiles.Directory;
+        return JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "darknet_golden.json"))).RootElement;
+    });
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [ClassInitialize]
+    public static void StartTorch(TestContext _) => TorchBackend.EnsureStarted();
+
+    [TestMethod]
+    public void YoloV3Tiny_MatchesDarknet() => CheckCase("yolov3-tiny");
+
+    [TestMethod]
+    public void YoloV3_MatchesDarknet() => CheckCase("yolov3");
+
+    [TestMethod]
+    public void ShippedConfigs_HaveDarknetsLayerShapes()
+    {
+        var shapes = DarknetTestFiles.Golden.GetProperty("shapes");
+        foreach (string name in DarknetTestFiles.ShippedConfigs)
+        {
+            using var scope = torch.NewDisposeScope();
+            // On the meta device: shapes without allocating VGG-16's 138 million weights.
+            using var network = new DarknetNetwork(DarknetTestFiles.Config(name), device: new Device(DeviceType.META));
+            var expected = shapes.GetProperty(name).EnumerateArray().Select(s => s.EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToArray();
+            Assert.AreEqual(expected.Length, network.Layers.Count, $"{name}: layer count");
+            for (int i = 0; i < expected.Length; i++)
+            {
+                var layer = network.Layers[i];
+                if (expected[i].All(v => v == 0))
+                {
+                    // Darknet leaves out_c/out_h/out_w unset on its softmax layer; the size is the input's.
+                    Assert.AreEqual(DarknetLayerKind.Softmax, layer.Kind, $"{name} layer {i}: Darknet reports no shape");
+                    Assert.AreEqual(network.Layers[i - 1].OutputShape, layer.OutputShape, $"{name} layer {i}");
+                    continue;
+                }
+
+                var actual = new[] { layer.OutputShape.Channels, layer.OutputShape.Height, layer.OutputShape.Width };
+                CollectionAssert.AreEqual(expected[i], actual, $"{name} layer {i} ({layer.Section.Header}): C, H, W");
+            }
+        }
+    }
+
+    private void CheckCase(string name)
+    {
+        var golden = Root.Value;
+        var testCase = golden.GetProperty("cases").EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
+        using var scope = torch.NewDisposeScope();
+        var config = DarknetConfig.Load(Path.Combine(DarknetTestFiles.Directory, testCase.GetProperty("cfg").GetString()!));
+        using var network = new DarknetNetwork(config);
+        network.eval();
+
+        // 1. The weights: the same bytes Darknet loaded, read into the network.
+        var bytes = DarknetTestWeights.Build(network, testCase.GetProperty("seed").GetInt32(), testCase.GetProperty("gain").GetSingle());
+        Assert.AreEqual(testCase.GetProperty("weights_sha256").GetString(), Convert.ToHexStringLower(SHA256.HashData(bytes)),
+            "the rebuilt weights file differs from the one Darknet loaded");
+        using (var file = new MemoryStream(bytes, writable: false))
+            Assert.AreEqual(DarknetWeightsHeader.Current(), DarknetWeights.Load(network, file, name + ".weights"));
+
+        // 2. What we write is what Darknet's save_weights wrote for the same network.
+        using (var written = new MemoryStream())
+        {
+            DarknetWeights.Save(network, written);
+            Assert.AreEqual(testCase.GetProperty("darknet_saved_sha256").GetString(), Convert.ToHexStringLower(SHA256.HashData(written.ToArray())),
+                "our .weights differs from Darknet's save_weights output");
+        }
+
+        int width = testCase.GetProperty("width").GetInt32(), height = testCase.GetProperty("height").GetInt32();
+        float threshold = testCase.GetProperty("thresh").GetSingle();
+        float nms = testCase.GetProperty("nms").GetSingle();
+        double worst = 0;
+        foreach (var image in testCase.GetProperty("images").EnumerateArray())
+        {
+            string photo = image.GetProperty("name").GetString()!;
+            var pixels = Convert.FromBase64String(golden.GetProperty("photos").GetProperty(photo).GetString()!);
+            using var input = torch.tensor(pixels.Select(b => b / 255f).ToArray(), new long[] { 1, 3, height, width });
+            Tensor[] outputs;
+            using (torch.no_grad())
+                outputs = network.forward(input);
+
+            // 3. Every [yolo] layer's output (after Darknet's logistic on x, y, objectness and classes).
+            var yolo = image.GetProperty("yolo").EnumerateArray().ToArray();
+            Assert.AreEqual(yolo.Length, outputs.Length, $"{name}/{photo}: yolo layers");
+            for (int y = 0; y < yolo.Length; y++)
+            {
+                var head = network.YoloLayers[y];
+                Assert.AreEqual(yolo[y].GetProperty("layer").GetInt32(), head.LayerIndex);
+                var expected = Floats(yolo[y].GetProperty("output"));
+                var activated = DarknetActivated(outputs[y], head).data<float>().ToArray();
+                worst = Math.Max(worst, AssertClose(expected, activated, $"{name}/{photo} yolo layer {head.LayerIndex}"));
+            }
+
+            // 4. get_network_boxes (relative centre boxes, objectness, thresholded class probabilities), then do_nms_sort.
+            var detections = image.GetProperty("detections");
+            int classes = detections.GetProperty("classes").GetInt32();
+            var ours = Detections(network, outputs, threshold);
+            Assert.AreEqual(detections.GetProperty("count").GetInt32(), ours.Count, $"{name}/{photo}: detections above {threshold}");
+            if (ours.Count == 0)
+                continue;
+            // Boxes as x0 y0 x1 y1 relative to the network size (the centre of a huge box is not recoverable to 1e-4 from
+            // its corners, and pixels would make the tolerance depend on the input size).
+            var darknetBoxes = Corners(Floats(detections.GetProperty("boxes")));
+            worst = Math.Max(worst, AssertClose(darknetBoxes, ours.SelectMany(d => d.Box).ToArray(), $"{name}/{photo} boxes"));
+            worst = Math.Max(worst, AssertClose(Floats(detections.GetProperty("objectness")), ours.Select(d => d.Objectness).ToArray(), $"{name}/{photo} objectness"));
+            worst = Math.Max(worst, AssertClose(Floats(detections.GetProperty("probs")), ours.SelectMany(d => d.Probabilities).ToArray(), $"{name}/{photo} probabilities"));
+            CheckNms(ours, classes, nms, Corners(Floats(detections.GetProperty("nms_boxes"))), Floats(detections.GetProperty("nms_probs")), $"{name}/{photo}");
+        }
+
+        TestContext.WriteLine($"{name}: largest |ours - Darknet| / (1 + |Darknet|) = {worst:E2}");
+    }
+
+    private sealed record Detection(float[] Box, float Objectness, float[] Probabilities);
+
+    // Darknet's yolo output: σ on x, y (entries 0, 1) and on objectness and classes (entries 4..), per anchor, planar.
+    private static Tensor DarknetActivated(Tensor raw, YoloHead head)
+    {
+        var arranged = raw.view(1, head.AnchorCount, head.Classes + 5, head.GridHeight, head.GridWidth).clone();
+        arranged[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(0, 2)] = arranged[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(0, 2)].sigmoid();
+        arranged[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(4, null)] = arranged[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(4, null)].sigmoid();
+        return arranged.flatten();
+    }
+
+    // Our decoder's predictions in get_network_boxes' order: layer by layer, cell by cell, anchor by anchor.
+    private static List<Detection> Detections(DarknetNetwork network, Tensor[] outputs, float threshold)
+    {
+        var result = new List<Detection>();
+        for (int y = 0; y < outputs.Length; y++)
+        {
+            var head = network.YoloLayers[y];
+            using var predictions = new YoloLayerDecoder(head).Decode(outputs[y]);
+            using var thresholded = predictions.Thresholded(threshold);
+            var boxes = predictions.Boxes.data<float>().ToArray();
+            var objectness = predictions.Objectness.data<float>().ToArray();
+            var probabilities = thresholded.data<float>().ToArray();
+            int cells = head.GridHeight * head.GridWidth;
+            for (int cell = 0; cell < cells; cell++)
+            {
+                for (int a = 0; a < head.AnchorCount; a++)
+                {
+                    int p = a * cells + cell;
+                    if (!(objectness[p] > threshold))
+                        continue;
+                    var relative = new[]
+                    {
+                        boxes[4 * p] / head.NetworkWidth, boxes[4 * p + 1] / head.NetworkHeight,
+                        boxes[4 * p + 2] / head.NetworkWidth, boxes[4 * p + 3] / head.NetworkHeight,
+                    };
+                    result.Add(new Detection(relative, objectness[p], probabilities.AsSpan(p * head.Classes, head.Classes).ToArray()));
+                }
+            }
+        }
+
+        return result;
+    }
+
+    // Per class, the boxes the project's NMS keeps equal the boxes whose probability do_nms_sort leaves non-zero.
+    private static void CheckNms(List<Detection> ours, int classes, float iou, float[] darknetBoxes, float[] darknetProbs, string what)
+    {
+        var xyxy = ours.SelectMany(d => d.Box).ToArray();
+        int kept = 0;
+        for (int k = 0; k < classes; k++)
+        {
+            var candidates = Enumerable.Range(0, ours.Count).Where(i => ours[i].Probabilities[k] > 0).ToArray();
+            var boxes = candidates.SelectMany(i => xyxy.AsSpan(4 * i, 4).ToArray()).ToArray();
+            var scores = candidates.Select(i => ours[i].Probabilities[k]).ToArray();
+            var ourKept = NonMaxSuppression.Apply(boxes, scores, iou).Select(i => ours[candidates[i]].Box).ToList();
+            var darknetKept = Enumerable.Range(0, darknetProbs.Length / classes).Where(i => darknetProbs[i * classes + k] > 0)
+                .Select(i => darknetBoxes.AsSpan(4 * i, 4).ToArray()).ToList();
+            Assert.AreEqual(darknetKept.Count, ourKept.Count, $"{what}: boxes of class {k} kept by NMS");
+            foreach (var box in darknetKept)
+                Assert.IsTrue(ourKept.Any(b => b.Zip(box).All(p => Math.Abs(p.First - p.Second) <= Tolerance * (1 + Math.Abs(p.Second)))), $"{what}: Darknet keeps a class-{k} box we drop");
+            kept += darknetKept.Count;
+        }
+
+        Assert.IsTrue(kept > 0, $"{what}: NMS kept nothing, so the check compared nothing");
+    }
+
+    // Darknet's relative centre boxes (x, y, w, h) as relative x0 y0 x1 y1, computed in double.
+    private static float[] Corners(float[] relative)
+    {
+        var corners = new float[relative.Length];
+        for (int i = 0; i < relative.Length; i += 4)
+        {
+            double x = relative[i], y = relative[i + 1], w = relative[i + 2], h = relative[i + 3];
+            corners[i] = (float)(x - w / 2);
+            corners[i + 1] = (float)(y - h / 2);
+            corners[i + 2] = (float)(x + w / 2);
+            corners[i + 3] = (float)(y + h / 2);
+        }
+
+        return corners;
+    }
+
+    private static float[] Floats(JsonElement base64) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(Convert.FromBase64String(base64.GetString()!)).ToArray();
+
+    private static double AssertClose(float[] expected, float[] actual, string what)
+    {
+        Assert.AreEqual(expected.Length, actual.Length, $"{what}: count");
+        double worst = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double error = Math.Abs(actual[i] - (double)expected[i]) / (1 + Math.Abs(expected[i]));
+            if (!(error <= Tolerance))
+                Assert.Fail($"{what}[{i}]: Darknet {expected[i]:R}, ours {actual[i]:R}.");
+            worst = Math.Max(worst, error);
+        }
+
+        return worst;
+    }
+}
