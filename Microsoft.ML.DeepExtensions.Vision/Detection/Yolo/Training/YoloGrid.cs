@@ -1,13 +1,15 @@
+using Microsoft.ML.DeepExtensions.Vision.Detection.Darknet;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.DeepExtensions.Vision.Detection.Yolo.Training;
 
 /// <summary>
-/// One YOLO output as a grid of predictions: the raw <c>[N, A·(5 + C), H, W]</c> tensor (Darknet's channel layout:
-/// per anchor tx, ty, tw, th, objectness, classes) seen as <c>[N, A, H, W, 5 + C]</c>, and its boxes decoded as
-/// YOLOv3 does, differentiably: centre <c>((col, row) + s·σ(tx, ty) - (s - 1)/2) · stride</c>, size
-/// <c>anchor · exp(tw, th)</c>.
+/// One YOLO output as the loss sees it: the raw <c>[N, A·(5 + C), H, W]</c> tensor arranged by
+/// <see cref="YoloLayerDecoder.Arrange"/> as <c>[N, A, H, W, 5 + C]</c>, the centres' offsets within their cells, and
+/// the boxes decoded as <see cref="YoloLayerDecoder"/> does (centre <c>((col, row) + s·σ(tx, ty) - (s - 1)/2) · stride</c>,
+/// size <c>anchor · exp(tw, th)</c>) but kept differentiable, unflattened, and with exp's argument capped: scoring
+/// follows Darknet exactly, while training must survive the wild predictions of its first steps.
 /// </summary>
 internal sealed class YoloGrid
 {
@@ -15,18 +17,15 @@ internal sealed class YoloGrid
     private const float MaxLogScale = 4f;
 
     /// <param name="raw">The layer's raw output, <c>[N, A·(5 + C), H, W]</c>.</param>
-    /// <param name="anchors">The layer's anchors, <c>[A, 2]</c> width and height in network-input pixels.</param>
-    /// <param name="imageSize">The network input's side in pixels.</param>
-    /// <param name="scaleXY">Grid sensitivity <c>s</c>; 1 for YOLOv3.</param>
-    public YoloGrid(Tensor raw, Tensor anchors, int imageSize, float scaleXY)
+    /// <param name="head">The layer.</param>
+    /// <param name="anchors">The layer's anchors, <c>[A, 2]</c> width and height in network-input pixels, on the output's device.</param>
+    public YoloGrid(Tensor raw, YoloLayerDecoder head, Tensor anchors)
     {
-        long n = raw.shape[0], a = anchors.shape[0], height = raw.shape[2], width = raw.shape[3];
-        long channels = raw.shape[1] / a;
-        if (channels * a != raw.shape[1] || channels < 5)
-            throw new InvalidOperationException($"A YOLO output of {raw.shape[1]} channels does not hold {a} anchors of 5 + classes values each.");
-        Predictions = raw.view(n, a, channels, height, width).permute(0, 1, 3, 4, 2);
-        StrideX = (float)imageSize / width;
-        StrideY = (float)imageSize / height;
+        long a = anchors.shape[0], height = raw.shape[2], width = raw.shape[3];
+        Predictions = head.Arrange(raw);
+        StrideX = head.Head.StrideX;
+        StrideY = head.Head.StrideY;
+        float scaleXY = head.Head.ScaleXY;
         Anchors = anchors;
 
         var columns = torch.arange(width, dtype: ScalarType.Float32, device: raw.device).view(1, 1, 1, width);

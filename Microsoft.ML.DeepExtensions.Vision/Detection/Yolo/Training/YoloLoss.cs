@@ -26,6 +26,7 @@ internal sealed class YoloLoss
     public static IReadOnlyList<string> PartNames { get; } = new[] { "box", "objectness", "class" };
 
     private readonly IReadOnlyList<YoloHead> _heads;
+    private readonly YoloLayerDecoder[] _decoders;
     private readonly float[] _anchors;
     private readonly int _classes;
     private readonly int _imageSize;
@@ -39,6 +40,7 @@ internal sealed class YoloLoss
     public YoloLoss(IReadOnlyList<YoloHead> heads, int imageSize, YoloBoxLoss boxLoss, YoloObjectnessTarget objectnessTarget)
     {
         _heads = heads;
+        _decoders = heads.Select(h => new YoloLayerDecoder(h)).ToArray();
         _anchors = heads[0].Settings.AllAnchors.SelectMany(a => new[] { a.Width, a.Height }).ToArray();
         _classes = heads[0].Classes;
         _imageSize = imageSize;
@@ -71,7 +73,7 @@ internal sealed class YoloLoss
         {
             var head = _heads[h];
             var mask = torch.tensor(head.Mask.Select(m => (long)m).ToArray(), device: device);
-            var grid = new YoloGrid(outputs[h], allAnchors.index_select(0, mask), _imageSize, head.ScaleXY);
+            var grid = new YoloGrid(outputs[h], _decoders[h], allAnchors.index_select(0, mask));
             var objectness = grid.Predictions[TensorIndex.Ellipsis, 4];
 
             // Objects this head is responsible for, and their cells.

@@ -14,8 +14,7 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.Yolo.Training;
 internal sealed class YoloTrainableDetector : TrainableDetector
 {
     private readonly nn.Module<Tensor, Tensor[]> _network;
-    private readonly IReadOnlyList<YoloHead> _heads;
-    private readonly float[] _anchors;
+    private readonly YoloLayerDecoder[] _decoders;
     private readonly YoloLoss _loss;
 
     /// <param name="network">Forward gives each YOLO layer's raw output, in <paramref name="heads"/> order.</param>
@@ -28,8 +27,7 @@ internal sealed class YoloTrainableDetector : TrainableDetector
         YoloBoxLoss boxLoss, YoloObjectnessTarget objectnessTarget, YoloThresholds thresholds)
     {
         _network = network;
-        _heads = heads;
-        _anchors = heads[0].Settings.AllAnchors.SelectMany(a => new[] { a.Width, a.Height }).ToArray();
+        _decoders = heads.Select(h => new YoloLayerDecoder(h)).ToArray();
         Classes = heads[0].Classes;
         ImageSize = imageSize;
         Thresholds = thresholds;
@@ -61,21 +59,16 @@ internal sealed class YoloTrainableDetector : TrainableDetector
         return results;
     }
 
-    /// <summary>Decoded boxes <c>[N, P, 4]</c> and class scores <c>[N, P, C]</c> (objectness × class probability) of all heads.</summary>
+    /// <summary>Decoded boxes <c>[N, P, 4]</c> and class scores <c>[N, P, C]</c> (objectness × class probability) of all heads, as Darknet decodes them.</summary>
     internal (Tensor Boxes, Tensor Scores) Candidates(Tensor[] outputs)
     {
-        var device = outputs[0].device;
-        var allAnchors = torch.tensor(_anchors, device: device).view(-1, 2);
         var boxes = new List<Tensor>();
         var scores = new List<Tensor>();
-        for (int h = 0; h < _heads.Count; h++)
+        for (int h = 0; h < _decoders.Length; h++)
         {
-            var mask = torch.tensor(_heads[h].Mask.Select(m => (long)m).ToArray(), device: device);
-            var grid = new YoloGrid(outputs[h], allAnchors.index_select(0, mask), ImageSize, _heads[h].ScaleXY);
-            long n = outputs[h].shape[0];
-            boxes.Add(grid.Boxes.reshape(n, -1, 4));
-            var objectness = grid.Predictions[TensorIndex.Ellipsis, 4..5].sigmoid();
-            scores.Add((objectness * grid.Predictions[TensorIndex.Ellipsis, 5..].sigmoid()).reshape(n, -1, Classes));
+            var predictions = _decoders[h].Decode(outputs[h]);
+            boxes.Add(predictions.Boxes);
+            scores.Add(predictions.ClassProbabilities);
         }
         return (torch.cat(boxes, 1), torch.cat(scores, 1));
     }
