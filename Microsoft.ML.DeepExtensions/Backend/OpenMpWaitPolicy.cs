@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Microsoft.ML.DeepExtensions.Backend;
 
 /// <summary>
@@ -11,21 +9,9 @@ namespace Microsoft.ML.DeepExtensions.Backend;
 /// second test host, ML.NET's own threads feeding the data) spinning workers steal the time the
 /// busy ones need: on a 2-core machine one small MLP training run took 26 s instead of 1.8 s.
 /// libgomp reads the variable once, when it is loaded, so it is set in the native environment
-/// (.NET's <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not reach it) before
-/// any LibTorch library is.
+/// before any LibTorch library is.
 /// </remarks>
-internal static partial class OpenMpWaitPolicy
+internal static class OpenMpWaitPolicy
 {
-    private const string Variable = "OMP_WAIT_POLICY";
-
-    public static void PreferPassive()
-    {
-        if (!OperatingSystem.IsLinux() || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Variable)))
-            return;
-        // overwrite: 0 keeps a value set natively by a host process.
-        _ = SetEnvironment(Variable, "PASSIVE", 0);
-    }
-
-    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int SetEnvironment(string name, string value, int overwrite);
+    public static void PreferPassive() => NativeEnvironment.SetUnlessSet("OMP_WAIT_POLICY", "PASSIVE");
 }

@@ -192,6 +192,7 @@ public static class TorchBackend
     private static void Start(LibTorchFolder? folder)
     {
         OpenMpWaitPolicy.PreferPassive();
+        OneDnnInstructionSet.CapAtSse41();
         if (folder is not null)
             Preload(folder);
         if (OperatingSystem.IsLinux())

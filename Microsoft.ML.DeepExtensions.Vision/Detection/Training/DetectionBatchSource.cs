@@ -172,9 +172,10 @@ internal sealed class DetectionBatchSource : IBatchSource<DetectionBatch>
                 example.Boxes.AsSpan(4 * k, 4).CopyTo(targets.AsSpan(6 * t + 2, 4));
             }
         }
-        // Bytes travel to the device (a quarter of the floats' traffic) and become [0, 1] floats there.
-        var images = torch.from_array(pixels).view(n, 3, ImageSize, ImageSize).to(_device).to_type(ScalarType.Float32).div_(255f);
-        var targetTensor = torch.from_array(targets).view(objects, 6).to(_device);
+        // Bytes travel to the device (a quarter of the floats' traffic) and become [0, 1] floats there. torch.tensor
+        // copies: the arrays are this call's, and a tensor sharing them would outlive them in the caller's scope.
+        var images = torch.tensor(pixels, new long[] { n, 3, ImageSize, ImageSize }).to(_device).to_type(ScalarType.Float32).div_(255f);
+        var targetTensor = torch.tensor(targets, new long[] { objects, 6 }).to(_device);
         return new DetectionBatch(images, targetTensor, n);
     }
 

@@ -22,6 +22,8 @@ public static class BenchCommand
         "  detection  Our YOLO transform (batched, PredictionEngine) vs ML.NET's ApplyOnnxModel with a\n" +
         "             hand-written decode, same YOLOv8n-shaped model and photos; post-processing per image.\n" +
         "  nms        DeepExtensions' NonMaxSuppression vs a per-box .item() greedy loop, same boxes.\n" +
+        "  yolo-training  YOLO trainer in Fit() vs a bare TorchSharp loop (same network, loss, images), then\n" +
+        "             Transform vs a bare batched forward + decode + NMS.\n" +
         "\n" +
         "Run 'deepext bench BENCHMARK --help' for its options.";
 
@@ -65,8 +67,10 @@ public static class BenchCommand
                 return Bench.Detection.DetectionBenchmark.Run(detection, stdout, stderr, cancellationToken);
             case "nms":
                 return NmsBenchmark.Run(args[1..], stdout);
+            case "yolo-training":
+                return Bench.Detection.YoloTrainingBenchmark.Run(args[1..], stdout, stderr, cancellationToken);
             default:
-                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular, image, detection or nms; see 'deepext bench --help')");
+                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular, image, detection, nms or yolo-training; see 'deepext bench --help')");
         }
     }
 }

@@ -105,7 +105,7 @@ public sealed class YoloTrainer : DetectionTrainer<YoloTrainer.Options, DarknetY
             }
             else
             {
-                InitializeHeadBiases(network, setup.ImageSize);
+                InitializeHeadBiases(network);
             }
             network.to(setup.Device);
             var thresholds = new YoloThresholds(options.ConfidenceThreshold, options.IouThreshold, options.MaxDetections);
@@ -156,11 +156,11 @@ public sealed class YoloTrainer : DetectionTrainer<YoloTrainer.Options, DarknetY
     }
 
     /// <summary>
-    /// Starts the output convolutions' objectness and class biases at the priors of a trained detector (about 8 objects
-    /// per image over each grid's cells, and a uniform class), as Ultralytics' YOLOv5 does, so the first epochs are not
-    /// spent learning that almost every cell is background.
+    /// Starts the output convolutions' objectness and class biases at the priors of a trained detector, as Ultralytics'
+    /// YOLOv5 does (objectness log(8 / (640 / stride)²): about 8 objects in a 640x640 image; classes log(0.6 / (C - 0.99))),
+    /// so the first epochs are not spent learning that almost every cell is background.
     /// </summary>
-    private static void InitializeHeadBiases(DarknetNetwork network, int imageSize)
+    private static void InitializeHeadBiases(DarknetNetwork network)
     {
         using var noGrad = torch.no_grad();
         foreach (var head in network.YoloLayers)
@@ -168,8 +168,7 @@ public sealed class YoloTrainer : DetectionTrainer<YoloTrainer.Options, DarknetY
             if (network.Layers[head.LayerIndex - 1] is not DarknetConvolutionalLayer { Convolution.bias: { } bias })
                 continue;
             var perAnchor = bias.view(head.AnchorCount, head.Classes + 5);
-            double cells = (double)imageSize / head.StrideX * imageSize / head.StrideY;
-            perAnchor[.., 4].fill_(Math.Log(8.0 / cells));
+            perAnchor[.., 4].fill_(Math.Log(8.0 / (640.0 / head.StrideX * 640.0 / head.StrideY)));
             perAnchor[.., 5..].fill_(Math.Log(0.6 / Math.Max(head.Classes - 0.99, 0.01)));
         }
     }
