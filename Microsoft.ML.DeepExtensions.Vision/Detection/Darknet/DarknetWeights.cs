@@ -190,6 +190,14 @@ public static class DarknetWeights
 
     private static void ReadInto(Stream stream, Segment segment)
     {
+        var target = segment.Target;
+        if (!segment.Transposed && target.device_type == DeviceType.CPU && target.dtype == ScalarType.Float32 && target.is_contiguous())
+        {
+            // Straight into the tensor's memory: no managed copy of a 250 MB file.
+            stream.ReadExactly(target.bytes);
+            return;
+        }
+
         var values = new float[segment.Target.numel()];
         stream.ReadExactly(MemoryMarshal.AsBytes(values.AsSpan()));
         var shape = segment.Target.shape;
