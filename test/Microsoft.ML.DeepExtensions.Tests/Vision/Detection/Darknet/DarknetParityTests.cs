@@ -141,7 +141,10 @@ public sealed class DarknetParityTests
 
             // 5. do_nms_sort on Darknet's detections keeps, per class, what the project's NMS keeps.
             if (darknet.Count > 0)
-                CheckNms(darknet, classes, nms, Corners(Floats(detections.GetProperty("nms_boxes"))), Floats(detections.GetProperty("nms_probs")), $"{name}/{photo}");
+            {
+                var (compared, kept) = CheckNms(darknet, classes, nms, Corners(Floats(detections.GetProperty("nms_boxes"))), Floats(detections.GetProperty("nms_probs")), $"{name}/{photo}");
+                TestContext.WriteLine($"{name}/{photo}: {darknet.Count} detections above {threshold}; NMS compared on {compared} of {classes} classes ({kept} boxes kept)");
+            }
         }
 
         TestContext.WriteLine($"{name}: largest |ours - Darknet| / (1 + |Darknet|) = {worst:E2}");
@@ -174,7 +177,7 @@ public sealed class DarknetParityTests
             }
 
             var mine = ours[o++];
-            worst = Math.Max(worst, AssertClose(d.Box, mine.Box, $"{what} detection {k} box"));
+            worst = Math.Max(worst, AssertClose(d.Box, mine.Box, $"{what} detection {k} box", BoxErrorScale(d.Box)));
             worst = Math.Max(worst, AssertClose(new[] { d.Objectness }, new[] { mine.Objectness }, $"{what} detection {k} objectness"));
             for (int c = 0; c < d.Probabilities.Length; c++)
             {
@@ -191,9 +194,18 @@ public sealed class DarknetParityTests
         return worst;
     }
 
-    private static bool Close(Detection ours, Detection darknet) =>
-        ours.Box.Zip(darknet.Box).Append((ours.Objectness, darknet.Objectness))
-            .All(p => Math.Abs(p.Item1 - p.Item2) <= Tolerance * (1 + Math.Abs(p.Item2)));
+    private static bool Close(Detection ours, Detection darknet)
+    {
+        double scale = BoxErrorScale(darknet.Box);
+        return ours.Box.Zip(darknet.Box).All(p => Math.Abs(p.First - p.Second) <= scale * Tolerance * (1 + Math.Abs(p.Second)))
+            && Math.Abs(ours.Objectness - darknet.Objectness) <= Tolerance * (1 + darknet.Objectness);
+    }
+
+    // A box's size is anchor · exp(t): an error e in t (checked above to Tolerance·(1 + |t|)) makes a relative error of
+    // about e in the size, so boxes get the tolerance of their log-size, 1 + |ln size| (1 for a box the size of the
+    // network; about 17 for the 10^7-wide boxes of the saturated random full-size YOLOv3).
+    private static double BoxErrorScale(float[] box) =>
+        1 + Math.Abs(Math.Log(Math.Max(Math.Max(Math.Abs(box[2] - box[0]), Math.Abs(box[3] - box[1])), 1e-6)));
 
     // Darknet's yolo output: σ on x, y (entries 0, 1) and on objectness and classes (entries 4..), per anchor, planar.
     private static Tensor DarknetActivated(Tensor raw, YoloHead head)
@@ -239,9 +251,12 @@ public sealed class DarknetParityTests
     }
 
     // Per class, the boxes the project's NMS keeps of Darknet's detections equal the boxes whose probability
-    // do_nms_sort leaves non-zero.
-    private static void CheckNms(List<Detection> ours, int classes, float iou, float[] darknetBoxes, float[] darknetProbs, string what)
+    // do_nms_sort leaves non-zero. Classes with tied probabilities are left out: Darknet orders them with the C
+    // library's unstable qsort, so which of two tied boxes survives is not defined (the saturated full-size YOLOv3
+    // has many probabilities of exactly 1).
+    private static (int Classes, int Kept) CheckNms(List<Detection> ours, int classes, float iou, float[] darknetBoxes, float[] darknetProbs, string what)
     {
+        int compared = 0;
         var xyxy = ours.SelectMany(d => d.Box).ToArray();
         int kept = 0;
         for (int k = 0; k < classes; k++)
@@ -249,16 +264,20 @@ public sealed class DarknetParityTests
             var candidates = Enumerable.Range(0, ours.Count).Where(i => ours[i].Probabilities[k] > 0).ToArray();
             var boxes = candidates.SelectMany(i => xyxy.AsSpan(4 * i, 4).ToArray()).ToArray();
             var scores = candidates.Select(i => ours[i].Probabilities[k]).ToArray();
+            if (scores.Distinct().Count() < scores.Length)
+                continue;
+            compared++;
             var ourKept = NonMaxSuppression.Apply(boxes, scores, iou).Select(i => ours[candidates[i]].Box).ToList();
             var darknetKept = Enumerable.Range(0, darknetProbs.Length / classes).Where(i => darknetProbs[i * classes + k] > 0)
                 .Select(i => darknetBoxes.AsSpan(4 * i, 4).ToArray()).ToList();
             Assert.AreEqual(darknetKept.Count, ourKept.Count, $"{what}: boxes of class {k} kept by NMS");
             foreach (var box in darknetKept)
-                Assert.IsTrue(ourKept.Any(b => b.Zip(box).All(p => Math.Abs(p.First - p.Second) <= Tolerance * (1 + Math.Abs(p.Second)))), $"{what}: Darknet keeps a class-{k} box we drop");
+                Assert.IsTrue(ourKept.Any(b => b.Zip(box).All(p => p.First == p.Second)), $"{what}: Darknet keeps a class-{k} box we drop");
             kept += darknetKept.Count;
         }
 
         Assert.IsTrue(kept > 0, $"{what}: NMS kept nothing, so the check compared nothing");
+        return (compared, kept);
     }
 
     // Darknet's relative centre boxes (x, y, w, h) as relative x0 y0 x1 y1, computed in double.
@@ -279,13 +298,13 @@ public sealed class DarknetParityTests
 
     private static float[] Floats(JsonElement base64) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(Convert.FromBase64String(base64.GetString()!)).ToArray();
 
-    private static double AssertClose(float[] expected, float[] actual, string what)
+    private static double AssertClose(float[] expected, float[] actual, string what, double scale = 1)
     {
         Assert.AreEqual(expected.Length, actual.Length, $"{what}: count");
         double worst = 0;
         for (int i = 0; i < expected.Length; i++)
         {
-            double error = Math.Abs(actual[i] - (double)expected[i]) / (1 + Math.Abs(expected[i]));
+            double error = Math.Abs(actual[i] - (double)expected[i]) / (1 + Math.Abs(expected[i])) / scale;
             if (!(error <= Tolerance))
                 Assert.Fail($"{what}[{i}]: Darknet {expected[i]:R}, ours {actual[i]:R}.");
             worst = Math.Max(worst, error);
