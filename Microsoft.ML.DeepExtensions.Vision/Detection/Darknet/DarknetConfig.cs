@@ -128,7 +128,7 @@ public sealed class DarknetConfig
                         $"{source}:{number}: unknown section type {line}; supported: {string.Join(", ", Headers.Keys.Order(StringComparer.Ordinal))}.");
                 }
 
-                sections.Add(new DarknetSection(line, kind, source, number));
+                sections.Add(new DarknetSection(line, raw, kind, source, number));
                 continue;
             }
 
@@ -137,7 +137,7 @@ public sealed class DarknetConfig
                 throw new DarknetFormatException($"{source}:{number}: expected 'key=value', got '{raw.Trim()}'.");
             if (sections.Count == 0)
                 throw new DarknetFormatException($"{source}:{number}: option '{line[..equals]}' before the first [section].");
-            sections[^1].AddOption(line[..equals], line[(equals + 1)..], number);
+            sections[^1].AddOption(line[..equals], line[(equals + 1)..], raw, number);
         }
 
         if (sections.Count == 0)
@@ -156,7 +156,10 @@ public sealed class DarknetConfig
         return new DarknetConfig(source, preamble, sections[0], sections.Skip(1).ToList());
     }
 
-    /// <summary>Writes the cfg to <paramref name="path"/>, comments and option order as read, changed options in place.</summary>
+    /// <summary>
+    /// Writes the cfg to <paramref name="path"/>: the text as read (comments, spacing, option order), with changed options
+    /// rewritten in place as <c>key=value</c> and new options at the end of their section.
+    /// </summary>
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);

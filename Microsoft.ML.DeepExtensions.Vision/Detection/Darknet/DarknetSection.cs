@@ -14,18 +14,23 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.Darknet;
 /// </remarks>
 public sealed class DarknetSection
 {
-    // Either a comment/blank line (Key null) or an option. Kept in file order for Save.
+    // Either a comment/blank line (Key null) or an option. Kept in file order for Save; Raw is the line as read, written
+    // back while the option is unchanged so that a saved cfg differs from its source only where it was edited.
     private sealed class Entry
     {
         public string? Key;
         public string Text = "";
+        public string? Raw;
         public int Line;
     }
 
     private readonly List<Entry> _entries = new();
 
-    internal DarknetSection(string header, DarknetLayerKind kind, string source, int line)
+    private readonly string _rawHeader;
+
+    internal DarknetSection(string header, string rawHeader, DarknetLayerKind kind, string source, int line)
     {
+        _rawHeader = rawHeader;
         Header = header;
         Kind = kind;
         Source = source;
@@ -110,7 +115,12 @@ public sealed class DarknetSection
         var entry = Find(key);
         if (entry is not null)
         {
-            entry.Text = value;
+            if (entry.Text != value)
+            {
+                entry.Text = value;
+                entry.Raw = null;
+            }
+
             return;
         }
 
@@ -152,21 +162,21 @@ public sealed class DarknetSection
 
     public override string ToString() => $"{Header} (line {Line})";
 
-    internal void AddOption(string key, string value, int line)
+    internal void AddOption(string key, string value, string raw, int line)
     {
         var existing = Find(key);
         if (existing is not null)
             throw new DarknetFormatException($"{Source}:{line}: {Header} sets '{key}' twice (first on line {existing.Line}); Darknet would silently use the first.");
-        _entries.Add(new Entry { Key = key, Text = value, Line = line });
+        _entries.Add(new Entry { Key = key, Text = value, Raw = raw, Line = line });
     }
 
-    internal void AddComment(string text) => _entries.Add(new Entry { Text = text });
+    internal void AddComment(string text) => _entries.Add(new Entry { Text = text, Raw = text });
 
     internal void WriteTo(TextWriter writer)
     {
-        writer.WriteLine(Header);
+        writer.WriteLine(_rawHeader);
         foreach (var entry in _entries)
-            writer.WriteLine(entry.Key is null ? entry.Text : $"{entry.Key}={entry.Text}");
+            writer.WriteLine(entry.Raw ?? $"{entry.Key}={entry.Text}");
     }
 
     private Entry? Find(string key) => _entries.Find(e => e.Key == key);

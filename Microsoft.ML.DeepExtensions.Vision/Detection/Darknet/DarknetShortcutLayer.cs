@@ -8,8 +8,8 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.Darknet;
 /// </summary>
 /// <remarks>
 /// As Darknet's <c>shortcut_cpu</c>, the two outputs may differ in size (Darknet's ResNet cfgs rely on it): the
-/// first <c>min(C)</c> channels are added, the larger map is subsampled by the integer size ratio, and channels or
-/// positions the smaller map does not reach keep <c>alpha·x</c>.
+/// first <c>min(C)</c> channels are combined, the larger map is subsampled by the integer size ratio, and channels or
+/// positions the smaller map does not reach keep x unchanged (not scaled by alpha, as in Darknet).
 /// </remarks>
 public sealed class DarknetShortcutLayer : DarknetLayer
 {
@@ -56,12 +56,11 @@ public sealed class DarknetShortcutLayer : DarknetLayer
     {
         using var scope = NewDisposeScope();
         var from = outputs[_sources[0]]!;
-        var x = Alpha == 1f ? input : input.mul(Alpha);
         var add = Beta == 1f ? from : from.mul(Beta);
         Tensor sum;
         if (_from == OutputShape)
         {
-            sum = x.add(add);
+            sum = (Alpha == 1f ? input : input.mul(Alpha)).add(add);
         }
         else
         {
@@ -72,11 +71,14 @@ public sealed class DarknetShortcutLayer : DarknetLayer
             var picked = add.narrow(1, 0, channels)[TensorIndex.Colon, TensorIndex.Colon,
                 TensorIndex.Slice(0, height * _stride, _stride), TensorIndex.Slice(0, width * _stride, _stride)];
             picked = picked.narrow(2, 0, height).narrow(3, 0, width);
-            // Where x and from overlap, out = x + from; elsewhere out = x. Built out of place so autograd sees it.
-            var spread = zeros_like(x);
-            spread.narrow(1, 0, channels)[TensorIndex.Colon, TensorIndex.Colon,
-                TensorIndex.Slice(0, height * _sample, _sample), TensorIndex.Slice(0, width * _sample, _sample)] = picked;
-            sum = x.add(spread);
+            // Where x and from overlap, out = alpha·x + beta·from; elsewhere out = x. Built as x + a correction that is
+            // zero outside the overlap, out of place so that autograd sees it.
+            var overlap = (TensorIndex.Slice(0, height * _sample, _sample), TensorIndex.Slice(0, width * _sample, _sample));
+            var correction = zeros_like(input);
+            var xOverlap = input.narrow(1, 0, channels)[TensorIndex.Colon, TensorIndex.Colon, overlap.Item1, overlap.Item2];
+            correction.narrow(1, 0, channels)[TensorIndex.Colon, TensorIndex.Colon, overlap.Item1, overlap.Item2] =
+                Alpha == 1f ? picked : xOverlap.mul(Alpha - 1f).add(picked);
+            sum = input.add(correction);
         }
 
         return _activation(sum).MoveToOuterDisposeScope();

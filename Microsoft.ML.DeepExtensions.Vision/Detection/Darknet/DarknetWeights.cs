@@ -66,8 +66,7 @@ public static class DarknetWeights
             return Load(network, copy, name, layerCount);
         }
 
-        string path = name;
-        var header = ReadHeader(stream, path);
+        var header = ReadHeader(stream, name);
         using var noGrad = torch.no_grad();
         for (int i = 0; i < cutoff; i++)
         {
@@ -80,7 +79,7 @@ public static class DarknetWeights
             if (remaining < needed)
             {
                 throw new DarknetFormatException(
-                    $"{path}: too short for layer {i} ({layer.Section.Header}, {layer.Section.Source} line {layer.Section.Line}): it needs {needed} floats ({Describe(segments)}) but only {remaining} remain; the file was written for another cfg or is truncated.");
+                    $"{name}: too short for layer {i} ({layer.Section.Header}, {layer.Section.Source} line {layer.Section.Line}): it needs {needed} floats ({Describe(segments)}) but only {remaining} remain; the file was written for another cfg or is truncated.");
             }
 
             foreach (var segment in segments)
@@ -91,7 +90,7 @@ public static class DarknetWeights
         if (layerCount is null && left != 0)
         {
             throw new DarknetFormatException(
-                $"{path}: too long: {left} bytes ({left / sizeof(float)} floats) remain after the last of the cfg's {network.Layers.Count} layers; the file was written for another cfg (to read only leading layers, pass a layer count).");
+                $"{name}: too long: {left} bytes ({left / sizeof(float)} floats) remain after the last of the cfg's {network.Layers.Count} layers; the file was written for another cfg (to read only leading layers, pass a layer count).");
         }
 
         return header;
@@ -190,6 +189,14 @@ public static class DarknetWeights
 
     private static void ReadInto(Stream stream, Segment segment)
     {
+        var target = segment.Target;
+        if (!segment.Transposed && target.device_type == DeviceType.CPU && target.dtype == ScalarType.Float32 && target.is_contiguous())
+        {
+            // Straight into the tensor's memory: no managed copy of a 250 MB file.
+            stream.ReadExactly(target.bytes);
+            return;
+        }
+
         var values = new float[segment.Target.numel()];
         stream.ReadExactly(MemoryMarshal.AsBytes(values.AsSpan()));
         var shape = segment.Target.shape;

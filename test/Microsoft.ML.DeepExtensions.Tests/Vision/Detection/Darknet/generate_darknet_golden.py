@@ -2,12 +2,13 @@
 """Golden values for the Darknet cfg/weights tests, from Darknet itself (Debian's libdarknet.so, git 61c9d02e).
 
 Run with Debian's Python: /usr/bin/python3 generate_darknet_golden.py            (writes darknet_golden.json here)
-                          /usr/bin/python3 generate_darknet_golden.py --full DIR (full-size yolov3-tiny and yolov3 at 416x416,
+                          /usr/bin/python3 generate_darknet_golden.py --full DIR (full-size yolov3-tiny at 416x416 and yolov3 at 608x608,
                                                                                  80 classes, into DIR; not committed, see below)
 Needs: darknet (libdarknet.so, its header, the cfgs), python3-numpy, python3-opencv, python3-skimage, opencv-doc, gcc.
 
 What it writes:
 - "shapes": for each cfg the tests parse, every layer's output size as Darknet computes it (parse_network_cfg).
+- "photos": the network inputs, keyed "name@WxH".
 - "cases": networks run by Darknet on two real photos (skimage's astronaut, opencv-doc's fruits), each resized with
   OpenCV (INTER_AREA) and stored as the exact bytes the network saw (planar RGB, value = byte / 255 as float32), so
   resizing is not part of the comparison. Per case: the raw output of every [yolo] layer after Darknet's activation
@@ -25,8 +26,13 @@ gain: sqrt(6) (He-uniform) for yolov3-tiny; sqrt(3) (LeCun-uniform) for yolov3, 
 otherwise grow the activations to 1e6 and saturate every output.
 All arithmetic is float32, so the C# side reproduces it bit for bit.
 
+A third committed case, cfg/layers.test.cfg (hand-written), has every layer type and most activations the C# network
+supports (crop, grouped convolutions, shortcuts between maps of different sizes with alpha/beta, Darknet's maxpool
+padding, route, upsample, avgpool, connected with batch normalization, dropout, softmax with groups and temperature,
+cost); for it the network output (network_predict) is stored.
+
 The committed cases use Darknet's yolov3-tiny.cfg and yolov3.cfg unchanged except for a 128x96 input and 4 classes
-(cfg/*.test.cfg, written here), which keeps the golden file small; --full runs the unchanged cfgs at 416x416 and writes
+(cfg/*.test.cfg, written here), which keeps the golden file small; --full runs the unchanged cfgs (yolov3-tiny at 416x416, yolov3 at 608x608) and writes
 the same JSON layout to DIR/darknet_golden.json; DARKNET_GOLDEN_DIR=DIR dotnet test --filter DarknetParity then checks it.
 """
 import base64
@@ -74,7 +80,8 @@ def layer_offsets():
     source = "#include <stdio.h>\n#include <stddef.h>\n#include \"%s\"\nint main(void){printf(\"{\\\"sizeof\\\": %%zu\", sizeof(layer));\n" % HEADER
     for f in fields:
         source += "printf(\", \\\"%s\\\": %%zu\", offsetof(layer, %s));\n" % (f, f)
-    source += "printf(\", \\\"net_layers\\\": %zu}\", offsetof(network, layers));return 0;}\n"
+    source += "printf(\", \\\"net_layers\\\": %zu\", offsetof(network, layers));\n"
+    source += "printf(\", \\\"net_outputs\\\": %zu}\", offsetof(network, outputs));return 0;}\n"
     with tempfile.TemporaryDirectory() as tmp:
         c_file, exe = os.path.join(tmp, "o.c"), os.path.join(tmp, "o")
         open(c_file, "w").write(source)
@@ -226,6 +233,7 @@ def test_cfg(name, width, height, classes):
 
 
 def run_case(darknet, name, cfg_path, cfg_rel, seed, gain, tmp, photos):
+    """Runs one network on the photos. Detectors: yolo outputs and detections; other networks: the network output."""
     net = darknet.parse(cfg_path)
     darknet.lib.set_batch_network(net, 1)
     segments = darknet.weight_segments(net)
@@ -245,11 +253,18 @@ def run_case(darknet, name, cfg_path, cfg_rel, seed, gain, tmp, photos):
             "thresh": THRESH, "nms": NMS, "width": net_w, "height": net_h, "images": []}
     for photo, path in PHOTOS:
         pixels = photo_bytes(path, net_w, net_h)
-        photos[photo] = base64.b64encode(pixels.tobytes()).decode()
+        photos["%s@%dx%d" % (photo, net_w, net_h)] = base64.b64encode(pixels.tobytes()).decode()
         assert pixels.shape[0] == in_c
         data = (pixels.astype(np.float32) / np.float32(255)).ravel()
-        darknet.lib.network_predict(net, data.ctypes.data_as(ctypes.POINTER(ctypes.c_float)))
-        image = {"name": photo, "yolo": []}
+        output = darknet.lib.network_predict(net, data.ctypes.data_as(ctypes.POINTER(ctypes.c_float)))
+        image = {"name": photo, "photo": "%s@%dx%d" % (photo, net_w, net_h), "yolo": []}
+        if not yolo_layers:
+            count = ctypes.c_int.from_address(net + darknet.off["net_outputs"]).value
+            values = np.ctypeslib.as_array(output, shape=(count,)).copy()
+            image["output"] = b64(values)
+            print("  %s %s: %d outputs in [%.3g, %.3g]" % (name, photo, count, values.min(), values.max()), file=sys.stderr)
+            case["images"].append(image)
+            continue
         for i in yolo_layers:
             im = darknet.lib.get_network_image_layer(net, i)
             values = np.ctypeslib.as_array(im.data, shape=(im.c * im.h * im.w,)).copy()
@@ -295,6 +310,7 @@ def main():
                 darknet.lib.free_network(net)
             specs = [(n, test_cfg(n, 128, 96, 4), "cfg/%s.test.cfg" % n, seed, gain)
                      for n, seed, gain in (("yolov3-tiny", 1, 2.4494898), ("yolov3", 2, 1.7320508))]
+            specs.append(("layers", os.path.join(CFG_DIR, "layers.test.cfg"), "cfg/layers.test.cfg", 3, 2.4494898))
         for name, cfg_path, cfg_rel, seed, gain in specs:
             golden["cases"].append(run_case(darknet, name, cfg_path, cfg_rel, seed, gain, tmp, golden["photos"]))
     path = os.path.join(out_dir, "darknet_golden.json")
