@@ -106,14 +106,13 @@ public sealed class DetectionLayoutsTests
                     // The generator's mask (its pixel count is COCO's area) comes back from the polygons, tight in its box.
                     Assert.AreEqual(areas[n++], mask.Area(), $"{image.Path}: {o}");
                     int minX = int.MaxValue, minY = int.MaxValue, maxX = -1, maxY = -1;
-                    for (int y = 0; y < image.Height; y++)
+                    var pixels = mask.Pixels.Span;
+                    for (int p = 0; p < pixels.Length; p++)
                     {
-                        for (int x = 0; x < image.Width; x++)
-                        {
-                            if (!mask.Contains(x, y))
-                                continue;
-                            (minX, minY, maxX, maxY) = (Math.Min(minX, x), Math.Min(minY, y), Math.Max(maxX, x), Math.Max(maxY, y));
-                        }
+                        if (pixels[p] == 0)
+                            continue;
+                        int x = p % image.Width, y = p / image.Width;
+                        (minX, minY, maxX, maxY) = (Math.Min(minX, x), Math.Min(minY, y), Math.Max(maxX, x), Math.Max(maxY, y));
                     }
                     Assert.AreEqual((o.X0, o.Y0, o.X1, o.Y1), (minX, minY, maxX + 1f, maxY + 1f), $"{image.Path}: the mask's tight box is the object's box");
                 }
