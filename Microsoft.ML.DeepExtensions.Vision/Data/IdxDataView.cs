@@ -53,7 +53,7 @@ internal sealed class IdxDataView : IDataView
     public long? GetRowCount() => _labels.Length;
 
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
-        new Cursor(this, columnsNeeded, rand is null ? null : Permutation(_labels.Length, rand));
+        new Cursor(this, columnsNeeded, rand);
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         new[] { GetRowCursor(columnsNeeded, rand) };
@@ -76,95 +76,28 @@ internal sealed class IdxDataView : IDataView
         return classNames.Select(n => n.AsMemory()).ToArray();
     }
 
-    private static int[] Permutation(int count, Random random)
-    {
-        var order = new int[count];
-        for (int i = 0; i < count; i++)
-            order[i] = i;
-        random.Shuffle(order);
-        return order;
-    }
-
-    private sealed class Cursor : DataViewRowCursor
+    private sealed class Cursor : InMemoryRowCursor
     {
         private readonly IdxDataView _view;
-        private readonly bool[] _active;
-        private readonly int[]? _order;
-        private long _position = -1;
-        private int _row = -1;
 
-        public Cursor(IdxDataView view, IEnumerable<DataViewSchema.Column> columnsNeeded, int[]? order)
-        {
-            _view = view;
-            _order = order;
-            _active = new bool[view.Schema.Count];
-            foreach (var column in columnsNeeded)
-                _active[column.Index] = true;
-        }
+        public Cursor(IdxDataView view, IEnumerable<DataViewSchema.Column> columnsNeeded, Random? random)
+            : base(view.Schema, view._labels.Length, columnsNeeded, random, "IDX data view") => _view = view;
 
-        public override DataViewSchema Schema => _view.Schema;
+        protected override Delegate MakeGetter(DataViewSchema.Column column) => column.Name == LabelColumnName
+            ? (ValueGetter<ReadOnlyMemory<char>>)GetLabel
+            : (ValueGetter<VBuffer<float>>)GetFeatures;
 
-        public override long Position => _position;
-
-        public override long Batch => 0;
-
-        public override bool IsColumnActive(DataViewSchema.Column column) => _active[column.Index];
-
-        public override bool MoveNext()
-        {
-            if (_position + 1 >= _view._labels.Length)
-            {
-                _position = _view._labels.Length;
-                _row = -1;
-                return false;
-            }
-            _position++;
-            _row = _order is null ? (int)_position : _order[_position];
-            return true;
-        }
-
-        public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId value) =>
-        {
-            CheckRow();
-            value = new DataViewRowId((ulong)_row, 0);
-        };
-
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            if (column.Index < 0 || column.Index >= _active.Length || Schema[column.Index].Name != column.Name)
-                throw new ArgumentOutOfRangeException(nameof(column), $"Column '{column.Name}' does not belong to this IDX data view.");
-            if (!_active[column.Index])
-                throw new InvalidOperationException($"Column '{column.Name}' is not active in this cursor; ask for it in columnsNeeded.");
-
-            Delegate getter = column.Name == LabelColumnName
-                ? (ValueGetter<ReadOnlyMemory<char>>)GetLabel
-                : (ValueGetter<VBuffer<float>>)GetFeatures;
-            return getter as ValueGetter<TValue>
-                ?? throw new InvalidOperationException($"Invalid TValue in GetGetter: '{typeof(TValue)}', expected type: '{column.Type.RawType}'.");
-        }
-
-        private void GetLabel(ref ReadOnlyMemory<char> value)
-        {
-            CheckRow();
-            value = _view._labelTexts[_view._labels[_row]];
-        }
+        private void GetLabel(ref ReadOnlyMemory<char> value) => value = _view._labelTexts[_view._labels[Row]];
 
         private void GetFeatures(ref VBuffer<float> value)
         {
-            CheckRow();
             int size = _view._pixelsPerImage;
+            var pixels = _view._pixels.AsSpan(Row * size, size);
             var editor = VBufferEditor.Create(ref value, size);
-            var pixels = _view._pixels.AsSpan(_row * size, size);
             var values = editor.Values;
             for (int i = 0; i < size; i++)
                 values[i] = pixels[i] / 255f;
             value = editor.Commit();
-        }
-
-        private void CheckRow()
-        {
-            if (_row < 0)
-                throw new InvalidOperationException("The cursor is not on a row: call MoveNext first and read only while it returns true.");
         }
     }
 }

@@ -147,14 +147,9 @@ internal static class CocoDetectionReader
                 {
                     throw new InvalidDataException($"{where}: run-length counts must be a list of integers or COCO's compressed string.");
                 }
-                try
-                {
-                    return ObjectSegmentation.FromRunLengths(width, height, runs);
-                }
-                catch (ArgumentException ex)
-                {
-                    throw new InvalidDataException($"{where}: {ex.Message}", ex);
-                }
+                if (ObjectSegmentation.RunLengthProblem(width, height, runs) is { } problem)
+                    throw new InvalidDataException($"{where}: {problem}");
+                return ObjectSegmentation.FromRunLengths(width, height, runs);
             default:
                 throw new InvalidDataException($"{where}: segmentation must be a list of polygons or a run-length object, got {Shorten(element.GetRawText())}.");
         }

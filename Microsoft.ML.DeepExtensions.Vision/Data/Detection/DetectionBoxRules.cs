@@ -17,7 +17,8 @@ internal static class DetectionBoxRules
         if (!(double.IsFinite(x0) && double.IsFinite(y0) && double.IsFinite(x1) && double.IsFinite(y1)))
             throw new InvalidDataException($"{where}: box {box} holds a value that is not a finite number.");
         if (!(x1 > x0 && y1 > y0))
-            throw new InvalidDataException($"{where}: box {box} has a non-positive size {x1 - x0:G7}x{y1 - y0:G7}; boxes are x0, y0, x1, y1 with x1 > x0 and y1 > y0.");
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"{where}: box {box} has a non-positive size {x1 - x0:G7}x{y1 - y0:G7}; boxes are x0, y0, x1, y1 with x1 > x0 and y1 > y0."));
         double tolerance = DetectionDataset.BoxTolerance;
         if (x0 < -tolerance || y0 < -tolerance || x1 > width + tolerance || y1 > height + tolerance)
             throw new InvalidDataException(

@@ -76,88 +76,34 @@ public sealed class DetectionDataView : IDataView
 
     public long? GetRowCount() => _rows.Length;
 
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
-    {
-        int[]? order = null;
-        if (rand is not null)
-        {
-            order = Enumerable.Range(0, _rows.Length).ToArray();
-            rand.Shuffle(order);
-        }
-        return new Cursor(this, columnsNeeded, order);
-    }
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
+        new Cursor(this, columnsNeeded, rand);
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         new[] { GetRowCursor(columnsNeeded, rand) };
 
     private sealed record Row(ReadOnlyMemory<char> Path, uint[] Labels, float[] Boxes, bool[] Crowd, float[] Segmentation, int Width, int Height);
 
-    private sealed class Cursor : DataViewRowCursor
+    private sealed class Cursor : InMemoryRowCursor
     {
         private readonly DetectionDataView _view;
-        private readonly bool[] _active;
-        private readonly int[]? _order;
-        private long _position = -1;
-        private Row? _row;
 
-        public Cursor(DetectionDataView view, IEnumerable<DataViewSchema.Column> columnsNeeded, int[]? order)
+        public Cursor(DetectionDataView view, IEnumerable<DataViewSchema.Column> columnsNeeded, Random? random)
+            : base(view.Schema, view._rows.Length, columnsNeeded, random, "detection data view") => _view = view;
+
+        private Row Current => _view._rows[Row];
+
+        protected override Delegate MakeGetter(DataViewSchema.Column column) => column.Name switch
         {
-            _view = view;
-            _order = order;
-            _active = new bool[view.Schema.Count];
-            foreach (var column in columnsNeeded)
-                _active[column.Index] = true;
-        }
-
-        public override DataViewSchema Schema => _view.Schema;
-
-        public override long Position => _position;
-
-        public override long Batch => 0;
-
-        public override bool IsColumnActive(DataViewSchema.Column column) => _active[column.Index];
-
-        public override bool MoveNext()
-        {
-            if (_position + 1 >= _view._rows.Length)
-            {
-                _position = _view._rows.Length;
-                _row = null;
-                return false;
-            }
-            _position++;
-            _row = _view._rows[_order is null ? (int)_position : _order[_position]];
-            return true;
-        }
-
-        public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId value) =>
-            value = new DataViewRowId((ulong)Array.IndexOf(_view._rows, Current), 0);
-
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            if (column.Index < 0 || column.Index >= _active.Length || Schema[column.Index].Name != column.Name)
-                throw new ArgumentOutOfRangeException(nameof(column), $"Column '{column.Name}' does not belong to this detection data view.");
-            if (!_active[column.Index])
-                throw new InvalidOperationException($"Column '{column.Name}' is not active in this cursor; ask for it in columnsNeeded.");
-            Delegate getter = column.Name switch
-            {
-                ImagePathColumnName => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = Current.Path),
-                ImageColumnName => (ValueGetter<MLImage>)((ref MLImage value) =>
-                {
-                    value = MLImage.CreateFromFile(Current.Path.ToString());
-                }),
-                ImageWidthColumnName => (ValueGetter<int>)((ref int value) => value = Current.Width),
-                ImageHeightColumnName => (ValueGetter<int>)((ref int value) => value = Current.Height),
-                LabelColumnName => (ValueGetter<VBuffer<uint>>)((ref VBuffer<uint> value) => Copy(Current.Labels, ref value)),
-                BoxColumnName => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) => Copy(Current.Boxes, ref value)),
-                IsCrowdColumnName => (ValueGetter<VBuffer<bool>>)((ref VBuffer<bool> value) => Copy(Current.Crowd, ref value)),
-                _ => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) => Copy(Current.Segmentation, ref value)),
-            };
-            return getter as ValueGetter<TValue>
-                ?? throw new InvalidOperationException($"Invalid TValue in GetGetter: '{typeof(TValue)}', expected type: '{column.Type.RawType}'.");
-        }
-
-        private Row Current => _row ?? throw new InvalidOperationException("The cursor is not on a row: call MoveNext first and read only while it returns true.");
+            ImagePathColumnName => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = Current.Path),
+            ImageColumnName => (ValueGetter<MLImage>)((ref MLImage value) => value = MLImage.CreateFromFile(Current.Path.ToString())),
+            ImageWidthColumnName => (ValueGetter<int>)((ref int value) => value = Current.Width),
+            ImageHeightColumnName => (ValueGetter<int>)((ref int value) => value = Current.Height),
+            LabelColumnName => (ValueGetter<VBuffer<uint>>)((ref VBuffer<uint> value) => Copy(Current.Labels, ref value)),
+            BoxColumnName => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) => Copy(Current.Boxes, ref value)),
+            IsCrowdColumnName => (ValueGetter<VBuffer<bool>>)((ref VBuffer<bool> value) => Copy(Current.Crowd, ref value)),
+            _ => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) => Copy(Current.Segmentation, ref value)),
+        };
 
         private static void Copy<T>(T[] values, ref VBuffer<T> destination)
         {

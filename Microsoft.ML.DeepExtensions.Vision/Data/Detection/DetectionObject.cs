@@ -53,5 +53,6 @@ public sealed class DetectionObject
 
     public float Height => Y1 - Y0;
 
-    public override string ToString() => $"class {ClassIndex} ({X0}, {Y0}, {X1}, {Y1}){(IsCrowd ? " crowd" : "")}";
+    public override string ToString() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"class {ClassIndex} ({X0}, {Y0}, {X1}, {Y1}){(IsCrowd ? " crowd" : "")}");
 }

@@ -55,16 +55,22 @@ public sealed class ObjectSegmentation
         if (width <= 0 || height <= 0)
             throw new ArgumentOutOfRangeException(width <= 0 ? nameof(width) : nameof(height), $"Run-length mask size must be positive, got {width}x{height}.");
         var counts = runLengths.ToArray();
+        if (RunLengthProblem(width, height, counts) is { } problem)
+            throw new ArgumentException(problem, nameof(runLengths));
+        return new ObjectSegmentation(Array.Empty<float[]>(), counts, width, height);
+    }
+
+    /// <summary>Why <paramref name="counts"/> are not run lengths of a <paramref name="width"/> x <paramref name="height"/> mask, or null when they are.</summary>
+    internal static string? RunLengthProblem(int width, int height, long[] counts)
+    {
         long total = 0;
         for (int i = 0; i < counts.Length; i++)
         {
             if (counts[i] < 0)
-                throw new ArgumentException($"Run {i} is negative ({counts[i]}); run lengths count pixels.", nameof(runLengths));
+                return $"Run {i} is negative ({counts[i]}); run lengths count pixels.";
             total += counts[i];
         }
-        if (total != (long)width * height)
-            throw new ArgumentException($"Run lengths add up to {total} pixels, but a {width}x{height} mask has {(long)width * height}.", nameof(runLengths));
-        return new ObjectSegmentation(Array.Empty<float[]>(), counts, width, height);
+        return total == (long)width * height ? null : $"Run lengths add up to {total} pixels, but a {width}x{height} mask has {(long)width * height}.";
     }
 
     /// <summary>The polygons (x y x y ... in pixels), empty for a run-length mask. Do not modify them.</summary>

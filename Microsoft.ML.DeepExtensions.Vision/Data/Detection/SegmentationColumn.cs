@@ -85,14 +85,10 @@ public static class SegmentationColumn
                 {
                     if (parts != 1)
                         throw Bad(o, "a run-length mask must be the object's only part");
-                    try
-                    {
-                        result[o] = ObjectSegmentation.FromRunLengths(imageWidth, imageHeight, part.ToArray().Select(v => (long)v));
-                    }
-                    catch (ArgumentException ex)
-                    {
-                        throw Bad(o, ex.Message);
-                    }
+                    var runs = part.ToArray().Select(v => (long)v).ToArray();
+                    if (ObjectSegmentation.RunLengthProblem(imageWidth, imageHeight, runs) is { } problem)
+                        throw Bad(o, problem.TrimEnd('.'));
+                    result[o] = ObjectSegmentation.FromRunLengths(imageWidth, imageHeight, runs);
                 }
                 else
                 {
@@ -101,14 +97,9 @@ public static class SegmentationColumn
             }
             if (polygons.Count > 0)
             {
-                try
-                {
-                    result[o] = ObjectSegmentation.FromPolygons(polygons);
-                }
-                catch (ArgumentException ex)
-                {
-                    throw Bad(o, ex.Message);
-                }
+                if (polygons.FindIndex(p => p.Length < 6 || p.Any(v => !float.IsFinite(v))) is int bad and >= 0)
+                    throw Bad(o, $"polygon {bad} has fewer than 3 points or a value that is not a finite number");
+                result[o] = ObjectSegmentation.FromPolygons(polygons);
             }
         }
         if (p != values.Length)

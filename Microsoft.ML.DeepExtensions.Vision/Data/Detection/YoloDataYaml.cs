@@ -51,6 +51,11 @@ internal sealed class YoloDataYaml
         {
             throw new InvalidDataException($"'{file}' line {ex.Start.Line}: not valid YAML: {ex.Message}", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner fails this way on some malformed input (e.g. an unclosed flow collection), without a position.
+            throw new InvalidDataException($"'{file}': not valid YAML (the parser stopped on malformed input, e.g. an unclosed [ or {{).", ex);
+        }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new InvalidDataException($"'{file}' must hold a YAML mapping with train, val, test, names and nc keys.");
         return new YoloDataYaml(file, root);

@@ -27,11 +27,10 @@ Usage: /usr/bin/python3 samples/data/detection/make_detection_sample.py [--train
        [--seed 20261206] [--quality 85] [--out samples/data/detection-sample] [--voc DIR]
 """
 import argparse
-import gzip
 import json
 import os
 import shutil
-import struct
+import sys
 import xml.etree.ElementTree as ET
 
 import cv2
@@ -39,6 +38,9 @@ import numpy as np
 from scipy import ndimage
 from skimage import measure
 from skimage.draw import polygon as draw_polygon
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from make_fashion_mnist_subset import read_idx  # noqa: E402  (the IDX reader of the Fashion-MNIST subset's script)
 
 FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
@@ -66,16 +68,6 @@ PLACEMENT_TRIES = 60
 # Douglas-Peucker tolerance (pixels) when simplifying outlines: pixel centres lie at least ~0.35 pixel from the
 # marching-squares contour, so moving it by less keeps every centre on its side (and the script checks it does).
 POLYGON_TOLERANCE = 0.25
-
-
-def read_idx(path, dimensions):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    magic = struct.unpack(">I", data[:4])[0]
-    if magic != 0x0800 | dimensions:
-        raise SystemExit(f"{path}: magic number 0x{magic:08x}, expected 0x{0x0800 | dimensions:08x}")
-    shape = struct.unpack(">" + "I" * dimensions, data[4:4 + 4 * dimensions])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dimensions).reshape(shape)
 
 
 def load_photos(size):

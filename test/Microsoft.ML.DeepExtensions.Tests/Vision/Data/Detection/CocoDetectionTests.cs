@@ -1,4 +1,6 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.DeepExtensions.Tests.Vision.Detection;
+using Microsoft.ML.DeepExtensions.Vision;
 using Microsoft.ML.DeepExtensions.Vision.Data.Detection;
 
 namespace Microsoft.ML.DeepExtensions.Tests.Vision.Data.Detection;
@@ -108,6 +110,32 @@ public sealed class CocoDetectionTests
         getBoxes(ref boxes);
         Assert.AreEqual((0, 0), (labels.Length, boxes.Length), "a background image has empty vectors");
         Assert.IsFalse(cursor.MoveNext());
+    }
+
+    [TestMethod]
+    public void LoadedDataFeedsADetectorAndEvaluateWithCrowdRegions()
+    {
+        // FakeDetector finds, in a 40-wide image, a cat at (0, 0, 40, 15); in a 41-wide one, a cat at (0, 0, 41, 15)
+        // and a dog at (1, 1, 40, 16). The dog's ground truth is a crowd region over the whole image: as a crowd region
+        // it absorbs the detection; as an ordinary object it overlaps it by IoU 0.48 only, a miss.
+        _folder.Image("a.png", 40, 30);
+        _folder.Image("b.png", 41, 30);
+        var json = _folder.Text("instances.json", """
+            {"images": [{"id": 1, "file_name": "a.png"}, {"id": 2, "file_name": "b.png"}],
+             "categories": [{"id": 1, "name": "dog"}, {"id": 2, "name": "cat"}],
+             "annotations": [
+               {"id": 1, "image_id": 1, "category_id": 2, "bbox": [0, 0, 40, 15]},
+               {"id": 2, "image_id": 2, "category_id": 2, "bbox": [0, 0, 41, 15]},
+               {"id": 3, "image_id": 2, "category_id": 1, "bbox": [0, 0, 41, 30], "iscrowd": 1}
+             ]}
+            """);
+        var ml = new MLContext();
+        var data = ml.Data.LoadCocoDetection(json);
+
+        var scored = new FakeDetector(ml, batchSize: 2).Transform(data);
+
+        Assert.AreEqual(0.5, ml.ObjectDetection().Evaluate(scored).AP, 1e-9, "cat 1, dog 0: labels are matched by name, not by key");
+        Assert.AreEqual(1.0, ml.ObjectDetection().Evaluate(scored, crowdColumnName: "IsCrowd").AP, 1e-9);
     }
 
     [TestMethod]
