@@ -1,0 +1,132 @@
+using System.Text.Json;
+using Microsoft.ML.DeepExtensions.Backend;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Ops;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.DeepExtensions.Tests.Vision.Detection.Ops;
+
+/// <summary><see cref="RoIAlign"/> against torchvision 0.14's <c>roi_align</c>: roi_ops_golden.json, written by generate_roi_ops.py.</summary>
+[TestClass]
+public sealed class RoIAlignTests
+{
+    [ClassInitialize]
+    public static void StartTorch(TestContext _) => TorchBackend.EnsureStarted();
+
+    private static IEnumerable<object[]> AlignCases() =>
+        RoIGolden.Cases("align").Select(c => new object[] { c.GetProperty("name").GetString()! });
+
+    [TestMethod]
+    [DynamicData(nameof(AlignCases))]
+    public void Apply_MatchesTorchvision_ValuesAndInputGradients(string name)
+    {
+        using var scope = torch.NewDisposeScope();
+        var golden = RoIGolden.Cases("align").Single(c => c.GetProperty("name").GetString() == name);
+        var input = RoIGolden.Tensor(RoIGolden.Section("align").GetProperty("input")).requires_grad_(true);
+        var rois = RoIGolden.Tensor(golden.GetProperty("rois")).reshape(-1, 5);
+
+        var output = RoIAlign.Apply(input, rois, RoIGolden.Size(golden.GetProperty("output_size")),
+            golden.GetProperty("spatial_scale").GetDouble(), golden.GetProperty("sampling_ratio").GetInt32(), golden.GetProperty("aligned").GetBoolean());
+        (output * RoIGolden.Tensor(golden.GetProperty("grad_weights"))).sum().backward();
+
+        RoIGolden.AssertClose(golden.GetProperty("output"), output, $"{name} output");
+        RoIGolden.AssertClose(golden.GetProperty("input_grad"), input.grad!, $"{name} input gradient");
+    }
+
+    [TestMethod]
+    public void ModuleWithPerImageBoxLists_MatchesTorchvision_IncludingAnImageWithoutBoxes()
+    {
+        using var scope = torch.NewDisposeScope();
+        var golden = RoIGolden.Section("align_list");
+        var input = RoIGolden.Tensor(RoIGolden.Section("align").GetProperty("input")).requires_grad_(true);
+        var boxes = golden.GetProperty("boxes").EnumerateArray().Select(b => RoIGolden.Tensor(b).reshape(-1, 4)).ToArray();
+        Assert.AreEqual(0L, boxes[1].shape[0], "image 1 must have no boxes");
+        using var module = new RoIAlign(RoIGolden.Size(golden.GetProperty("output_size")), golden.GetProperty("spatial_scale").GetDouble(),
+            golden.GetProperty("sampling_ratio").GetInt32());
+
+        var output = module.forward(input, boxes);
+        (output * RoIGolden.Tensor(golden.GetProperty("grad_weights"))).sum().backward();
+
+        RoIGolden.AssertClose(golden.GetProperty("output"), output, "per-image lists output");
+        RoIGolden.AssertClose(golden.GetProperty("input_grad"), input.grad!, "per-image lists input gradient");
+    }
+
+    [TestMethod]
+    public void Float64Features_GiveFloat64_WithTorchvisionValues()
+    {
+        using var scope = torch.NewDisposeScope();
+        var golden = RoIGolden.Cases("align").First();
+        var input = RoIGolden.Tensor(RoIGolden.Section("align").GetProperty("input")).to(ScalarType.Float64);
+        var rois = RoIGolden.Tensor(golden.GetProperty("rois")).to(ScalarType.Float64);
+
+        var output = RoIAlign.Apply(input, rois, RoIGolden.Size(golden.GetProperty("output_size")), golden.GetProperty("spatial_scale").GetDouble(),
+            golden.GetProperty("sampling_ratio").GetInt32(), golden.GetProperty("aligned").GetBoolean());
+
+        Assert.AreEqual(ScalarType.Float64, output.dtype);
+        RoIGolden.AssertClose(golden.GetProperty("output"), output, "float64 output");
+    }
+
+    [TestMethod]
+    public void ManyChunks_GiveEachRoisOwnResult_InInputOrder_AndNoGradientToBoxes()
+    {
+        // 2,000 RoIs of 64 channels at 7x7 bins and an adaptive grid of up to 4x4 samples gather far more than
+        // RoIChunks.MaxGatheredElements, so the call runs in several chunks, visiting RoIs by grid size; each RoI
+        // must still get what it gets alone.
+        using var scope = torch.NewDisposeScope();
+        torch.random.manual_seed(7);
+        var input = torch.randn(2, 64, 20, 24).requires_grad_(true);
+        var corners = torch.rand(2000, 2) * 20;
+        var sizes = torch.rand(2000, 2) * 27 + 1;
+        var rois = torch.cat(new[] { torch.randint(0, 2, new long[] { 2000, 1 }).to(ScalarType.Float32), corners, corners + sizes }, 1).requires_grad_(true);
+        var (extentY, extentX) = RoIGather.HostExtents(((rois[.., 4] - rois[.., 2]).clamp_min(1) / 7).ceil(), ((rois[.., 3] - rois[.., 1]).clamp_min(1) / 7).ceil());
+        var (order, chunks) = RoIChunks.Plan(extentY, extentX, 7 * 7 * 4L * 64);
+        Assert.IsNotNull(order, "RoIs of different grids must be reordered");
+        Assert.IsTrue(chunks.Count > 2, $"the case must need several chunks, got {chunks.Count}");
+
+        var all = RoIAlign.Apply(input, rois, (7, 7), 1.0, samplingRatio: -1);
+        all.sum().backward();
+
+        Assert.IsNull(rois.grad, "boxes get no gradient, as in torchvision");
+        foreach (long k in new long[] { 0, 1, 517, 999, 1500, 1999 })
+        {
+            var alone = RoIAlign.Apply(input, rois.narrow(0, k, 1), (7, 7), 1.0, samplingRatio: -1);
+            Assert.IsTrue(torch.allclose(all.narrow(0, k, 1), alone, rtol: 1e-5, atol: 1e-6), $"RoI {k} differs from its result alone");
+        }
+    }
+
+    [TestMethod]
+    public void BadArguments_AreNamed_WithValueAndRule()
+    {
+        using var scope = torch.NewDisposeScope();
+        var input = torch.zeros(2, 3, 8, 8);
+        var rois = torch.tensor(new float[] { 0, 1, 1, 4, 4, 1, 2, 2, 6, 6 }, new long[] { 2, 5 });
+
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => RoIAlign.Apply(input, torch.zeros(2, 4), (2, 2))).Message,
+            "rois must have shape [K, 5] (batch index, x0, y0, x1, y1), got [2, 4]");
+        var outOfRange = rois.clone();
+        outOfRange[1, 0] = torch.tensor(2f);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => RoIAlign.Apply(input, outOfRange, (2, 2))).Message,
+            "rois[:, 0] is the batch index and must be an integer in [0, 2) (the feature map has 2 images), got 2 in row 1");
+        var fractional = rois.clone();
+        fractional[0, 0] = torch.tensor(0.5f);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => RoIAlign.Apply(input, fractional, (2, 2))).Message, "got 0.5 in row 0");
+        var nonFinite = rois.clone();
+        nonFinite[1, 3] = torch.tensor(float.NaN);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => RoIAlign.Apply(input, nonFinite, (2, 2))).Message,
+            "rois must have finite coordinates, got [1, 2, 2, NaN, 6] in row 1");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => RoIAlign.Apply(input, rois, (0, 2))).Message,
+            "outputSize must be positive in both dimensions, got (0, 2)");
+        foreach (double scale in new[] { 0.0, -0.25, double.NaN, double.PositiveInfinity })
+        {
+            StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => RoIAlign.Apply(input, rois, (2, 2), scale)).Message,
+                "spatialScale must be a positive finite number");
+        }
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => RoIAlign.Apply(torch.zeros(3, 8, 8), rois, (2, 2))).Message,
+            "input must be a feature map of shape [N, C, H, W], got [3, 8, 8]");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => RoIAlign.Apply(input, new[] { torch.zeros(1, 4), torch.zeros(2, 5) }, (2, 2))).Message,
+            "boxes[1] must have shape [Ki, 4] (x0, y0, x1, y1), got [2, 5]");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => RoIAlign.Apply(input, new[] { torch.zeros(1, 4), torch.zeros(1, 4), torch.zeros(1, 4) }, (2, 2))).Message,
+            "boxes has boxes for 3 images, but the feature map has 2");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new RoIAlign((2, -1), 0.5)).Message, "outputSize");
+    }
+}
