@@ -64,7 +64,7 @@ public sealed class RoIAlign : nn.Module<Tensor, Tensor, Tensor>
         RoIChecks.CheckOutputSize(outputSize, nameof(outputSize));
         RoIChecks.CheckSpatialScale(spatialScale, nameof(spatialScale));
         RoIChecks.CheckRois(rois, input, nameof(rois));
-        return Pool(input, rois, outputSize, spatialScale, samplingRatio, aligned);
+        return Compute(input, rois, outputSize, spatialScale, samplingRatio, aligned);
     }
 
     /// <summary>RoIAlign of per-image boxes: <paramref name="boxes"/>[i] is <c>[Ki, 4]</c> (x0, y0, x1, y1) of image i.</summary>
@@ -76,7 +76,13 @@ public sealed class RoIAlign : nn.Module<Tensor, Tensor, Tensor>
         return Apply(input, RoIChecks.ToRois(boxes, input, nameof(boxes)), outputSize, spatialScale, samplingRatio, aligned).MoveToOuterDisposeScope();
     }
 
-    private static Tensor Pool(Tensor input, Tensor rois, (int Height, int Width) outputSize, double spatialScale, int samplingRatio, bool aligned)
+    /// <summary>
+    /// <see cref="Apply(Tensor, Tensor, ValueTuple{int, int}, double, int, bool)"/> without the argument checks (and
+    /// their host round trip), with a chunk bound of choice: for the per-box baseline of <c>deepext bench roi-align</c>
+    /// and for tests that force many chunks on small inputs.
+    /// </summary>
+    internal static Tensor Compute(Tensor input, Tensor rois, (int Height, int Width) outputSize, double spatialScale, int samplingRatio, bool aligned,
+        long maxGatheredElements = RoIChunks.MaxGatheredElements)
     {
         long roiCount = rois.shape[0];
         if (roiCount == 0)
@@ -120,7 +126,7 @@ public sealed class RoIAlign : nn.Module<Tensor, Tensor, Tensor>
         else
             (extentY, extentX) = RoIGather.HostExtents(gridY, gridX);
         RoIGather.CheckSingleRoiSize(extentY, extentX, perExtentCell, "sampling points", "pass a positive samplingRatio.");
-        var (order, chunks) = RoIChunks.Plan(extentY, extentX, perExtentCell);
+        var (order, chunks) = RoIChunks.Plan(extentY, extentX, perExtentCell, maxGatheredElements);
 
         var table = RoIGather.PixelRows(input);
         var perRoi = torch.stack(new[] { r[.., 0], startY, startX, binHeight, binWidth, gridY, gridX, count }, 1);

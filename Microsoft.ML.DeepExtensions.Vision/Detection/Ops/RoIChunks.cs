@@ -32,9 +32,10 @@ internal static class RoIChunks
         var xs = extentX;
         if (!uniform)
         {
-            order = Enumerable.Range(0, count).Select(i => (long)i).ToArray();
-            var keys = Enumerable.Range(0, count).Select(i => (long)extentY[i] * extentX[i] * 4096L + Math.Max(extentY[i], extentX[i])).ToArray();
-            Array.Sort(keys, order);
+            // Stable: RoIs of equal extents keep their input order.
+            order = Enumerable.Range(0, count)
+                .OrderBy(i => (long)extentY[i] * extentX[i]).ThenBy(i => Math.Max(extentY[i], extentX[i]))
+                .Select(i => (long)i).ToArray();
             ys = order.Select(i => extentY[i]).ToArray();
             xs = order.Select(i => extentX[i]).ToArray();
         }

@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using System.Globalization;
+using DeepExtensions.Cli.Commands;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DeepExtensions.Cli.Bench;
+
+/// <summary>What the operator benchmarks (<c>bench nms</c>, <c>bench roi-align</c>) share: option parsing and timing.</summary>
+public static class MicroBenchmark
+{
+    /// <summary>Mean milliseconds of <paramref name="repeats"/> runs after one warm-up run; waits for the accelerator after each run.</summary>
+    public static double Time(int repeats, Device device, Action run)
+    {
+        run(); // warm-up
+        Synchronize(device);
+        var watch = Stopwatch.StartNew();
+        for (int i = 0; i < repeats; i++)
+        {
+            run();
+            Synchronize(device);
+        }
+        return watch.Elapsed.TotalMilliseconds / repeats;
+    }
+
+    /// <summary>The positive integer option <c>--name</c>, or <paramref name="fallback"/> when absent.</summary>
+    public static int PositiveInt(Arguments arguments, string command, string name, int fallback)
+    {
+        string? text = arguments.Get(name);
+        if (text is null)
+            return fallback;
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value > 0
+            ? value : throw CliException.UsageError($"{command}: --{name} must be a positive integer, got '{text}'");
+    }
+
+    /// <summary>The <c>--device cpu|cuda</c> option (default cpu); cuda only when it is available.</summary>
+    public static Device Device(Arguments arguments, string command) => (arguments.Get("device") ?? "cpu") switch
+    {
+        "cpu" => torch.CPU,
+        "cuda" => torch.cuda.is_available() ? torch.CUDA : throw CliException.UsageError($"{command}: --device cuda, but CUDA is not available"),
+        var other => throw CliException.UsageError($"{command}: --device must be cpu or cuda, got '{other}'"),
+    };
+
+    private static void Synchronize(Device device)
+    {
+        if (device.type == DeviceType.CUDA)
+            torch.cuda.synchronize();
+    }
+}
