@@ -18,12 +18,15 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.Ops;
 /// otherwise it is clamped to <c>[0, W − 1]</c> and interpolated between its two neighbouring pixels. A bin is
 /// the sum over its <c>gy·gx</c> samples divided by <c>max(gy·gx, 1)</c>. These are the formulas of
 /// torchvision's <c>roi_align_kernel.cpp</c>; the tests compare values and gradients with torchvision 0.14.</para>
-/// <para>Vectorized over all RoIs: the flat pixel indices and bilinear weights of every (RoI, bin, sample,
-/// neighbour) are computed at once, the pixels gathered from the channels-last feature table in one
-/// <c>index_select</c> and averaged by one batched matrix product (<see cref="RoIGather"/>). Memory: the gathered
-/// rows of a chunk of RoIs are bounded by <see cref="RoIChunks.MaxGatheredElements"/> values (RoIs beyond it are
-/// processed in further chunks; with the adaptive sampling ratio RoIs of similar size are grouped, since a chunk
-/// samples all its RoIs at its largest grid). Boxes receive no gradient (as in torchvision).</para>
+/// <para>Vectorized over all RoIs: the bins of all RoIs are one sparse matrix product. The flat pixel index
+/// (<c>batch·H·W + y·W + x</c>) and weight (bilinear weight / samples of the bin) of every (RoI, bin, sample,
+/// neighbour) are computed at once and form a sparse <c>[K·h·w, N·H·W]</c> interpolation matrix, which multiplies the
+/// channels-last <c>[N·H·W, C]</c> feature table: no per-RoI loop and no <c>K × samples × C</c> temporary. Autograd's
+/// backward is the transposed product, which adds each bin's gradient into the pixels it read (torchvision's backward
+/// kernel). Memory: the matrix holds one entry per nonzero weight (at most <c>4·gy·gx</c> per bin; 20 bytes each);
+/// the entries are built in chunks of at most <see cref="RoIChunks.MaxChunkElements"/> (with the adaptive sampling
+/// ratio RoIs of similar grids share a chunk, since a chunk lays out all its RoIs at its largest grid). Boxes receive
+/// no gradient (as in torchvision).</para>
 /// </remarks>
 public sealed class RoIAlign : nn.Module<Tensor, Tensor, Tensor>
 {
@@ -78,11 +81,12 @@ public sealed class RoIAlign : nn.Module<Tensor, Tensor, Tensor>
 
     /// <summary>
     /// <see cref="Apply(Tensor, Tensor, ValueTuple{int, int}, double, int, bool)"/> without the argument checks (and
-    /// their host round trip), with a chunk bound of choice: for the per-box baseline of <c>deepext bench roi-align</c>
-    /// and for tests that force many chunks on small inputs.
+    /// their host round trip), with a chunk bound of choice and optionally the pixel table
+    /// (<see cref="RoIGather.PixelRows"/> of <paramref name="input"/>) made once by the caller: for the per-box
+    /// baseline of <c>deepext bench roi-align</c> and for tests that force many chunks on small inputs.
     /// </summary>
     internal static Tensor Compute(Tensor input, Tensor rois, (int Height, int Width) outputSize, double spatialScale, int samplingRatio, bool aligned,
-        long maxGatheredElements = RoIChunks.MaxGatheredElements)
+        long maxChunkElements = RoIChunks.MaxChunkElements, Tensor? pixelRows = null)
     {
         long roiCount = rois.shape[0];
         if (roiCount == 0)
@@ -118,35 +122,65 @@ public sealed class RoIAlign : nn.Module<Tensor, Tensor, Tensor>
             gridX = (roiWidth / binColumns).ceil().clamp_min(0);
         }
         var count = (gridY * gridX).clamp_min(1);
-        // Two neighbours per sample and axis, C channels per pixel row.
-        long perExtentCell = binRows * binColumns * 4L * channels;
+        // Interpolation entries: four neighbours per sample.
+        long perExtentCell = binRows * binColumns * 4L;
         int[] extentY, extentX;
         if (samplingRatio > 0)
             (extentY, extentX) = (Enumerable.Repeat(samplingRatio, (int)roiCount).ToArray(), Enumerable.Repeat(samplingRatio, (int)roiCount).ToArray());
         else
             (extentY, extentX) = RoIGather.HostExtents(gridY, gridX);
-        RoIGather.CheckSingleRoiSize(extentY, extentX, perExtentCell, "sampling points", "pass a positive samplingRatio.");
-        var (order, chunks) = RoIChunks.Plan(extentY, extentX, perExtentCell, maxGatheredElements);
+        // 2^25 entries, about 1.3 GB while built: an adaptive grid this large means a box thousands of cells wide.
+        RoIGather.CheckSingleRoiSize(extentY, extentX, perExtentCell, 1L << 25, "sampling points", "pass a positive samplingRatio.");
+        var (order, chunks) = RoIChunks.Plan(extentY, extentX, perExtentCell, maxChunkElements);
 
-        var table = RoIGather.PixelRows(input);
         var perRoi = torch.stack(new[] { r[.., 0], startY, startX, binHeight, binWidth, gridY, gridX, count }, 1);
-        return RoIGather.Run(roiCount, input.device, order, chunks, (positions, chunk) =>
+        var orderTensor = order is null ? null : torch.tensor(order, device: input.device);
+        var cellRows = new List<Tensor>();
+        var pixelColumns = new List<Tensor>();
+        var weights = new List<Tensor>();
+        foreach (var chunk in chunks)
         {
-            var p = perRoi.index_select(0, positions);
-            long k = chunk.Count;
-            int gy = Math.Max(chunk.ExtentY, 1), gx = Math.Max(chunk.ExtentX, 1);
-            var (rowIndex, rowWeight) = Axis(p[.., 1], p[.., 3], p[.., 5], binRows, gy, height);
-            var (columnIndex, columnWeight) = Axis(p[.., 2], p[.., 4], p[.., 6], binColumns, gx, width);
-            // [k, h, w, gy, 2, gx, 2]: every bin's samples and their four neighbours.
-            var index = (p[.., 0].to(ScalarType.Int64) * (height * width)).view(k, 1, 1, 1, 1, 1, 1)
-                + (rowIndex * width).view(k, binRows, 1, gy, 2, 1, 1)
-                + columnIndex.view(k, 1, binColumns, 1, 1, gx, 2);
-            var weight = rowWeight.view(k, binRows, 1, gy, 2, 1, 1) * columnWeight.view(k, 1, binColumns, 1, 1, gx, 2);
-            long cells = k * binRows * binColumns, neighbours = 4L * gy * gx;
-            var rows = table.index_select(0, index.reshape(-1)).view(cells, neighbours, channels);
-            var sums = torch.bmm(weight.reshape(cells, 1, neighbours).to(input.dtype), rows).view(k, binRows, binColumns, channels);
-            return sums / p[.., 7].to(input.dtype).view(k, 1, 1, 1);
-        }).MoveToOuterDisposeScope();
+            using var chunkScope = torch.NewDisposeScope();
+            var positions = orderTensor?.narrow(0, chunk.Start, chunk.Count)
+                ?? torch.arange(chunk.Start, chunk.Start + chunk.Count, dtype: ScalarType.Int64, device: input.device);
+            var (cells, pixels, weight) = Entries(perRoi.index_select(0, positions), positions, outputSize, Math.Max(chunk.ExtentY, 1), Math.Max(chunk.ExtentX, 1), height, width);
+            cellRows.Add(cells.MoveToOuterDisposeScope());
+            pixelColumns.Add(pixels.MoveToOuterDisposeScope());
+            weights.Add(weight.MoveToOuterDisposeScope());
+        }
+
+        // One sparse [K·h·w, N·H·W] interpolation matrix times the [N·H·W, C] pixel table gives every bin of every RoI;
+        // autograd's backward is the transposed product, which adds each bin's gradient into the pixels it read.
+        var indices = torch.stack(new[] { torch.cat(cellRows, 0), torch.cat(pixelColumns, 0) });
+        var matrix = torch.sparse_coo_tensor(indices, torch.cat(weights, 0).to(input.dtype),
+            new[] { roiCount * binRows * binColumns, input.shape[0] * height * width });
+        var pooled = torch.mm(matrix, pixelRows ?? RoIGather.PixelRows(input));
+        return pooled.view(roiCount, binRows, binColumns, channels).permute(0, 3, 1, 2).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The nonzero interpolation entries of a chunk of RoIs: output row (RoI·h·w + bin), pixel column
+    /// (batch·H·W + y·W + x) and weight (bilinear weight / samples of the bin). A pixel read by several samples of a
+    /// bin appears once per sample; the sparse product sums them.
+    /// </summary>
+    private static (Tensor Rows, Tensor Columns, Tensor Weights) Entries(Tensor p, Tensor positions, (int Height, int Width) outputSize,
+        int gy, int gx, long height, long width)
+    {
+        long k = p.shape[0];
+        int binRows = outputSize.Height, binColumns = outputSize.Width;
+        var (rowIndex, rowWeight) = Axis(p[.., 1], p[.., 3], p[.., 5], binRows, gy, height);
+        var (columnIndex, columnWeight) = Axis(p[.., 2], p[.., 4], p[.., 6], binColumns, gx, width);
+        // [k, h, w, gy, 2, gx, 2]: every bin's samples and their four neighbours.
+        var pixel = (p[.., 0].to(ScalarType.Int64) * (height * width)).view(k, 1, 1, 1, 1, 1, 1)
+            + (rowIndex * width).view(k, binRows, 1, gy, 2, 1, 1)
+            + columnIndex.view(k, 1, binColumns, 1, 1, gx, 2);
+        var weight = rowWeight.view(k, binRows, 1, gy, 2, 1, 1) * columnWeight.view(k, 1, binColumns, 1, 1, gx, 2)
+            / p[.., 7].view(k, 1, 1, 1, 1, 1, 1);
+        var cell = (positions * (binRows * binColumns)).view(k, 1, 1) + torch.arange(binRows * binColumns, ScalarType.Int64, p.device).view(1, binRows, binColumns);
+        var shape = new long[] { k, binRows, binColumns, gy, 2, gx, 2 };
+        var row = cell.view(k, binRows, binColumns, 1, 1, 1, 1).expand(shape);
+        var keep = weight != 0;
+        return (row.masked_select(keep), pixel.expand(shape).masked_select(keep), weight.masked_select(keep));
     }
 
     /// <summary>

@@ -1,18 +1,20 @@
 namespace Microsoft.ML.DeepExtensions.Vision.Detection.Ops;
 
 /// <summary>
-/// Splits the RoIs of one call into chunks so that the feature rows gathered for a chunk stay under
-/// <see cref="MaxGatheredElements"/>. Each RoI needs an extent per axis (sampling points for RoIAlign, bin
-/// size for RoIPool); a chunk gathers every RoI at the chunk's largest extents, so when extents differ the
+/// Splits the RoIs of one call into chunks so that the temporary tensors of a chunk stay under
+/// <see cref="MaxChunkElements"/> elements. Each RoI needs an extent per axis (sampling points for RoIAlign, bin
+/// size for RoIPool); a chunk lays out every RoI at the chunk's largest extents, so when extents differ the
 /// RoIs are visited by increasing extent and similar RoIs share a chunk (little padding).
 /// </summary>
 internal static class RoIChunks
 {
     /// <summary>
-    /// Upper bound on the feature values gathered at once (<c>RoIs × cells × extents × channels</c>): 2^25, i.e.
-    /// 128 MB of float32. A single RoI above it is processed alone.
+    /// Upper bound on the elements laid out per chunk: 2^22. For RoIAlign these are interpolation entries
+    /// (<c>RoIs × bins × samples × 4 neighbours</c>, about 40 bytes each while built, so ~170 MB); for RoIPool the
+    /// gathered feature values (<c>RoIs × bins × bin pixels × channels</c>, 16 MB of float32). A single RoI above
+    /// it is processed alone.
     /// </summary>
-    public const long MaxGatheredElements = 1L << 25;
+    public const long MaxChunkElements = 1L << 22;
 
     /// <summary>A run of RoIs (positions <see cref="Start"/>.. in visiting order) gathered at extents <see cref="ExtentY"/> × <see cref="ExtentX"/>.</summary>
     public readonly record struct Chunk(int Start, int Count, int ExtentY, int ExtentX);
@@ -23,7 +25,7 @@ internal static class RoIChunks
     /// <param name="elementsPerExtentCell">Gathered values per RoI and unit of <c>extentY × extentX</c>.</param>
     /// <param name="bound">Maximum gathered values per chunk.</param>
     /// <returns>The visiting order (null: input order) and the chunks in that order.</returns>
-    public static (long[]? Order, List<Chunk> Chunks) Plan(int[] extentY, int[] extentX, long elementsPerExtentCell, long bound = MaxGatheredElements)
+    public static (long[]? Order, List<Chunk> Chunks) Plan(int[] extentY, int[] extentX, long elementsPerExtentCell, long bound = MaxChunkElements)
     {
         int count = extentY.Length;
         long[]? order = null;

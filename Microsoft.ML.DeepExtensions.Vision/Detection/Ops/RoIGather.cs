@@ -4,15 +4,15 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.DeepExtensions.Vision.Detection.Ops;
 
 /// <summary>
-/// The gather machinery shared by <see cref="RoIAlign"/> and <see cref="RoIPool"/>: the feature map as a table
-/// of pixel rows, the chunk loop and the assembly of the <c>[K, C, h, w]</c> output in input order.
+/// What <see cref="RoIAlign"/> and <see cref="RoIPool"/> share: the feature map as a table of channels-last pixel rows,
+/// the empty output, host copies of per-RoI extents, and (for RoIPool) the chunk loop that gathers each bin's pixels
+/// and assembles the <c>[K, C, h, w]</c> output in input order.
 /// </summary>
 /// <remarks>
-/// Each output cell of each RoI reads a fixed number of pixel rows of <c>C</c> channels, picked by one flat
-/// index <c>batch·H·W + y·W + x</c> into the channels-last table (<c>index_select</c> copies whole rows) and
-/// reduced (weighted sum or max) by a batched tensor op. Autograd follows these ops: <c>index_select</c>'s
-/// backward adds each cell's gradient into the pixels it read, which is the scatter of torchvision's backward
-/// kernels.
+/// RoIPool reads, for each output bin of each RoI, a fixed number of pixel rows of <c>C</c> channels, picked by one
+/// flat index <c>batch·H·W + y·W + x</c> into the table (<c>index_select</c> copies whole rows) and reduced by a
+/// batched max. Autograd follows these ops: <c>index_select</c>'s backward adds each bin's gradient into the pixel it
+/// came from, the scatter of torchvision's backward kernel.
 /// </remarks>
 internal static class RoIGather
 {
@@ -51,15 +51,15 @@ internal static class RoIGather
         return (both.Take(count).Select(v => (int)v).ToArray(), both.Skip(count).Select(v => (int)v).ToArray());
     }
 
-    /// <summary>Throws when one RoI alone would gather more than 64 chunk bounds (a memory blow-up, not a slow call).</summary>
-    public static void CheckSingleRoiSize(int[] extentY, int[] extentX, long elementsPerExtentCell, string what, string remedy)
+    /// <summary>Throws when one RoI alone would lay out more than <paramref name="limit"/> elements (a memory blow-up, not a slow call).</summary>
+    public static void CheckSingleRoiSize(int[] extentY, int[] extentX, long elementsPerExtentCell, long limit, string what, string remedy)
     {
         for (int i = 0; i < extentY.Length; i++)
         {
-            if ((long)extentY[i] * extentX[i] * elementsPerExtentCell > 64 * RoIChunks.MaxGatheredElements)
+            if ((long)extentY[i] * extentX[i] * elementsPerExtentCell > limit)
                 throw new ArgumentException(
-                    $"RoI {i} needs {extentY[i]} x {extentX[i]} {what} per output cell, more than this operator gathers at once " +
-                    $"({64 * RoIChunks.MaxGatheredElements} values); {remedy}");
+                    $"RoI {i} needs {extentY[i]} x {extentX[i]} {what} per output bin, {(long)extentY[i] * extentX[i] * elementsPerExtentCell} elements, " +
+                    $"more than this operator lays out for one RoI ({limit}); {remedy}");
         }
     }
 }

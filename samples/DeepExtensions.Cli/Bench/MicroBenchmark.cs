@@ -9,18 +9,24 @@ namespace DeepExtensions.Cli.Bench;
 /// <summary>What the operator benchmarks (<c>bench nms</c>, <c>bench roi-align</c>) share: option parsing and timing.</summary>
 public static class MicroBenchmark
 {
-    /// <summary>Mean milliseconds of <paramref name="repeats"/> runs after one warm-up run; waits for the accelerator after each run.</summary>
+    /// <summary>
+    /// Median milliseconds of <paramref name="repeats"/> runs after one warm-up run (the median, not the mean, so that
+    /// a run slowed by other processes on a shared machine does not decide); waits for the accelerator after each run.
+    /// </summary>
     public static double Time(int repeats, Device device, Action run)
     {
         run(); // warm-up
         Synchronize(device);
-        var watch = Stopwatch.StartNew();
+        var times = new double[repeats];
         for (int i = 0; i < repeats; i++)
         {
+            var watch = Stopwatch.StartNew();
             run();
             Synchronize(device);
+            times[i] = watch.Elapsed.TotalMilliseconds;
         }
-        return watch.Elapsed.TotalMilliseconds / repeats;
+        Array.Sort(times);
+        return repeats % 2 == 1 ? times[repeats / 2] : (times[repeats / 2 - 1] + times[repeats / 2]) / 2;
     }
 
     /// <summary>The positive integer option <c>--name</c>, or <paramref name="fallback"/> when absent.</summary>
