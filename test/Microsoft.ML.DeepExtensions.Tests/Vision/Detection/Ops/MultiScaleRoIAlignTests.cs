@@ -16,10 +16,9 @@ public sealed class MultiScaleRoIAlignTests
     [ClassInitialize]
     public static void StartTorch(TestContext _) => TorchBackend.EnsureStarted();
 
-    private static IEnumerable<object[]> MultiScaleCases() =>
-        RoIGolden.Cases("multiscale").Select(c => new object[] { c.GetProperty("name").GetString()! });
+    private static IEnumerable<object[]> MultiScaleCases() => RoIGolden.CaseNames("multiscale");
 
-    private static JsonElement Case(string name) => RoIGolden.Cases("multiscale").Single(c => c.GetProperty("name").GetString() == name);
+    private static JsonElement Case(string name) => RoIGolden.Case("multiscale", name);
 
     [TestMethod]
     [DynamicData(nameof(MultiScaleCases))]

@@ -13,24 +13,18 @@ public sealed class RoIAlignTests
     [ClassInitialize]
     public static void StartTorch(TestContext _) => TorchBackend.EnsureStarted();
 
-    private static IEnumerable<object[]> AlignCases() =>
-        RoIGolden.Cases("align").Select(c => new object[] { c.GetProperty("name").GetString()! });
+    private static IEnumerable<object[]> AlignCases() => RoIGolden.CaseNames("align");
 
     [TestMethod]
     [DynamicData(nameof(AlignCases))]
     public void Apply_MatchesTorchvision_ValuesAndInputGradients(string name)
     {
         using var scope = torch.NewDisposeScope();
-        var golden = RoIGolden.Cases("align").Single(c => c.GetProperty("name").GetString() == name);
-        var input = RoIGolden.Tensor(RoIGolden.Section("align").GetProperty("input")).requires_grad_(true);
+        var golden = RoIGolden.Case("align", name);
         var rois = RoIGolden.Tensor(golden.GetProperty("rois")).reshape(-1, 5);
 
-        var output = RoIAlign.Apply(input, rois, RoIGolden.Size(golden.GetProperty("output_size")),
-            golden.GetProperty("spatial_scale").GetDouble(), golden.GetProperty("sampling_ratio").GetInt32(), golden.GetProperty("aligned").GetBoolean());
-        (output * RoIGolden.Tensor(golden.GetProperty("grad_weights"))).sum().backward();
-
-        RoIGolden.AssertClose(golden.GetProperty("output"), output, $"{name} output");
-        RoIGolden.AssertClose(golden.GetProperty("input_grad"), input.grad!, $"{name} input gradient");
+        RoIGolden.AssertOutputAndGradient(golden, RoIGolden.InputLeaf("align"), input => RoIAlign.Apply(input, rois, RoIGolden.Size(golden.GetProperty("output_size")),
+            golden.GetProperty("spatial_scale").GetDouble(), golden.GetProperty("sampling_ratio").GetInt32(), golden.GetProperty("aligned").GetBoolean()), name);
     }
 
     [TestMethod]
@@ -38,32 +32,29 @@ public sealed class RoIAlignTests
     {
         using var scope = torch.NewDisposeScope();
         var golden = RoIGolden.Section("align_list");
-        var input = RoIGolden.Tensor(RoIGolden.Section("align").GetProperty("input")).requires_grad_(true);
         var boxes = golden.GetProperty("boxes").EnumerateArray().Select(b => RoIGolden.Tensor(b).reshape(-1, 4)).ToArray();
         Assert.AreEqual(0L, boxes[1].shape[0], "image 1 must have no boxes");
         using var module = new RoIAlign(RoIGolden.Size(golden.GetProperty("output_size")), golden.GetProperty("spatial_scale").GetDouble(),
             golden.GetProperty("sampling_ratio").GetInt32());
 
-        var output = module.forward(input, boxes);
-        (output * RoIGolden.Tensor(golden.GetProperty("grad_weights"))).sum().backward();
-
-        RoIGolden.AssertClose(golden.GetProperty("output"), output, "per-image lists output");
-        RoIGolden.AssertClose(golden.GetProperty("input_grad"), input.grad!, "per-image lists input gradient");
+        RoIGolden.AssertOutputAndGradient(golden, RoIGolden.InputLeaf("align"), input => module.forward(input, boxes), "per-image lists");
     }
 
     [TestMethod]
-    public void Float64Features_GiveFloat64_WithTorchvisionValues()
+    public void Float64Features_GiveFloat64_WithTorchvisionValuesAndGradients()
     {
         using var scope = torch.NewDisposeScope();
         var golden = RoIGolden.Cases("align").First();
-        var input = RoIGolden.Tensor(RoIGolden.Section("align").GetProperty("input")).to(ScalarType.Float64);
+        var input = RoIGolden.Tensor(RoIGolden.Section("align").GetProperty("input")).to(ScalarType.Float64).requires_grad_(true);
         var rois = RoIGolden.Tensor(golden.GetProperty("rois")).to(ScalarType.Float64);
 
-        var output = RoIAlign.Apply(input, rois, RoIGolden.Size(golden.GetProperty("output_size")), golden.GetProperty("spatial_scale").GetDouble(),
-            golden.GetProperty("sampling_ratio").GetInt32(), golden.GetProperty("aligned").GetBoolean());
-
-        Assert.AreEqual(ScalarType.Float64, output.dtype);
-        RoIGolden.AssertClose(golden.GetProperty("output"), output, "float64 output");
+        RoIGolden.AssertOutputAndGradient(golden, input, features =>
+        {
+            var output = RoIAlign.Apply(features, rois, RoIGolden.Size(golden.GetProperty("output_size")), golden.GetProperty("spatial_scale").GetDouble(),
+                golden.GetProperty("sampling_ratio").GetInt32(), golden.GetProperty("aligned").GetBoolean());
+            Assert.AreEqual(ScalarType.Float64, output.dtype);
+            return output;
+        }, "float64");
     }
 
     [TestMethod]

@@ -20,6 +20,27 @@ internal static class RoIGolden
 
     public static IEnumerable<JsonElement> Cases(string section) => Section(section).GetProperty("cases").EnumerateArray();
 
+    /// <summary>The case names of a section, as MSTest data rows.</summary>
+    public static IEnumerable<object[]> CaseNames(string section) => Cases(section).Select(c => new object[] { c.GetProperty("name").GetString()! });
+
+    /// <summary>The case of a section with this name.</summary>
+    public static JsonElement Case(string section, string name) => Cases(section).Single(c => c.GetProperty("name").GetString() == name);
+
+    /// <summary>The section's shared feature map, as a leaf that requires grad.</summary>
+    public static Tensor InputLeaf(string section) => Tensor(Section(section).GetProperty("input")).requires_grad_(true);
+
+    /// <summary>
+    /// Runs <paramref name="pool"/> on <paramref name="input"/> (a leaf), back-propagates <c>sum(output · grad_weights)</c>
+    /// and compares the output and the input's gradient with the case's.
+    /// </summary>
+    public static void AssertOutputAndGradient(JsonElement golden, Tensor input, Func<Tensor, Tensor> pool, string what)
+    {
+        var output = pool(input);
+        (output * Tensor(golden.GetProperty("grad_weights"))).sum().backward();
+        AssertClose(golden.GetProperty("output"), output, $"{what} output");
+        AssertClose(golden.GetProperty("input_grad"), input.grad!, $"{what} input gradient");
+    }
+
     /// <summary>The float32 tensor of a <c>{"shape", "values"}</c> object.</summary>
     public static Tensor Tensor(JsonElement element) =>
         torch.tensor(Values(element).Select(v => (float)v).ToArray(), Shape(element));

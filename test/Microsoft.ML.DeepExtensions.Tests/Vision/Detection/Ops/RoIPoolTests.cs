@@ -12,24 +12,18 @@ public sealed class RoIPoolTests
     [ClassInitialize]
     public static void StartTorch(TestContext _) => TorchBackend.EnsureStarted();
 
-    private static IEnumerable<object[]> PoolCases() =>
-        RoIGolden.Cases("pool").Select(c => new object[] { c.GetProperty("name").GetString()! });
+    private static IEnumerable<object[]> PoolCases() => RoIGolden.CaseNames("pool");
 
     [TestMethod]
     [DynamicData(nameof(PoolCases))]
     public void Apply_MatchesTorchvision_ValuesAndInputGradients(string name)
     {
         using var scope = torch.NewDisposeScope();
-        var golden = RoIGolden.Cases("pool").Single(c => c.GetProperty("name").GetString() == name);
-        var input = RoIGolden.Tensor(RoIGolden.Section("pool").GetProperty("input")).requires_grad_(true);
+        var golden = RoIGolden.Case("pool", name);
         var rois = RoIGolden.Tensor(golden.GetProperty("rois")).reshape(-1, 5);
         using var module = new RoIPool(RoIGolden.Size(golden.GetProperty("output_size")), golden.GetProperty("spatial_scale").GetDouble());
 
-        var output = module.forward(input, rois);
-        (output * RoIGolden.Tensor(golden.GetProperty("grad_weights"))).sum().backward();
-
-        RoIGolden.AssertClose(golden.GetProperty("output"), output, $"{name} output");
-        RoIGolden.AssertClose(golden.GetProperty("input_grad"), input.grad!, $"{name} input gradient");
+        RoIGolden.AssertOutputAndGradient(golden, RoIGolden.InputLeaf("pool"), input => module.forward(input, rois), name);
     }
 
     [TestMethod]
