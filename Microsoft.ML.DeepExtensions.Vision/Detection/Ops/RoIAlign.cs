@@ -143,7 +143,11 @@ public sealed class RoIAlign : nn.Module<Tensor, Tensor, Tensor>
             using var chunkScope = torch.NewDisposeScope();
             var positions = orderTensor?.narrow(0, chunk.Start, chunk.Count)
                 ?? torch.arange(chunk.Start, chunk.Start + chunk.Count, dtype: ScalarType.Int64, device: input.device);
-            var (cells, pixels, weight) = Entries(perRoi.index_select(0, positions), positions, outputSize, Math.Max(chunk.ExtentY, 1), Math.Max(chunk.ExtentX, 1), height, width);
+            // Only RoIs laid out on a larger grid than their own have padding entries worth dropping.
+            bool padded = Enumerable.Range(chunk.Start, chunk.Count)
+                .Any(j => extentY[order?[j] ?? j] != chunk.ExtentY || extentX[order?[j] ?? j] != chunk.ExtentX);
+            var (cells, pixels, weight) = Entries(perRoi.index_select(0, positions), positions, outputSize,
+                Math.Max(chunk.ExtentY, 1), Math.Max(chunk.ExtentX, 1), height, width, padded);
             cellRows.Add(cells.MoveToOuterDisposeScope());
             pixelColumns.Add(pixels.MoveToOuterDisposeScope());
             weights.Add(weight.MoveToOuterDisposeScope());
@@ -151,20 +155,23 @@ public sealed class RoIAlign : nn.Module<Tensor, Tensor, Tensor>
 
         // One sparse [K·h·w, N·H·W] interpolation matrix times the [N·H·W, C] pixel table gives every bin of every RoI;
         // autograd's backward is the transposed product, which adds each bin's gradient into the pixels it read.
-        var indices = torch.stack(new[] { torch.cat(cellRows, 0), torch.cat(pixelColumns, 0) });
-        var matrix = torch.sparse_coo_tensor(indices, torch.cat(weights, 0).to(input.dtype),
+        var indices = torch.stack(new[] { Concatenate(cellRows), Concatenate(pixelColumns) });
+        var matrix = torch.sparse_coo_tensor(indices, Concatenate(weights).to(input.dtype),
             new[] { roiCount * binRows * binColumns, input.shape[0] * height * width });
         var pooled = torch.mm(matrix, pixelRows ?? RoIGather.PixelRows(input));
         return pooled.view(roiCount, binRows, binColumns, channels).permute(0, 3, 1, 2).contiguous().MoveToOuterDisposeScope();
     }
 
+    private static Tensor Concatenate(List<Tensor> parts) => parts.Count == 1 ? parts[0] : torch.cat(parts, 0);
+
     /// <summary>
-    /// The nonzero interpolation entries of a chunk of RoIs: output row (RoI·h·w + bin), pixel column
-    /// (batch·H·W + y·W + x) and weight (bilinear weight / samples of the bin). A pixel read by several samples of a
-    /// bin appears once per sample; the sparse product sums them.
+    /// The interpolation entries of a chunk of RoIs: output row (RoI·h·w + bin), pixel column (batch·H·W + y·W + x)
+    /// and weight (bilinear weight / samples of the bin). A pixel read by several samples of a bin appears once per
+    /// sample; the sparse product sums them. Samples outside the map have weight 0; when <paramref name="padded"/>,
+    /// zero-weight entries (mostly padding of RoIs with a smaller grid than the chunk's) are dropped.
     /// </summary>
     private static (Tensor Rows, Tensor Columns, Tensor Weights) Entries(Tensor p, Tensor positions, (int Height, int Width) outputSize,
-        int gy, int gx, long height, long width)
+        int gy, int gx, long height, long width, bool padded)
     {
         long k = p.shape[0];
         int binRows = outputSize.Height, binColumns = outputSize.Width;
@@ -179,8 +186,10 @@ public sealed class RoIAlign : nn.Module<Tensor, Tensor, Tensor>
         var cell = (positions * (binRows * binColumns)).view(k, 1, 1) + torch.arange(binRows * binColumns, ScalarType.Int64, p.device).view(1, binRows, binColumns);
         var shape = new long[] { k, binRows, binColumns, gy, 2, gx, 2 };
         var row = cell.view(k, binRows, binColumns, 1, 1, 1, 1).expand(shape);
+        if (!padded)
+            return (row.reshape(-1), pixel.reshape(-1), weight.reshape(-1));
         var keep = weight != 0;
-        return (row.masked_select(keep), pixel.expand(shape).masked_select(keep), weight.masked_select(keep));
+        return (row.masked_select(keep), pixel.masked_select(keep), weight.masked_select(keep));
     }
 
     /// <summary>
