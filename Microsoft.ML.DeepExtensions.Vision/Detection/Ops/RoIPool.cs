@@ -17,8 +17,9 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.Ops;
 /// <c>roi_pool_kernel.cpp</c>; the tests compare values and gradients with torchvision 0.14.</para>
 /// <para>Vectorized over all RoIs: each bin's pixels, padded to the chunk's largest bin, are gathered from the
 /// channels-last feature table in one <c>index_select</c>, padding is set to −∞ and the maximum taken over the
-/// bin axis (<see cref="RoIGather"/>); memory per chunk is bounded by <see cref="RoIChunks.MaxChunkElements"/>.
-/// Boxes receive no gradient.</para>
+/// bin axis (<see cref="RoIGather"/>); memory per chunk is bounded by <see cref="RoIChunks.MaxChunkElements"/>
+/// values. In the backward pass each chunk adds its gradient into a feature-sized tensor of its own (autograd then
+/// sums them), so very many chunks cost one feature map of memory traffic each. Boxes receive no gradient.</para>
 /// </remarks>
 public sealed class RoIPool : nn.Module<Tensor, Tensor, Tensor>
 {
