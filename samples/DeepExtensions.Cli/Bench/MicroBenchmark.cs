@@ -13,20 +13,39 @@ public static class MicroBenchmark
     /// Median milliseconds of <paramref name="repeats"/> runs after one warm-up run (the median, not the mean, so that
     /// a run slowed by other processes on a shared machine does not decide); waits for the accelerator after each run.
     /// </summary>
-    public static double Time(int repeats, Device device, Action run)
+    public static double Time(int repeats, Device device, Action run) => TimeInterleaved(repeats, device, run)[0];
+
+    /// <summary>
+    /// Median milliseconds of each of <paramref name="runs"/>, timed in turn within every repeat (run 0, run 1, ...,
+    /// then again), after one untimed round, so that all sides see the same process state (allocator, caches,
+    /// threads) and the same load of a shared machine.
+    /// </summary>
+    public static double[] TimeInterleaved(int repeats, Device device, params Action[] runs)
     {
-        run(); // warm-up
-        Synchronize(device);
-        var times = new double[repeats];
+        foreach (var run in runs)
+        {
+            run(); // warm-up
+            Synchronize(device);
+        }
+        var times = runs.Select(_ => new double[repeats]).ToArray();
         for (int i = 0; i < repeats; i++)
         {
-            var watch = Stopwatch.StartNew();
-            run();
-            Synchronize(device);
-            times[i] = watch.Elapsed.TotalMilliseconds;
+            for (int r = 0; r < runs.Length; r++)
+            {
+                var watch = Stopwatch.StartNew();
+                runs[r]();
+                Synchronize(device);
+                times[r][i] = watch.Elapsed.TotalMilliseconds;
+            }
         }
-        Array.Sort(times);
-        return repeats % 2 == 1 ? times[repeats / 2] : (times[repeats / 2 - 1] + times[repeats / 2]) / 2;
+        return times.Select(Median).ToArray();
+    }
+
+    private static double Median(double[] values)
+    {
+        Array.Sort(values);
+        int n = values.Length;
+        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
     }
 
     /// <summary>The positive integer option <c>--name</c>, or <paramref name="fallback"/> when absent.</summary>

@@ -11,7 +11,8 @@ namespace DeepExtensions.Cli.Bench;
 /// <c>deepext bench roi-align</c>: <see cref="RoIAlign"/> over all RoIs at once against a per-box loop that sends each
 /// RoI alone through the same computation (without the argument checks and with the channels-last pixel table made
 /// once, so the loop pays only for being a loop), on the same features and boxes, forward and forward + backward,
-/// in one run; checks that outputs and feature gradients agree and prints the median times and their ratios.
+/// in one run, the four runs taking turns within each repeat; checks that outputs and feature gradients agree and
+/// prints the median times and their ratios.
 /// </summary>
 public static class RoIAlignBenchmark
 {
@@ -81,8 +82,11 @@ public static class RoIAlignBenchmark
         if (!torch.allclose(Gradient(Vectorized), Gradient(PerBox), rtol: 1e-4, atol: 1e-5))
             throw new InvalidOperationException("Vectorized and per-box RoIAlign disagree on the feature gradients.");
 
-        var forward = Measure(repeats, device, f => Vectorized(f), f => PerBox(f), features, backward: null);
-        var both = Measure(repeats, device, f => Vectorized(f), f => PerBox(f), features, backward: weights);
+        // All four runs take turns within each repeat, so that every side sees the same process state and load.
+        var ms = MicroBenchmark.TimeInterleaved(repeats, device,
+            Step(Vectorized, features, null), Step(PerBox, features, null), Step(Vectorized, features, weights), Step(PerBox, features, weights));
+        var forward = new Timing(ms[0], ms[1]);
+        var both = new Timing(ms[2], ms[3]);
         string what = string.Create(CultureInfo.InvariantCulture,
             $"{roiCount} RoIs on [{images}, {channels}, {mapSize}, {mapSize}] ({device}), {output}x{output} bins, sampling {sampling}, scale 1/{Stride}");
         stdout.WriteLine(what);
@@ -97,21 +101,15 @@ public static class RoIAlignBenchmark
 
     private readonly record struct Timing(double VectorizedMs, double PerBoxMs);
 
-    /// <summary>Times both sides: forward only, or forward + backward of the weighted sum.</summary>
-    private static Timing Measure(int repeats, Device device, Func<Tensor, Tensor> vectorized, Func<Tensor, Tensor> perBox, Tensor features, Tensor? backward)
+    /// <summary>One timed step: pool (forward only), or pool and back-propagate the weighted sum when <paramref name="backward"/> is given.</summary>
+    private static Action Step(Func<Tensor, Tensor> pool, Tensor features, Tensor? backward) => () =>
     {
-        Action Step(Func<Tensor, Tensor> pool) => () =>
-        {
-            using var step = torch.NewDisposeScope();
-            var leaf = backward is null ? features : features.detach().requires_grad_(true);
-            var pooled = pool(leaf);
-            if (backward is not null)
-                (pooled * backward).sum().backward();
-        };
-        double vectorizedMs = MicroBenchmark.Time(repeats, device, Step(vectorized));
-        double perBoxMs = MicroBenchmark.Time(repeats, device, Step(perBox));
-        return new Timing(vectorizedMs, perBoxMs);
-    }
+        using var step = torch.NewDisposeScope();
+        var leaf = backward is null ? features : features.detach().requires_grad_(true);
+        var pooled = pool(leaf);
+        if (backward is not null)
+            (pooled * backward).sum().backward();
+    };
 
     private static string Line(string pass, Timing t) => string.Create(CultureInfo.InvariantCulture,
         $"  {pass,-17} vectorized {t.VectorizedMs,8:F1} ms, per-box loop {t.PerBoxMs,8:F1} ms, ratio {t.PerBoxMs / t.VectorizedMs:F2}x");
