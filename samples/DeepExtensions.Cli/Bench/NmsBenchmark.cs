@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using DeepExtensions.Cli.Commands;
 using Microsoft.ML.DeepExtensions.Backend;
@@ -29,17 +28,12 @@ public static class NmsBenchmark
     {
         if (Arguments.ParseOrShowHelp("bench nms", args, Options, Summary, stdout) is not { } arguments)
             return ExitCodes.Success;
-        int count = PositiveInt(arguments, "boxes", 5000);
-        int repeats = PositiveInt(arguments, "repeats", 5);
+        int count = MicroBenchmark.PositiveInt(arguments, "bench nms", "boxes", 5000);
+        int repeats = MicroBenchmark.PositiveInt(arguments, "bench nms", "repeats", 5);
         double iou = double.TryParse(arguments.Get("iou") ?? "0.5", NumberStyles.Float, CultureInfo.InvariantCulture, out var t) && t is >= 0 and <= 1
             ? t : throw CliException.UsageError($"bench nms: --iou must be a number in [0, 1], got '{arguments.Get("iou")}'");
         TorchBackend.EnsureStarted();
-        var device = (arguments.Get("device") ?? "cpu") switch
-        {
-            "cpu" => torch.CPU,
-            "cuda" => torch.cuda.is_available() ? torch.CUDA : throw CliException.UsageError("bench nms: --device cuda, but CUDA is not available"),
-            var other => throw CliException.UsageError($"bench nms: --device must be cpu or cuda, got '{other}'"),
-        };
+        var device = MicroBenchmark.Device(arguments, "bench nms");
 
         using var scope = torch.NewDisposeScope();
         torch.random.manual_seed(1);
@@ -54,8 +48,8 @@ public static class NmsBenchmark
         var loop = ItemLoop(boxes, scores, iou);
         if (!ours.SequenceEqual(loop))
             throw new InvalidOperationException("The two NMS implementations kept different boxes.");
-        double oursMs = Time(repeats, () => NonMaxSuppression.Apply(boxes, scores, iou).Dispose());
-        double loopMs = Time(repeats, () => ItemLoop(boxes, scores, iou));
+        double oursMs = MicroBenchmark.Time(repeats, device, () => NonMaxSuppression.Apply(boxes, scores, iou).Dispose());
+        double loopMs = MicroBenchmark.Time(repeats, device, () => ItemLoop(boxes, scores, iou));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{count} boxes on {device}, {ours.Length} kept at IoU {iou}: NonMaxSuppression {oursMs:F1} ms, .item() loop {loopMs:F1} ms, ratio {loopMs / oursMs:F2}x"));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -80,23 +74,5 @@ public static class NmsBenchmark
             remaining = rest.masked_select(overlaps <= iou);
         }
         return kept.ToArray();
-    }
-
-    private static double Time(int repeats, Action run)
-    {
-        run(); // warm-up
-        var watch = Stopwatch.StartNew();
-        for (int i = 0; i < repeats; i++)
-            run();
-        return watch.Elapsed.TotalMilliseconds / repeats;
-    }
-
-    private static int PositiveInt(Arguments arguments, string name, int fallback)
-    {
-        string? text = arguments.Get(name);
-        if (text is null)
-            return fallback;
-        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value > 0
-            ? value : throw CliException.UsageError($"bench nms: --{name} must be a positive integer, got '{text}'");
     }
 }

@@ -5,7 +5,8 @@ namespace DeepExtensions.Cli.Commands;
 /// <summary>
 /// <c>deepext bench</c>: side-by-side performance measurements in one process (DESIGN.md §7).
 /// <c>deepext bench tabular</c> compares the ML.NET pipeline with a bare TorchSharp loop; <c>deepext bench nms</c>
-/// compares NonMaxSuppression with a per-box <c>.item()</c> loop.
+/// compares NonMaxSuppression with a per-box <c>.item()</c> loop; <c>deepext bench roi-align</c> compares RoIAlign
+/// with a per-box loop.
 /// </summary>
 public static class BenchCommand
 {
@@ -22,6 +23,7 @@ public static class BenchCommand
         "  detection  Our YOLO transform (batched, PredictionEngine) vs ML.NET's ApplyOnnxModel with a\n" +
         "             hand-written decode, same YOLOv8n-shaped model and photos; post-processing per image.\n" +
         "  nms        DeepExtensions' NonMaxSuppression vs a per-box .item() greedy loop, same boxes.\n" +
+        "  roi-align  DeepExtensions' vectorized RoIAlign vs a per-box loop, forward and backward, same inputs.\n" +
         "  yolo-training  YOLO trainer in Fit() vs a bare TorchSharp loop (same network, loss, images), then\n" +
         "             Transform vs a bare batched forward + decode + NMS.\n" +
         "\n" +
@@ -69,8 +71,10 @@ public static class BenchCommand
                 return NmsBenchmark.Run(args[1..], stdout);
             case "yolo-training":
                 return Bench.Detection.YoloTrainingBenchmark.Run(args[1..], stdout, stderr, cancellationToken);
+            case "roi-align":
+                return RoIAlignBenchmark.Run(args[1..], stdout);
             default:
-                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular, image, detection, nms or yolo-training; see 'deepext bench --help')");
+                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular, image, detection, nms, roi-align or yolo-training; see 'deepext bench --help')");
         }
     }
 }
