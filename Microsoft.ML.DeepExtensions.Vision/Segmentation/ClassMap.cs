@@ -43,7 +43,7 @@ public sealed class ClassMap
     public ReadOnlyMemory<int> Classes => _classes;
 
     /// <summary>One plane per class of per-pixel probabilities, or null when not asked for.</summary>
-    public ReadOnlyMemory<float>? Probabilities => _probabilities is null ? null : _probabilities;
+    public ReadOnlyMemory<float>? Probabilities => _probabilities is null ? (ReadOnlyMemory<float>?)null : _probabilities;
 
     /// <summary>The class of pixel (<paramref name="x"/>, <paramref name="y"/>).</summary>
     public int this[int x, int y]
