@@ -238,7 +238,8 @@ internal static class DataViewDetectionReader
             throw Mismatch(column, "a vector of Single");
     }
 
-    private static string[]? Names(DataViewSchema.Column column, int count)
+    /// <summary>The <c>KeyValues</c> names of a key column, or null when it has none of the right count.</summary>
+    internal static string[]? Names(DataViewSchema.Column column, int count)
     {
         var annotation = column.Annotations.Schema.GetColumnOrNull(AnnotationNames.KeyValues);
         if (annotation is null || annotation.Value.Type is not VectorDataViewType { ItemType: TextDataViewType } type || type.Size != count)

@@ -4,6 +4,7 @@ using Microsoft.ML.DeepExtensions.Persistence;
 using Microsoft.ML.DeepExtensions.Scoring;
 using Microsoft.ML.DeepExtensions.Vision.Detection.Boxes;
 using Microsoft.ML.DeepExtensions.Vision.Detection.Onnx;
+using Microsoft.ML.DeepExtensions.Vision.Imaging;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Transforms.Image;
@@ -339,8 +340,8 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
             var values = _values.AsSpan(0, classes);
             int logitPlane = logitWidth * logitHeight, plane = width * height;
             bool same = logitWidth == width && logitHeight == height;
-            var columns = same ? null : Samples(width, logitWidth);
-            var rows = same ? null : Samples(height, logitHeight);
+            var columns = same ? null : BilinearSampling.Torch(0, width - 1, logitWidth, width);
+            var rows = same ? null : BilinearSampling.Torch(0, height - 1, logitHeight, height);
             for (int y = 0; y < height; y++)
             {
                 for (int x = 0; x < width; x++)
@@ -380,21 +381,6 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
                 }
             }
             return new ClassMap(width, height, classes, map, probabilities);
-        }
-
-        /// <summary>Bilinear source positions (align_corners=False) of each of <paramref name="size"/> outputs read from <paramref name="source"/> inputs.</summary>
-        private static (int First, int Second, float Weight)[] Samples(int size, int source)
-        {
-            var samples = new (int, int, float)[size];
-            float scale = (float)source / size;
-            for (int d = 0; d < size; d++)
-            {
-                float s = Math.Max(scale * (d + 0.5f) - 0.5f, 0);
-                int i0 = Math.Min((int)s, source - 1);
-                int i1 = i0 + (i0 < source - 1 ? 1 : 0);
-                samples[d] = (i0, i1, s - i0);
-            }
-            return samples;
         }
     }
 }

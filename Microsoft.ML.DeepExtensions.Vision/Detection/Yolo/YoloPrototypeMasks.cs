@@ -1,4 +1,5 @@
 using Microsoft.ML.DeepExtensions.Vision.Detection.Boxes;
+using Microsoft.ML.DeepExtensions.Vision.Imaging;
 
 namespace Microsoft.ML.DeepExtensions.Vision.Detection.Yolo;
 
@@ -27,10 +28,7 @@ internal sealed class YoloPrototypeMasks
     private float[] _coefficients = Array.Empty<float>();
     private float[] _cells = Array.Empty<float>();
     private byte[] _input = Array.Empty<byte>();
-    private Sample[] _columns = Array.Empty<Sample>(), _rows = Array.Empty<Sample>();
-
-    /// <summary>Where one output pixel reads from along one axis: two source indices and the weight of the second.</summary>
-    private readonly record struct Sample(int First, int Second, float Weight);
+    private BilinearSample[] _columns = Array.Empty<BilinearSample>(), _rows = Array.Empty<BilinearSample>();
 
     /// <summary>The coefficients buffer for one detection (<paramref name="count"/> values), filled by the caller.</summary>
     public Span<float> Coefficients(int count)
@@ -84,8 +82,8 @@ internal sealed class YoloPrototypeMasks
 
         // The input pixels those samples read, and the grid cells those input pixels read.
         int u0 = _columns[0].First, u1 = _columns[innerWidth - 1].Second, v0 = _rows[0].First, v1 = _rows[innerHeight - 1].Second;
-        var uSamples = UpsampleSamples(u0, u1, gridWidth, inputWidth);
-        var vSamples = UpsampleSamples(v0, v1, gridHeight, inputHeight);
+        var uSamples = BilinearSampling.Torch(u0, u1, gridWidth, inputWidth);
+        var vSamples = BilinearSampling.Torch(v0, v1, gridHeight, inputHeight);
         int c0 = uSamples[0].First, c1 = uSamples[^1].Second, r0 = vSamples[0].First, r1 = vSamples[^1].Second;
         int cellsWide = c1 - c0 + 1, cellsHigh = r1 - r0 + 1;
         if (_cells.Length < cellsWide * cellsHigh)
@@ -180,10 +178,10 @@ internal sealed class YoloPrototypeMasks
     /// <paramref name="sourceSize"/> → <paramref name="destinationSize"/> resize: <c>s = (d + 0.5)·source/destination - 0.5</c>,
     /// clamped to the first and last pixel (weight 0 there); indices offset by <paramref name="offset"/>.
     /// </summary>
-    private static Sample[] ResizeSamples(Sample[] buffer, int start, int count, int sourceSize, int destinationSize, int offset)
+    private static BilinearSample[] ResizeSamples(BilinearSample[] buffer, int start, int count, int sourceSize, int destinationSize, int offset)
     {
         if (buffer.Length < count)
-            buffer = new Sample[count];
+            buffer = new BilinearSample[count];
         double scale = 1.0 / ((double)destinationSize / sourceSize);
         for (int i = 0; i < count; i++)
         {
@@ -194,27 +192,9 @@ internal sealed class YoloPrototypeMasks
                 (s, f) = (0, 0);
             if (s >= sourceSize - 1)
                 (s, f) = (sourceSize - 1, 0);
-            buffer[i] = new Sample(offset + s, offset + Math.Min(s + 1, sourceSize - 1), f);
+            buffer[i] = new BilinearSample(offset + s, offset + Math.Min(s + 1, sourceSize - 1), f);
         }
         return buffer;
-    }
-
-    /// <summary>
-    /// upsample_bilinear2d's (align_corners=False) source cells for output pixels <paramref name="first"/> .. <paramref name="last"/>
-    /// of a <paramref name="gridSize"/> → <paramref name="outputSize"/> upsampling: <c>s = max(0, (d + 0.5)·grid/output - 0.5)</c>.
-    /// </summary>
-    private static Sample[] UpsampleSamples(int first, int last, int gridSize, int outputSize)
-    {
-        var samples = new Sample[last - first + 1];
-        float scale = (float)gridSize / outputSize;
-        for (int d = first; d <= last; d++)
-        {
-            float s = Math.Max(scale * (d + 0.5f) - 0.5f, 0);
-            int i0 = Math.Min((int)s, gridSize - 1);
-            int i1 = i0 + (i0 < gridSize - 1 ? 1 : 0);
-            samples[d - first] = new Sample(i0, i1, s - i0);
-        }
-        return samples;
     }
 
     /// <summary>Cells c0..c1 × r0..r1 of the cropped probability grid: sigmoid(coefficients · prototypes) inside the box, 0 outside.</summary>

@@ -26,6 +26,10 @@ argmax over the classes (torchvision's way to a class map, out.argmax(1)). Store
 [class, length, class, length, ...], with the mean softmax probability of each class and the share of pixels whose
 two best logits are within 1e-3 (where float rounding could flip a pixel).
 
+Metrics (same file): pixel accuracy, per-class and mean IoU, mean class accuracy as torchvision's segmentation references
+compute them (confusion_metrics), for small random cases with ignore pixels and for the FCN's maps against the DeepLabV3
+maps taken as labels.
+
 Rerun with Debian's PyTorch 1.13 / torchvision 0.14 / python3-onnx:
 
     /usr/bin/python3 test/Microsoft.ML.DeepExtensions.Tests/Vision/Segmentation/Models/generate_semantic_models.py
@@ -157,6 +161,42 @@ def reference(kind, model, path):
             "fragilePixels": fragile, "classPixels": [int(n) for n in counts]}
 
 
+def confusion_metrics(labels, predictions, n, ignore=255):
+    """torchvision's references/segmentation/utils.py ConfusionMatrix: pixels with a label in [0, n) (so the ignore label
+    drops out), bincount of n * label + prediction; IoU = diag / (row + column - diag). Classes in neither the labels nor
+    the predictions have no IoU (NaN here, -1 in DeepExtensions) and the mean IoU skips them (numpy nanmean)."""
+    a, b = labels.flatten().astype(np.int64), predictions.flatten().astype(np.int64)
+    k = (a >= 0) & (a < n)
+    h = np.bincount(n * a[k] + b[k], minlength=n * n).reshape(n, n).astype(np.float64)
+    diag = np.diag(h)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        iou = diag / (h.sum(1) + h.sum(0) - diag)
+        accuracy = diag / h.sum(1)
+    return {"pixelAccuracy": float(diag.sum() / h.sum()), "meanIoU": float(np.nanmean(iou)), "meanAccuracy": float(np.nanmean(accuracy)),
+            "perClassIoU": [(-1.0 if np.isnan(v) else float(v)) for v in iou], "pixels": int(h.sum())}
+
+
+def metrics_cases(rng):
+    """Small random label / prediction maps with ignore pixels (255), one case with a class in neither."""
+    cases = []
+    for i in range(4):
+        n = 5
+        labels = rng.integers(0, n, size=(3, 15, 20))
+        predictions = np.where(rng.random(labels.shape) < 0.6, labels, rng.integers(0, n, size=labels.shape))
+        labels[rng.random(labels.shape) < 0.1] = 255
+        if i == 3:
+            labels[labels == 4] = 0
+            predictions[predictions == 4] = 1
+        cases.append({"classes": n, "labels": labels.reshape(3, -1).tolist(), "predictions": predictions.reshape(3, -1).tolist(),
+                      **confusion_metrics(labels, predictions, n)})
+    return cases
+
+
+def maps_of(entry):
+    runs = entry["runs"]
+    return np.repeat(np.array(runs[0::2]), np.array(runs[1::2])).reshape(entry["height"], entry["width"])
+
+
 def main():
     expected = {"classes": CLASSES, "mean": MEAN, "std": STD, "models": {}}
     (HERE / "semantic_classes.txt").write_text("\n".join(CLASSES) + "\n")
@@ -167,6 +207,15 @@ def main():
         images = [reference(kind, model, p) for p in IMAGES]
         expected["models"][kind] = {"file": path.name, "fixedInput": FIXED if kind == "lraspp" else None, "images": images}
         print(kind, path.stat().st_size, "bytes;", [(i["classPixels"], round(i["fragilePixels"], 6)) for i in images])
+    # End to end: the FCN's maps scored against the DeepLabV3 reference maps taken as labels, a 5-pixel border ignored (255).
+    pairs = []
+    for fcn, deeplab in zip(expected["models"]["fcn"]["images"], expected["models"]["deeplabv3"]["images"]):
+        labels = maps_of(deeplab).copy()
+        labels[:5, :], labels[-5:, :], labels[:, :5], labels[:, -5:] = 255, 255, 255, 255
+        pairs.append((labels, maps_of(fcn)))
+    expected["pipelineMetrics"] = {"labels": "deeplabv3 maps, 5-pixel border = 255", "predictions": "fcn",
+                                   **confusion_metrics(np.concatenate([l.flatten() for l, _ in pairs]), np.concatenate([p.flatten() for _, p in pairs]), len(CLASSES))}
+    expected["metricsCases"] = metrics_cases(np.random.default_rng(5))
     out = HERE / "expected_class_maps.json"
     out.write_text(json.dumps(expected, separators=(",", ":")) + "\n")
     print(out, out.stat().st_size, "bytes")
