@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using Microsoft.ML.Data;
 using Microsoft.ML.DeepExtensions.Backend;
 using Microsoft.ML.DeepExtensions.Persistence;
@@ -199,7 +201,7 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
 
     private SegmentationRowBatch CreateBatch(DataViewRow row, int capacity)
     {
-        var scorer = new Scorer(this, ProbabilitiesColumnName is not null);
+        var scorer = new Scorer(this, ProbabilitiesColumnName is not null, reuseMaps: true);
         return new(this, row, capacity, scorer.Score);
     }
 
@@ -263,14 +265,21 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
     {
         private readonly SemanticSegmenter _owner;
         private readonly bool _probabilities;
+        private readonly bool _reuseMaps;
         private readonly RunOptions _runOptions = new();
+        private readonly List<int[]> _maps = new();
         private float[] _input = Array.Empty<float>();
-        private float[] _values = Array.Empty<float>();
+        private float[] _upper = Array.Empty<float>(), _lower = Array.Empty<float>(), _value = Array.Empty<float>(), _best = Array.Empty<float>(), _bestClass = Array.Empty<float>();
 
-        public Scorer(SemanticSegmenter owner, bool probabilities)
+        /// <param name="owner">The segmenter.</param>
+        /// <param name="probabilities">Whether to make the probability planes.</param>
+        /// <param name="reuseMaps">Whether the class map arrays are reused from call to call (for a row batch, whose getters copy
+        /// them out before the next call), so that a long run allocates no new large arrays.</param>
+        public Scorer(SemanticSegmenter owner, bool probabilities, bool reuseMaps = false)
         {
             _owner = owner;
             _probabilities = probabilities;
+            _reuseMaps = reuseMaps;
         }
 
         public void Score(List<MLImage> images, ClassMap[] results) => Score((IReadOnlyList<MLImage>)images, results);
@@ -303,7 +312,7 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
                 for (int i = 0; i < count; i++)
                 {
                     var image = images[start + i];
-                    results[start + i] = ToClassMap(logits.Slice(i * classes * outHeight * outWidth, classes * outHeight * outWidth), classes, outWidth, outHeight, image.Width, image.Height);
+                    results[start + i] = ToClassMap(logits.Slice(i * classes * outHeight * outWidth, classes * outHeight * outWidth), classes, outWidth, outHeight, image.Width, image.Height, start + i);
                 }
             }
         }
@@ -330,57 +339,172 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
             }
         }
 
-        /// <summary>Arg-max (and softmax) of the logits at each pixel of the image, bilinearly resized when their size differs.</summary>
-        private ClassMap ToClassMap(ReadOnlySpan<float> logits, int classes, int logitWidth, int logitHeight, int width, int height)
+        /// <summary>
+        /// Arg-max (and softmax) of the logits at each pixel of the image, bilinearly resized when their size differs. The
+        /// resize is done as upsample_bilinear2d rounds it, <c>h0·(w0·a + w1·b) + h1·(w0·c + w1·d)</c>: each logit row the
+        /// image rows read is first interpolated along x (once, and reused by the next image row), then each image row is
+        /// the weighted sum of two such rows; the arg-max runs over whole rows with SIMD.
+        /// </summary>
+        private ClassMap ToClassMap(ReadOnlySpan<float> logits, int classes, int logitWidth, int logitHeight, int width, int height, int slot)
         {
-            var map = new int[width * height];
+            var map = _reuseMaps ? Pooled(slot, width * height) : new int[width * height];
             var probabilities = _probabilities ? new float[classes * width * height] : null;
-            if (_values.Length < classes)
-                _values = new float[classes];
-            var values = _values.AsSpan(0, classes);
             int logitPlane = logitWidth * logitHeight, plane = width * height;
             bool same = logitWidth == width && logitHeight == height;
             var columns = same ? null : BilinearSampling.Torch(0, width - 1, logitWidth, width);
             var rows = same ? null : BilinearSampling.Torch(0, height - 1, logitHeight, height);
+            Grow(ref _upper, classes * width);
+            Grow(ref _lower, classes * width);
+            Grow(ref _value, width);
+            Grow(ref _best, width);
+            Grow(ref _bestClass, width);
+            int upperRow = -1, lowerRow = -1;
             for (int y = 0; y < height; y++)
             {
-                for (int x = 0; x < width; x++)
+                float wy = 0;
+                if (same)
+                {
+                    upperRow = y;
+                }
+                else
+                {
+                    var r = rows![y];
+                    wy = r.Weight;
+                    // Interpolate along x the two logit rows this image row reads (swapping when the next row moves on by one).
+                    if (r.First != upperRow)
+                    {
+                        if (r.First == lowerRow)
+                            (_upper, _lower, upperRow, lowerRow) = (_lower, _upper, lowerRow, upperRow);
+                        else
+                            Horizontal(logits, r.First, classes, logitWidth, logitPlane, columns!, _upper.AsSpan(0, classes * width), width);
+                        upperRow = r.First;
+                    }
+                    if (r.Second != lowerRow)
+                    {
+                        Horizontal(logits, r.Second, classes, logitWidth, logitPlane, columns!, _lower.AsSpan(0, classes * width), width);
+                        lowerRow = r.Second;
+                    }
+                }
+                var best = _best.AsSpan(0, width);
+                var bestClass = _bestClass.AsSpan(0, width);
+                var value = _value.AsSpan(0, width);
+                for (int c = 0; c < classes; c++)
                 {
                     if (same)
+                        logits.Slice(c * logitPlane + y * logitWidth, width).CopyTo(value);
+                    else
+                        Blend(_upper.AsSpan(c * width, width), _lower.AsSpan(c * width, width), 1 - wy, wy, value);
+                    if (c == 0)
                     {
-                        for (int c = 0; c < classes; c++)
-                            values[c] = logits[c * logitPlane + y * logitWidth + x];
+                        value.CopyTo(best);
+                        bestClass.Clear();
                     }
                     else
                     {
-                        var (y0, y1, wy) = rows![y];
-                        var (x0, x1, wx) = columns![x];
-                        for (int c = 0; c < classes; c++)
-                        {
-                            var l = logits.Slice(c * logitPlane, logitPlane);
-                            // upsample_bilinear2d's order of operations.
-                            values[c] = (1 - wy) * ((1 - wx) * l[y0 * logitWidth + x0] + wx * l[y0 * logitWidth + x1])
-                                + wy * ((1 - wx) * l[y1 * logitWidth + x0] + wx * l[y1 * logitWidth + x1]);
-                        }
+                        ArgMaxStep(value, best, bestClass, c);
                     }
-                    int best = 0;
-                    for (int c = 1; c < classes; c++)
-                    {
-                        if (values[c] > values[best])
-                            best = c;
-                    }
-                    map[y * width + x] = best;
                     if (probabilities is not null)
-                    {
-                        float max = values[best], sum = 0;
-                        for (int c = 0; c < classes; c++)
-                            sum += MathF.Exp(values[c] - max);
-                        for (int c = 0; c < classes; c++)
-                            probabilities[c * plane + y * width + x] = MathF.Exp(values[c] - max) / sum;
-                    }
+                        value.CopyTo(probabilities.AsSpan(c * plane + y * width, width));
                 }
+                for (int x = 0; x < width; x++)
+                    map[y * width + x] = (int)bestClass[x];
+                if (probabilities is not null)
+                    Softmax(probabilities, classes, plane, y * width, width, best);
             }
             return new ClassMap(width, height, classes, map, probabilities);
+        }
+
+        /// <summary>Logit row <paramref name="row"/> of every class interpolated along x: <c>w0·a + w1·b</c>.</summary>
+        private static void Horizontal(ReadOnlySpan<float> logits, int row, int classes, int logitWidth, int logitPlane, BilinearSample[] columns, Span<float> destination, int width)
+        {
+            for (int c = 0; c < classes; c++)
+            {
+                var source = logits.Slice(c * logitPlane + row * logitWidth, logitWidth);
+                var target = destination.Slice(c * width, width);
+                for (int x = 0; x < width; x++)
+                {
+                    var s = columns[x];
+                    target[x] = (1 - s.Weight) * source[s.First] + s.Weight * source[s.Second];
+                }
+            }
+        }
+
+        /// <summary><c>destination = a·wa + b·wb</c>, element-wise (SIMD).</summary>
+        private static void Blend(ReadOnlySpan<float> a, ReadOnlySpan<float> b, float wa, float wb, Span<float> destination)
+        {
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var va = MemoryMarshal.Cast<float, Vector<float>>(a);
+                var vb = MemoryMarshal.Cast<float, Vector<float>>(b);
+                var vd = MemoryMarshal.Cast<float, Vector<float>>(destination);
+                for (int v = 0; v < vd.Length; v++)
+                    vd[v] = wa * va[v] + wb * vb[v];
+                i = vd.Length * Vector<float>.Count;
+            }
+            for (; i < destination.Length; i++)
+                destination[i] = wa * a[i] + wb * b[i];
+        }
+
+        /// <summary>Where <paramref name="value"/> beats <paramref name="best"/> strictly (the first class wins ties, as argmax), class <paramref name="c"/> takes over.</summary>
+        private static void ArgMaxStep(ReadOnlySpan<float> value, Span<float> best, Span<float> bestClass, int c)
+        {
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var vv = MemoryMarshal.Cast<float, Vector<float>>(value);
+                var vb = MemoryMarshal.Cast<float, Vector<float>>(best);
+                var vc = MemoryMarshal.Cast<float, Vector<float>>(bestClass);
+                var index = new Vector<float>(c);
+                for (int v = 0; v < vb.Length; v++)
+                {
+                    var greater = Vector.GreaterThan(vv[v], vb[v]);
+                    vb[v] = Vector.ConditionalSelect(greater, vv[v], vb[v]);
+                    vc[v] = Vector.ConditionalSelect(greater, index, vc[v]);
+                }
+                i = vb.Length * Vector<float>.Count;
+            }
+            for (; i < best.Length; i++)
+            {
+                if (value[i] > best[i])
+                {
+                    best[i] = value[i];
+                    bestClass[i] = c;
+                }
+            }
+        }
+
+        /// <summary>Turns the logits of one image row (one span per class plane) into probabilities, given each pixel's maximum.</summary>
+        private static void Softmax(float[] planes, int classes, int plane, int offset, int width, ReadOnlySpan<float> max)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                float sum = 0;
+                for (int c = 0; c < classes; c++)
+                {
+                    ref float p = ref planes[c * plane + offset + x];
+                    p = MathF.Exp(p - max[x]);
+                    sum += p;
+                }
+                for (int c = 0; c < classes; c++)
+                    planes[c * plane + offset + x] /= sum;
+            }
+        }
+
+        private static void Grow(ref float[] buffer, int length)
+        {
+            if (buffer.Length < length)
+                buffer = new float[length];
+        }
+
+        /// <summary>The class map array of batch slot <paramref name="slot"/>, reused image after image (a row batch copies it out).</summary>
+        private int[] Pooled(int slot, int length)
+        {
+            while (_maps.Count <= slot)
+                _maps.Add(Array.Empty<int>());
+            if (_maps[slot].Length != length)
+                _maps[slot] = new int[length];
+            return _maps[slot];
         }
     }
 }

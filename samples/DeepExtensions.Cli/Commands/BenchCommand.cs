@@ -21,6 +21,8 @@ public static class BenchCommand
         "             same network, same IDX images (Fashion-MNIST when installed).\n" +
         "  detection  Our YOLO transform (batched, PredictionEngine) vs ML.NET's ApplyOnnxModel with a\n" +
         "             hand-written decode, same YOLOv8n-shaped model and photos; post-processing per image.\n" +
+        "  segmentation  Our semantic segmentation transform vs bare ONNX Runtime on prepared input, same\n" +
+        "             model (torchvision's LRASPP) and photos; peak memory of a short and a long run.\n" +
         "  nms        DeepExtensions' NonMaxSuppression vs a per-box .item() greedy loop, same boxes.\n" +
         "\n" +
         "Run 'deepext bench BENCHMARK --help' for its options.";
@@ -55,6 +57,14 @@ public static class BenchCommand
                 return TabularBenchmark.Run(options, stdout, stderr, cancellationToken);
             case "image":
                 return ImageBenchmark.Run(args[1..], stdout, stderr, cancellationToken);
+            case "segmentation":
+                var segmentation = Bench.Segmentation.SegmentationBenchOptions.Parse(args[1..]);
+                if (segmentation.Help)
+                {
+                    stdout.WriteLine(Arguments.HelpText("bench segmentation", Bench.Segmentation.SegmentationBenchOptions.Summary, Bench.Segmentation.SegmentationBenchOptions.All));
+                    return ExitCodes.Success;
+                }
+                return Bench.Segmentation.SegmentationBenchmark.Run(segmentation, stdout, stderr, cancellationToken);
             case "detection":
                 var detection = Bench.Detection.DetectionBenchOptions.Parse(args[1..]);
                 if (detection.Help)
@@ -66,7 +76,7 @@ public static class BenchCommand
             case "nms":
                 return NmsBenchmark.Run(args[1..], stdout);
             default:
-                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular, image, detection or nms; see 'deepext bench --help')");
+                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular, image, detection, segmentation or nms; see 'deepext bench --help')");
         }
     }
 }
