@@ -50,13 +50,7 @@ public static class OnnxDetectCommand
         bool force = arguments.Has("force");
         float? confidence = Probability(arguments, "confidence");
         float? iou = Probability(arguments, "iou");
-        var device = arguments.Get("device")?.ToLowerInvariant() switch
-        {
-            null or "auto" => ComputeDevice.Auto,
-            "cpu" => ComputeDevice.Cpu,
-            "cuda" => ComputeDevice.Cuda,
-            var other => throw CliException.UsageError($"detect: --device must be auto, cpu or cuda, got '{other}'"),
-        };
+        var device = DeviceArgument.Parse(arguments, "detect");
         string? classes = arguments.Get("classes");
         if (classes is not null && !File.Exists(classes))
             throw CliException.DataError($"--classes '{classes}' does not exist");

@@ -45,13 +45,7 @@ public static class SegmentCommand
             "lraspp" => SemanticSegmentationKind.Lraspp,
             var other => throw CliException.UsageError($"segment: --kind must be deeplabv3, fcn or lraspp, got '{other}'"),
         };
-        var device = arguments.Get("device")?.ToLowerInvariant() switch
-        {
-            null or "auto" => ComputeDevice.Auto,
-            "cpu" => ComputeDevice.Cpu,
-            "cuda" => ComputeDevice.Cuda,
-            var other => throw CliException.UsageError($"segment: --device must be auto, cpu or cuda, got '{other}'"),
-        };
+        var device = DeviceArgument.Parse(arguments, "segment");
         string? classes = arguments.Get("classes");
         if (classes is not null && !File.Exists(classes))
             throw CliException.DataError($"--classes '{classes}' does not exist");

@@ -66,7 +66,7 @@ public sealed class DetectionEvaluateCommandTests
         Assert.AreEqual(2, missing.ExitCode, missing.ToString());
         StringAssert.Contains(missing.Stderr, "--predictions FILE is required");
         Assert.AreEqual(2, badTask.ExitCode, badTask.ToString());
-        StringAssert.Contains(badTask.Stderr, "--task takes 'detection' or 'segmentation' (a tabular model's task is read from --model), got 'keypoints'");
+        StringAssert.Contains(badTask.Stderr, "--task takes 'detection', 'segmentation' or 'semantic-segmentation' (a tabular model's task is read from --model), got 'keypoints'");
         Assert.AreEqual(2, noValue.ExitCode, noValue.ToString());
     }
 

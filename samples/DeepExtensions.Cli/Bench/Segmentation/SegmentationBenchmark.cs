@@ -19,14 +19,14 @@ namespace DeepExtensions.Cli.Bench.Segmentation;
 /// </summary>
 public static class SegmentationBenchmark
 {
-    private const string PhotoFolder = "/usr/share/doc/opencv-doc/examples/data";
+    private const string PhotoFolder = BenchAssets.PhotoFolder;
 
     public static int Run(SegmentationBenchOptions options, TextWriter stdout, TextWriter stderr, CancellationToken cancellation = default)
     {
-        string modelPath = options.ModelPath ?? GeneratedModel(stderr);
+        string modelPath = options.ModelPath ?? BenchAssets.GeneratedModel("lraspp_mobilenet_v3_large.onnx", Path.Combine("Bench", "Segmentation", "generate_lraspp_bench_model.py"), "Debian python3-torch, python3-torchvision", stderr);
         if (!File.Exists(modelPath))
             throw CliException.DataError($"--model '{modelPath}' does not exist");
-        var photos = Photos();
+        var photos = BenchAssets.Photos("segmentation");
         var ml = new MLContext(seed: 1);
         using var segmenter = SemanticSegmenter.Create(ml, new SemanticSegmenter.Options
         {
@@ -115,39 +115,6 @@ public static class SegmentationBenchmark
             pixels += map.Length;
         }
         return pixels;
-    }
-
-    private static string[] Photos()
-    {
-        if (!Directory.Exists(PhotoFolder))
-            throw CliException.DataError($"bench segmentation needs the photos of Debian's opencv-doc package in {PhotoFolder} (apt-get install opencv-doc)");
-        var photos = Directory.GetFiles(PhotoFolder, "*.jpg").Where(p => new FileInfo(p).Length > 20_000).OrderBy(p => p, StringComparer.Ordinal).Take(16).ToArray();
-        if (photos.Length == 0)
-            throw CliException.DataError($"no photos in {PhotoFolder}");
-        return photos;
-    }
-
-    /// <summary>torchvision's lraspp_mobilenet_v3_large, generated once by generate_lraspp_bench_model.py (13 MB, too big to commit).</summary>
-    private static string GeneratedModel(TextWriter stderr)
-    {
-        string cache = Path.Combine(Path.GetTempPath(), "deepext-bench");
-        string model = Path.Combine(cache, "lraspp_mobilenet_v3_large.onnx");
-        if (File.Exists(model))
-            return model;
-        string script = Path.Combine(AppContext.BaseDirectory, "Bench", "Segmentation", "generate_lraspp_bench_model.py");
-        if (!File.Exists(script))
-            throw CliException.DataError($"the model generator '{script}' is missing; pass --model FILE.onnx");
-        Directory.CreateDirectory(cache);
-        stderr.WriteLine($"bench: generating {model} with {script} (Debian python3-torch, python3-torchvision) ...");
-        var start = new ProcessStartInfo("/usr/bin/python3", new[] { script, model }) { RedirectStandardError = true, RedirectStandardOutput = true };
-        using var process = Process.Start(start) ?? throw CliException.DataError("could not start /usr/bin/python3");
-        var output = process.StandardOutput.ReadToEndAsync();
-        string errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0 || !File.Exists(model))
-            throw CliException.DataError($"generating the benchmark model failed (exit {process.ExitCode}); pass --model FILE.onnx instead. {errors.Split('\n').LastOrDefault(l => l.Length > 0)}");
-        stderr.WriteLine($"bench: {output.Result.Trim()}");
-        return model;
     }
 
     private sealed class ImagePath
