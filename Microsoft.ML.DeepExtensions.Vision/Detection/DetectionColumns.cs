@@ -16,7 +16,8 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection;
 /// All three hold the detections of a row in the same order. A detector that predicts masks (Mask R-CNN) may add a
 /// fourth, <c>PredictedMasks</c>: variable-length vector of Byte, each detection's binary mask (1 = object) cropped to
 /// its box rounded out to whole pixels (columns <c>floor(x0) .. ceil(x1) - 1</c>, rows <c>floor(y0) .. ceil(y1) - 1</c>),
-/// row-major, one after the other in detection order (<c>InstanceMasks.FromColumns</c> splits them).
+/// row-major, one after the other in detection order (<c>InstanceMasks.FromColumns</c> splits them). A mask that reaches
+/// past its box (YOLO segmentation masks, see <see cref="ObjectDetections.Masks"/>) is cut to the box's rectangle in this column.
 /// </summary>
 public sealed class DetectionColumns
 {
@@ -135,19 +136,46 @@ public sealed class DetectionColumns
         {
             return (ValueGetter<VBuffer<byte>>)((ref VBuffer<byte> dst) =>
             {
-                var masks = current().Masks;
-                int length = masks?.Sum(m => m.Pixels.Length) ?? 0;
+                var detections = current();
+                var masks = detections.Masks;
+                var boxes = detections.Boxes.Span;
+                int count = masks?.Count ?? 0;
+                int length = 0;
+                for (int i = 0; i < count; i++)
+                    length += BoxRectangle(boxes, i).Width * BoxRectangle(boxes, i).Height;
                 var editor = VBufferEditor.Create(ref dst, length);
                 int offset = 0;
-                for (int i = 0; i < (masks?.Count ?? 0); i++)
+                for (int i = 0; i < count; i++)
                 {
-                    masks![i].Pixels.Span.CopyTo(editor.Values[offset..]);
-                    offset += masks[i].Pixels.Length;
+                    var mask = masks![i];
+                    var (left, top, width, height) = BoxRectangle(boxes, i);
+                    var values = editor.Values.Slice(offset, width * height);
+                    if (mask.Left == left && mask.Top == top && mask.Width == width && mask.Height == height)
+                    {
+                        mask.Pixels.Span.CopyTo(values);
+                    }
+                    else
+                    {
+                        // A mask reaching past its box (YOLO segmentation) is cut to the box's rectangle here.
+                        for (int y = 0; y < height; y++)
+                        {
+                            for (int x = 0; x < width; x++)
+                                values[y * width + x] = mask.Contains(left + x, top + y) ? (byte)1 : (byte)0;
+                        }
+                    }
+                    offset += width * height;
                 }
                 dst = editor.Commit();
             });
         }
         throw new ArgumentOutOfRangeException(nameof(name), $"'{name}' is not a detection column; they are {string.Join(", ", Names)}.");
+    }
+
+    /// <summary>Detection <paramref name="index"/>'s box rounded out to whole pixels: columns floor(x0) .. ceil(x1) - 1, rows floor(y0) .. ceil(y1) - 1.</summary>
+    private static (int Left, int Top, int Width, int Height) BoxRectangle(ReadOnlySpan<float> boxes, int index)
+    {
+        int left = (int)MathF.Floor(boxes[4 * index]), top = (int)MathF.Floor(boxes[4 * index + 1]);
+        return (left, top, Math.Max(0, (int)MathF.Ceiling(boxes[4 * index + 2]) - left), Math.Max(0, (int)MathF.Ceiling(boxes[4 * index + 3]) - top));
     }
 
     private static void Copy(ReadOnlySpan<float> values, ref VBuffer<float> dst)

@@ -34,16 +34,23 @@ public sealed class ObjectDetectionCatalog
     /// <param name="predictedBoundingBoxesColumnName">Defaults to <c>PredictedBoundingBoxes</c>.</param>
     /// <param name="crowdColumnName">Optional vector of Boolean, one per label: crowd regions are ignored as in
     /// COCO (and as VOC's "difficult"). Defaults to null (no crowd regions).</param>
+    /// <param name="masksColumnName">Ground-truth masks for instance segmentation metrics: a vector of Byte holding each
+    /// label's mask over its box rounded out to whole pixels, one after the other (the layout of <c>PredictedMasks</c>).
+    /// When given, the metrics are COCO's segmentation metrics (pycocotools' <c>iouType="segm"</c>: mask IoU, a ground
+    /// truth's area is its mask's) read against <paramref name="predictedMasksColumnName"/>. Defaults to null (box metrics).</param>
+    /// <param name="predictedMasksColumnName">The detector's masks. Defaults to <c>PredictedMasks</c>.</param>
     public DetectionMetrics Evaluate(IDataView data,
         string labelColumnName = "Label",
         string boundingBoxColumnName = "Box",
         string predictedLabelColumnName = DetectionColumns.DefaultPredictedLabelColumnName,
         string scoreColumnName = DetectionColumns.DefaultScoreColumnName,
         string predictedBoundingBoxesColumnName = DetectionColumns.DefaultPredictedBoundingBoxesColumnName,
-        string? crowdColumnName = null)
+        string? crowdColumnName = null,
+        string? masksColumnName = null,
+        string predictedMasksColumnName = DetectionColumns.DefaultPredictedMasksColumnName)
     {
         var set = DataViewDetectionReader.Read(data, labelColumnName, boundingBoxColumnName, predictedLabelColumnName, scoreColumnName,
-            predictedBoundingBoxesColumnName, crowdColumnName);
+            predictedBoundingBoxesColumnName, crowdColumnName, masksColumnName, predictedMasksColumnName);
         return CocoEvaluator.Evaluate(set);
     }
 }

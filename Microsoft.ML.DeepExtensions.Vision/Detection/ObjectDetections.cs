@@ -53,7 +53,8 @@ public sealed class ObjectDetections
     /// <summary>The score of each detection.</summary>
     public ReadOnlyMemory<float> Scores => _scores;
 
-    /// <summary>One mask per detection, or null when the detector predicts none.</summary>
+    /// <summary>One mask per detection, or null when the detector predicts none. A mask usually covers its box rounded out
+    /// to whole pixels; YOLO segmentation masks may reach a few pixels past it (as Ultralytics' own masks do).</summary>
     public IReadOnlyList<InstanceMask>? Masks { get; }
 
     /// <summary>Detection <paramref name="index"/> (its mask, if any, is <c>Masks[index]</c>).</summary>

@@ -130,9 +130,9 @@ public static class DetectionDrawing
         }
     }
 
-    private static byte Blend(byte under, byte over, float opacity) => (byte)Math.Round(under + (over - under) * opacity);
+    internal static byte Blend(byte under, byte over, float opacity) => (byte)Math.Round(under + (over - under) * opacity);
 
-    private static SKTypeface LoadTypeface(string? fontFile)
+    internal static SKTypeface LoadTypeface(string? fontFile)
     {
         if (fontFile is not null)
         {

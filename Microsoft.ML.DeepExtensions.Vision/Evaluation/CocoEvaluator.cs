@@ -1,8 +1,8 @@
 namespace Microsoft.ML.DeepExtensions.Vision.Evaluation;
 
 /// <summary>
-/// COCO's bounding-box evaluation (the procedure of the COCO detection challenge, as pycocotools' COCOeval
-/// defines it), written from its published description.
+/// COCO's bounding-box and segmentation evaluation (the procedure of the COCO detection challenge, as pycocotools'
+/// COCOeval defines it for <c>iouType</c> "bbox" and "segm"), written from its published description.
 /// </summary>
 /// <remarks>
 /// <para>Per image, category, area range and IoU threshold t (0.50, 0.55, ..., 0.95): predictions, by
@@ -11,7 +11,8 @@ namespace Microsoft.ML.DeepExtensions.Vision.Evaluation;
 /// the highest IoU ≥ t, preferring ground truths that count over ignored ones (a match to an ignored
 /// one is only taken when no counted one qualifies). Ground truths are ignored when crowd or outside
 /// the area range; a prediction matched to an ignored ground truth, or unmatched with a box area outside the
-/// range, is ignored. IoU with a crowd ground truth is <c>|p ∩ g| / |p|</c>.</para>
+/// range, is ignored. IoU with a crowd ground truth is <c>|p ∩ g| / |p|</c>. Boxes or masks (run-length encoded) by the
+/// set's <see cref="CocoIouType"/>; for masks, a prediction's area is its mask's.</para>
 /// <para>Per category, area range, maximum detections m (1, 10, 100) and t: predictions of every image (the
 /// first m of each image) are pooled by decreasing score; precision/recall come from the cumulated true and
 /// false positives over N counted ground truths; precision is made non-increasing from the right and read at
@@ -99,11 +100,11 @@ internal static class CocoEvaluator
                     .Select((p, i) => (p, i)).OrderByDescending(x => x.p.Score).ThenBy(x => x.i).Select(x => x.p).Take(maxDet).ToList();
                 if (truth.Count == 0 && predicted.Count == 0)
                     continue;
-                perImage.Add((truth, predicted, IouMatrix(predicted, truth)));
+                perImage.Add((truth, predicted, IouMatrix(set, predicted, truth)));
             }
             for (int a = 0; a < areas; a++)
             {
-                var evaluations = perImage.Select(x => EvaluateImage(x.Truth, x.Predicted, x.Iou, AreaRanges[a].Min, AreaRanges[a].Max)).ToList();
+                var evaluations = perImage.Select(x => EvaluateImage(x.Truth, x.Predicted, x.Iou, AreaRanges[a].Min, AreaRanges[a].Max, set.IouType)).ToList();
                 for (int m = 0; m < maxDets; m++)
                     AccumulateOne(evaluations, MaxDetections[m], k, a, m, precision, recall);
             }
@@ -111,29 +112,19 @@ internal static class CocoEvaluator
         return new Accumulation { Precision = precision, Recall = recall };
     }
 
-    /// <summary>IoU of each prediction (row) with each ground truth (column); crowd columns use the prediction's area as the union.</summary>
-    internal static double[,] IouMatrix(IReadOnlyList<PredictedObject> predicted, IReadOnlyList<GroundTruthObject> truth)
+    /// <summary>IoU of each prediction (row) with each ground truth (column), boxes or masks; crowd columns use the prediction's area as the union.</summary>
+    internal static double[,] IouMatrix(EvaluationSet set, IReadOnlyList<PredictedObject> predicted, IReadOnlyList<GroundTruthObject> truth)
     {
         var iou = new double[predicted.Count, truth.Count];
         for (int d = 0; d < predicted.Count; d++)
         {
-            var p = predicted[d].Box;
             for (int g = 0; g < truth.Count; g++)
-            {
-                var t = truth[g].Box;
-                double w = Math.Min(p.X + p.Width, t.X + t.Width) - Math.Max(p.X, t.X);
-                double h = Math.Min(p.Y + p.Height, t.Y + t.Height) - Math.Max(p.Y, t.Y);
-                if (w <= 0 || h <= 0)
-                    continue;
-                double intersection = w * h;
-                double union = truth[g].IsCrowd ? p.Area : p.Area + t.Area - intersection;
-                iou[d, g] = intersection / union;
-            }
+                iou[d, g] = set.Iou(predicted[d], truth[g], crowdRule: true);
         }
         return iou;
     }
 
-    private static ImageEvaluation EvaluateImage(List<GroundTruthObject> truth, List<PredictedObject> predicted, double[,] iou, double minArea, double maxArea)
+    private static ImageEvaluation EvaluateImage(List<GroundTruthObject> truth, List<PredictedObject> predicted, double[,] iou, double minArea, double maxArea, CocoIouType iouType)
     {
         int g = truth.Count, d = predicted.Count;
         // Ground truths that count first, ignored ones after (stable), as the matching below relies on.
@@ -169,7 +160,7 @@ internal static class CocoEvaluator
             }
             for (int di = 0; di < d; di++)
             {
-                double area = predicted[di].Box.Area;
+                double area = predicted[di].Area(iouType);
                 if (!matched[t, di] && (area < minArea || area > maxArea))
                     ignored[t, di] = true;
             }

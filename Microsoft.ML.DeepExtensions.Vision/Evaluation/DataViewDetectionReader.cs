@@ -11,8 +11,21 @@ namespace Microsoft.ML.DeepExtensions.Vision.Evaluation;
 /// </summary>
 internal static class DataViewDetectionReader
 {
+    /// <summary>Reads the rows of <paramref name="data"/>: ground truth from <paramref name="labelColumn"/>, <paramref name="boxColumn"/>
+    /// (and <paramref name="crowdColumn"/>), predictions from <paramref name="predictedLabelColumn"/>, <paramref name="scoreColumn"/> and
+    /// <paramref name="predictedBoxesColumn"/>.</summary>
+    /// <param name="data">One row per image.</param>
+    /// <param name="labelColumn">Ground-truth classes.</param>
+    /// <param name="boxColumn">Ground-truth boxes.</param>
+    /// <param name="predictedLabelColumn">Predicted classes.</param>
+    /// <param name="scoreColumn">Scores.</param>
+    /// <param name="predictedBoxesColumn">Predicted boxes.</param>
+    /// <param name="crowdColumn">Crowd flags, or null.</param>
+    /// <param name="masksColumn">Ground-truth masks (bytes, each label's mask over its box rounded out to whole pixels, as
+    /// <c>PredictedMasks</c>), or null for box metrics.</param>
+    /// <param name="predictedMasksColumn">The predicted masks column, read when <paramref name="masksColumn"/> is given.</param>
     public static EvaluationSet Read(IDataView data, string labelColumn, string boxColumn, string predictedLabelColumn, string scoreColumn,
-        string predictedBoxesColumn, string? crowdColumn)
+        string predictedBoxesColumn, string? crowdColumn, string? masksColumn = null, string? predictedMasksColumn = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         var schema = data.Schema;
@@ -30,6 +43,17 @@ internal static class DataViewDetectionReader
         CheckFloatVector(predictedBoxes);
         if (crowd is { } c && !(c.Type is VectorDataViewType { ItemType: BooleanDataViewType }))
             throw Mismatch(c, "a vector of Boolean");
+        DataViewSchema.Column? masks = null, predictedMasks = null;
+        if (masksColumn is not null)
+        {
+            masks = Find(schema, masksColumn, "Masks");
+            predictedMasks = Find(schema, predictedMasksColumn ?? Detection.DetectionColumns.DefaultPredictedMasksColumnName, "Predicted masks");
+            foreach (var m in new[] { masks.Value, predictedMasks.Value })
+            {
+                if (m.Type is not VectorDataViewType { ItemType: var item } || item != NumberDataViewType.Byte)
+                    throw Mismatch(m, "a vector of Byte (each mask over its box rounded out to whole pixels, as PredictedMasks)");
+            }
+        }
 
         var classes = new List<string>(Names(predictedLabel, (int)predictedKey.Count) ?? Enumerable.Range(1, (int)predictedKey.Count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         var classIndex = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -41,6 +65,10 @@ internal static class DataViewDetectionReader
         var columns = new List<DataViewSchema.Column> { label, box, predictedLabel, score, predictedBoxes };
         if (crowd is { } crowdCol)
             columns.Add(crowdCol);
+        if (masks is { } masksCol)
+            columns.Add(masksCol);
+        if (predictedMasks is { } predictedMasksCol)
+            columns.Add(predictedMasksCol);
         using var cursor = data.GetRowCursor(columns);
         var labelToClass = LabelMapping(label, predictedKey, classes, classIndex);
         var getBoxes = cursor.GetGetter<VBuffer<float>>(box);
@@ -49,6 +77,9 @@ internal static class DataViewDetectionReader
         var getPredictedBoxes = cursor.GetGetter<VBuffer<float>>(predictedBoxes);
         var getCrowd = crowd is { } cc ? cursor.GetGetter<VBuffer<bool>>(cc) : null;
         var readLabels = labelToClass(cursor);
+        var getMasks = masks is { } gm ? cursor.GetGetter<VBuffer<byte>>(gm) : null;
+        var getPredictedMasks = predictedMasks is { } pm ? cursor.GetGetter<VBuffer<byte>>(pm) : null;
+        VBuffer<byte> maskValues = default, predictedMaskValues = default;
         VBuffer<float> boxes = default, scores = default, predictedBoxValues = default;
         VBuffer<uint> predictedKeys = default;
         VBuffer<bool> crowdFlags = default;
@@ -74,7 +105,6 @@ internal static class DataViewDetectionReader
                 var b = Corners(boxArray, i, row, boxColumn);
                 imageTruth[i] = new GroundTruthObject(labels[i], b, b.Area, crowdArray[i]);
             }
-            truth.Add(imageTruth);
 
             getPredicted(ref predictedKeys);
             getScores(ref scores);
@@ -91,9 +121,46 @@ internal static class DataViewDetectionReader
                     throw new InvalidDataException($"Row {row}: column '{predictedLabelColumn}' holds key {keys[i]}, outside 1..{predictedKey.Count}.");
                 imagePredictions[i] = new PredictedObject((int)keys[i] - 1, Corners(predictedArray, i, row, predictedBoxesColumn), scoreArray[i]);
             }
+            if (getMasks is not null)
+            {
+                getMasks(ref maskValues);
+                getPredictedMasks!(ref predictedMaskValues);
+                AttachMasks(imageTruth, imagePredictions, Split(boxArray, maskValues, row, masksColumn!), Split(predictedArray, predictedMaskValues, row, predictedMasksColumn!));
+            }
+            truth.Add(imageTruth);
             predictions.Add(imagePredictions);
         }
-        return new EvaluationSet(classes, truth, predictions);
+        return new EvaluationSet(classes, truth, predictions, masks is null ? CocoIouType.BoundingBox : CocoIouType.Segmentation);
+    }
+
+    private static Detection.InstanceMask[] Split(float[] boxes, VBuffer<byte> values, long row, string column)
+    {
+        try
+        {
+            return Detection.Segmentation.InstanceMasks.FromColumns(boxes, values.DenseValues().ToArray());
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"Row {row}, column '{column}': {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Puts one image's masks on a common canvas (from pixel 0, 0 to the farthest mask edge) as run-length encodings,
+    /// and makes each ground truth's area its mask's (COCO's <c>area</c> is the segment's).
+    /// </summary>
+    private static void AttachMasks(GroundTruthObject[] truth, PredictedObject[] predicted, Detection.InstanceMask[] truthMasks, Detection.InstanceMask[] predictedMasks)
+    {
+        var all = truthMasks.Concat(predictedMasks).ToArray();
+        int width = Math.Max(1, all.Select(m => m.Left + m.Width).DefaultIfEmpty(1).Max());
+        int height = Math.Max(1, all.Select(m => m.Top + m.Height).DefaultIfEmpty(1).Max());
+        for (int i = 0; i < truth.Length; i++)
+        {
+            var rle = RunLengthEncodedMask.FromInstanceMask(truthMasks[i], height, width);
+            truth[i] = truth[i] with { Mask = rle, Area = rle.Area() };
+        }
+        for (int i = 0; i < predicted.Length; i++)
+            predicted[i] = predicted[i] with { Mask = RunLengthEncodedMask.FromInstanceMask(predictedMasks[i], height, width) };
     }
 
     /// <summary>Builds, for a cursor, a reader of the current row's ground-truth class indices.</summary>
@@ -171,7 +238,8 @@ internal static class DataViewDetectionReader
             throw Mismatch(column, "a vector of Single");
     }
 
-    private static string[]? Names(DataViewSchema.Column column, int count)
+    /// <summary>The <c>KeyValues</c> names of a key column, or null when it has none of the right count.</summary>
+    internal static string[]? Names(DataViewSchema.Column column, int count)
     {
         var annotation = column.Annotations.Schema.GetColumnOrNull(AnnotationNames.KeyValues);
         if (annotation is null || annotation.Value.Type is not VectorDataViewType { ItemType: TextDataViewType } type || type.Size != count)

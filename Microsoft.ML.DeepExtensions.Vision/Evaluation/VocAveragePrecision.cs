@@ -33,14 +33,14 @@ internal static class VocAveragePrecision
         var truth = new List<GroundTruthObject>[set.ImageCount];
         var taken = new bool[set.ImageCount][];
         int counted = 0;
-        var predictions = new List<(double Score, int Image, XywhBox Box, int Order)>();
+        var predictions = new List<(double Score, int Image, PredictedObject Object, int Order)>();
         for (int image = 0; image < set.ImageCount; image++)
         {
             truth[image] = set.GroundTruth[image].Where(g => g.Category == category).ToList();
             taken[image] = new bool[truth[image].Count];
             counted += truth[image].Count(g => !g.IsCrowd);
             foreach (var p in set.Predictions[image].Where(p => p.Category == category))
-                predictions.Add((p.Score, image, p.Box, predictions.Count));
+                predictions.Add((p.Score, image, p, predictions.Count));
         }
         if (counted == 0)
             return -1;
@@ -49,13 +49,13 @@ internal static class VocAveragePrecision
         var recall = new List<double>();
         var precision = new List<double>();
         double truePositives = 0, falsePositives = 0;
-        foreach (var (_, image, box, _) in predictions)
+        foreach (var (_, image, predicted, _) in predictions)
         {
             double best = double.NegativeInfinity;
             int match = -1;
             for (int g = 0; g < truth[image].Count; g++)
             {
-                double iou = Iou(box, truth[image][g].Box);
+                double iou = set.Iou(predicted, truth[image][g], crowdRule: false);
                 if (iou > best)
                 {
                     best = iou;
@@ -94,15 +94,5 @@ internal static class VocAveragePrecision
             previousRecall = recall[i];
         }
         return ap;
-    }
-
-    private static double Iou(XywhBox a, XywhBox b)
-    {
-        double w = Math.Min(a.X + a.Width, b.X + b.Width) - Math.Max(a.X, b.X);
-        double h = Math.Min(a.Y + a.Height, b.Y + b.Height) - Math.Max(a.Y, b.Y);
-        if (w <= 0 || h <= 0)
-            return 0;
-        double intersection = w * h;
-        return intersection / (a.Area + b.Area - intersection);
     }
 }

@@ -21,13 +21,16 @@ public static class Program
         "             regression), a CNN on images (--task image-classification), a YOLO detector\n" +
         "             (--task object-detection) or a Haar cascade (--task haar-cascade).\n" +
         "             'deepext train --task TASK --help' shows a task's options.\n" +
-        "  evaluate   Print a saved model's metrics on a labelled CSV file, or COCO detection metrics\n" +
-        "             of COCO JSON files (--task detection).\n" +
+        "  evaluate   Print a saved model's metrics on a labelled CSV file, COCO detection or instance\n" +
+        "             segmentation metrics of COCO JSON files (--task detection|segmentation), or\n" +
+        "             semantic segmentation metrics of label images (--task semantic-segmentation).\n" +
         "  predict    Write a saved model's predictions for a CSV file or images.\n" +
         "  bench      Benchmark training and detection.\n" +
         "  summary    Print an image architecture's layers, output shapes and parameter counts.\n" +
         "  detect     Find objects in images: an ONNX detector (--model: YOLO, Faster/Mask R-CNN) or a Haar\n" +
         "             cascade (--cascade FILE.xml).\n" +
+        "  segment    Label every pixel of images with a semantic segmentation model (torchvision FCN,\n" +
+        "             DeepLabV3, LRASPP exported to ONNX); writes class maps and overlays.\n" +
         "  haar-sample  Write a generated data set for 'train --task haar-cascade' (Haar cascade training).\n" +
         "\n" +
         "Example:\n" +
@@ -86,6 +89,8 @@ public static class Program
                     return TrainCommand.Run(rest, context);
                 case "haar-sample":
                     return HaarSampleCommand.Run(rest, context);
+                case "segment":
+                    return SegmentCommand.Run(rest, context);
                 case "evaluate":
                     return EvaluateCommand.Run(rest, context);
                 case "predict":
@@ -101,13 +106,13 @@ public static class Program
                 case "detect":
                     // ONNX detectors (--model FILE.onnx --kind ...); its help names --cascade for Haar cascades.
                     return OnnxDetectCommand.Run(rest, context);
-                case "help" when rest.Length == 1 && rest[0] is "train" or "evaluate" or "predict" or "bench" or "summary" or "detect":
+                case "help" when rest.Length == 1 && rest[0] is "train" or "evaluate" or "predict" or "bench" or "summary" or "detect" or "segment":
                     return Run(new[] { rest[0], "--help" }, stdout, stderr, live, cancellationToken);
                 case "help" or "--help" or "-h":
                     stdout.WriteLine(Usage);
                     return ExitCodes.Success;
                 default:
-                    throw CliException.UsageError($"unknown command '{args[0]}' (expected train, evaluate, predict, detect, bench or summary; see 'deepext --help')");
+                    throw CliException.UsageError($"unknown command '{args[0]}' (expected train, evaluate, predict, detect, segment, bench or summary; see 'deepext --help')");
             }
         }
         catch (CliException e)

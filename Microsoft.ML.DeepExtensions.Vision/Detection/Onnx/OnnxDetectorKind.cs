@@ -17,6 +17,13 @@ public enum OnnxDetectorKind
     /// <summary>Ultralytics YOLOv8 and later (v8, v9, v10 without end-to-end head, 11) export: one output <c>[B, 4 + C, N]</c>: cx cy w h then C class probabilities, no objectness.</summary>
     YoloV8,
 
+    /// <summary>End-to-end YOLO export without NMS (YOLOv10 and later): one output <c>[B, N, 6]</c>: x0 y0 x1 y1 (input pixels), score, class index.</summary>
+    YoloEndToEnd,
+
+    /// <summary>Ultralytics YOLOv8-and-later segmentation export: output <c>[B, 4 + C + M, N]</c> (cx cy w h, C class probabilities,
+    /// M mask coefficients) and prototypes <c>[B, M, H/4, W/4]</c> (M is 32 in Ultralytics' models).</summary>
+    YoloV8Segmentation,
+
     /// <summary>torchvision's Faster R-CNN exported to ONNX: input one float CHW 0..1 RGB image; outputs boxes <c>[N, 4]</c> (xyxy, original pixels), labels <c>[N]</c>, scores <c>[N]</c>.</summary>
     FasterRcnn,
 

@@ -18,14 +18,14 @@ public sealed partial class YoloObjectDetector
         public string ImageColumnName { get; set; } = "Image";
 
         /// <summary>
-        /// Detections scoring at or below this are dropped (v5: objectness × class probability; v8: class
-        /// probability; v3: the score its NMS node kept, which applies its own threshold first). Defaults to 0.25
-        /// (Ultralytics' predict default).
+        /// Detections scoring at or below this are dropped (v5: objectness × class probability; v8 and segmentation: class
+        /// probability; end-to-end: the score column; v3: the score its NMS node kept, which applies its own threshold
+        /// first). Defaults to 0.25 (Ultralytics' predict default).
         /// </summary>
         public float ConfidenceThreshold { get; set; } = 0.25f;
 
         /// <summary>NMS drops a box overlapping a kept box of the same class with IoU above this. Defaults to 0.45.
-        /// Not used by <see cref="YoloVersion.V3"/>, whose graph holds its own NMS.</summary>
+        /// Not used by <see cref="YoloVersion.V3"/>, whose graph holds its own NMS, nor by <see cref="YoloVersion.EndToEnd"/>, which needs none.</summary>
         public float IouThreshold { get; set; } = 0.45f;
 
         /// <summary>At most this many detections per image, the highest scores. Defaults to 300 (Ultralytics' max_det).</summary>
@@ -69,12 +69,16 @@ public sealed partial class YoloObjectDetector
         /// <summary>Defaults to <c>PredictedBoundingBoxes</c>.</summary>
         public string PredictedBoundingBoxesColumnName { get; set; } = DetectionColumns.DefaultPredictedBoundingBoxesColumnName;
 
+        /// <summary>The instance masks column of <see cref="YoloVersion.V8Segmentation"/> (see <see cref="DetectionColumns"/>).
+        /// Defaults to <c>PredictedMasks</c>.</summary>
+        public string PredictedMasksColumnName { get; set; } = DetectionColumns.DefaultPredictedMasksColumnName;
+
         internal void Check()
         {
             if (string.IsNullOrWhiteSpace(ModelPath))
                 throw new ArgumentException("ModelPath must name an ONNX file, got none.", nameof(ModelPath));
             if (!Enum.IsDefined(Version))
-                throw new ArgumentOutOfRangeException(nameof(Version), Version, $"Version must be V3, V5 or V8, got {(int)Version}.");
+                throw new ArgumentOutOfRangeException(nameof(Version), Version, $"Version must be V3, V5, V8, EndToEnd or V8Segmentation, got {(int)Version}.");
             Onnx.DetectorThresholds.Check(ConfidenceThreshold, IouThreshold, MaxDetections);
             if (InputSize is <= 0 or > 8192)
                 throw new ArgumentOutOfRangeException(nameof(InputSize), InputSize, $"InputSize must be in 1..8192, got {InputSize}.");

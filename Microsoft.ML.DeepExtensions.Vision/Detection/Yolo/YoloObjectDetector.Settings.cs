@@ -18,6 +18,8 @@ public sealed partial class YoloObjectDetector
         {
             YoloVersion.V3 => new YoloV3ZooOutputDecoder(Confidence, MaxDetections, BoxesOutput, ScoresOutput, IndicesOutput),
             YoloVersion.V5 => new YoloV5OutputDecoder(Confidence, Iou, ClassAgnostic, MaxDetections),
+            YoloVersion.EndToEnd => new YoloEndToEndOutputDecoder(Confidence, MaxDetections, ClassNames.Count),
+            YoloVersion.V8Segmentation => new YoloV8OutputDecoder(Confidence, Iou, ClassAgnostic, MaxDetections, segmentation: true),
             _ => new YoloV8OutputDecoder(Confidence, Iou, ClassAgnostic, MaxDetections),
         };
 
@@ -25,6 +27,8 @@ public sealed partial class YoloObjectDetector
         {
             YoloVersion.V3 => OnnxDetectorKind.YoloV3,
             YoloVersion.V5 => OnnxDetectorKind.YoloV5,
+            YoloVersion.EndToEnd => OnnxDetectorKind.YoloEndToEnd,
+            YoloVersion.V8Segmentation => OnnxDetectorKind.YoloV8Segmentation,
             _ => OnnxDetectorKind.YoloV8,
         };
 
@@ -48,12 +52,21 @@ public sealed partial class YoloObjectDetector
                 scores = Enumerable.Range(0, 3).First(i => i != indices && i != boxes);
                 classCount = outputs[scores].Node.Dimensions[1] is var c and > 0 ? c : null;
             }
+            else if (options.Version == YoloVersion.V8Segmentation)
+            {
+                var (predictions, prototypes) = layout.SegmentationOutputs()!.Value;
+                int rows = layout.Outputs[predictions].Node.Dimensions[1], masks = layout.Outputs[prototypes].Node.Dimensions[1];
+                classCount = rows > 0 && masks > 0 ? rows - 4 - masks : null;
+            }
             else
             {
                 var dims = layout.Outputs[0].Node.Dimensions;
-                classCount = options.Version == YoloVersion.V5
-                    ? (dims[2] > 0 ? dims[2] - 5 : null)
-                    : (dims[1] > 0 ? dims[1] - 4 : null);
+                classCount = options.Version switch
+                {
+                    YoloVersion.V5 => dims[2] > 0 ? dims[2] - 5 : null,
+                    YoloVersion.EndToEnd => null, // [B, N, 6] does not say; a class index beyond the names is an error when decoding
+                    _ => dims[1] > 0 ? dims[1] - 4 : null,
+                };
             }
             var names = ModelClassNames.Resolve(options.ClassNames, options.ClassNamesFile, session.Metadata, session.ModelName, classCount, "classes");
             byte padding = options.PaddingValue ?? (options.Version == YoloVersion.V3 ? (byte)128 : (byte)114);

@@ -12,13 +12,16 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.Yolo;
 
 /// <summary>
 /// Detects objects with a YOLO model exported to ONNX (the model zoo's YOLOv3, Ultralytics YOLOv5, YOLOv8 and
-/// later), scored by ONNX Runtime on the CPU or CUDA. Each image is letterboxed to the network input as the
-/// exporters expect (aspect ratio kept, bilinear resize, centred on grey padding, RGB, /255, NCHW); the outputs are
-/// decoded, filtered by confidence, reduced by NMS and mapped back to the original image's pixels.
+/// later, their segmentation exports, and end-to-end exports without NMS such as YOLOv10), scored by ONNX Runtime on
+/// the CPU or CUDA. Each image is letterboxed to the network input as the exporters expect (aspect ratio kept, bilinear
+/// resize, centred on grey padding, RGB, /255, NCHW); the outputs are decoded, filtered by confidence, reduced by NMS
+/// (not for end-to-end exports) and mapped back to the original image's pixels.
 /// </summary>
 /// <remarks>
 /// <para>Output columns (<see cref="DetectionColumns"/>): <c>PredictedLabel</c> (keys over the class names),
-/// <c>Score</c>, <c>PredictedBoundingBoxes</c> (x0 y0 x1 y1 per detection, original pixels), by decreasing score.</para>
+/// <c>Score</c>, <c>PredictedBoundingBoxes</c> (x0 y0 x1 y1 per detection, original pixels), by decreasing score;
+/// <see cref="YoloVersion.V8Segmentation"/> adds <c>PredictedMasks</c>, with the instance masks made as Ultralytics
+/// makes them (see <see cref="ObjectDetections.Masks"/> and <c>YoloPrototypeMasks</c>).</para>
 /// <para>Models with a dynamic batch axis score <c>BatchSize</c> images per ONNX Runtime call; input, output and
 /// scratch buffers are pooled and reused, so memory stays flat over any number of rows. The ONNX file's bytes
 /// are saved inside model.zip with the settings.</para>
@@ -57,7 +60,7 @@ public sealed partial class YoloObjectDetector : ObjectDetectionTransformer, IDi
         _callBatch = _dynamicBatch ? batchSize : image.Node.Dimensions[0];
         // v5/v8 outputs of a known size are written straight into pooled buffers.
         var outDims = layout.Outputs[0].Node.Dimensions;
-        if (settings.Version != YoloVersion.V3 && outDims.Skip(1).All(d => d > 0))
+        if (settings.Version != YoloVersion.V3 && layout.Outputs.Count == 1 && outDims.Skip(1).All(d => d > 0))
             _fixedOutputShape = outDims.Select(d => (long)d).ToArray();
     }
 
@@ -92,7 +95,8 @@ public sealed partial class YoloObjectDetector : ObjectDetectionTransformer, IDi
         try
         {
             var settings = Settings.From(options, session);
-            var columns = new DetectionColumns(settings.ClassNames, options.PredictedLabelColumnName, options.ScoreColumnName, options.PredictedBoundingBoxesColumnName);
+            var columns = new DetectionColumns(settings.ClassNames, options.PredictedLabelColumnName, options.ScoreColumnName, options.PredictedBoundingBoxesColumnName,
+                options.Version == YoloVersion.V8Segmentation ? options.PredictedMasksColumnName : null);
             return new YoloObjectDetector(env, session, settings, options.ImageColumnName, columns, options.BatchSize);
         }
         catch

@@ -22,6 +22,8 @@ public static class BenchCommand
         "             same network, same IDX images (Fashion-MNIST when installed).\n" +
         "  detection  Our YOLO transform (batched, PredictionEngine) vs ML.NET's ApplyOnnxModel with a\n" +
         "             hand-written decode, same YOLOv8n-shaped model and photos; post-processing per image.\n" +
+        "  segmentation  Our semantic segmentation transform vs bare ONNX Runtime on prepared input, same\n" +
+        "             model (torchvision's LRASPP) and photos; peak memory of a short and a long run.\n" +
         "  nms        DeepExtensions' NonMaxSuppression vs a per-box .item() greedy loop, same boxes.\n" +
         "  roi-align  DeepExtensions' vectorized RoIAlign vs a per-box loop, forward and backward, same inputs.\n" +
         "  yolo-training  YOLO trainer in Fit() vs a bare TorchSharp loop (same network, loss, images), then\n" +
@@ -59,6 +61,14 @@ public static class BenchCommand
                 return TabularBenchmark.Run(options, stdout, stderr, cancellationToken);
             case "image":
                 return ImageBenchmark.Run(args[1..], stdout, stderr, cancellationToken);
+            case "segmentation":
+                var segmentation = Bench.Segmentation.SegmentationBenchOptions.Parse(args[1..]);
+                if (segmentation.Help)
+                {
+                    stdout.WriteLine(Arguments.HelpText("bench segmentation", Bench.Segmentation.SegmentationBenchOptions.Summary, Bench.Segmentation.SegmentationBenchOptions.All));
+                    return ExitCodes.Success;
+                }
+                return Bench.Segmentation.SegmentationBenchmark.Run(segmentation, stdout, stderr, cancellationToken);
             case "detection":
                 var detection = Bench.Detection.DetectionBenchOptions.Parse(args[1..]);
                 if (detection.Help)
@@ -74,7 +84,7 @@ public static class BenchCommand
             case "roi-align":
                 return RoIAlignBenchmark.Run(args[1..], stdout);
             default:
-                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular, image, detection, nms, roi-align or yolo-training; see 'deepext bench --help')");
+                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular, image, detection, segmentation, nms, roi-align or yolo-training; see 'deepext bench --help')");
         }
     }
 }

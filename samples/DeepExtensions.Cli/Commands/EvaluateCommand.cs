@@ -18,14 +18,18 @@ public static class EvaluateCommand
     public const string Summary =
         "Scores --data with the model and prints ML.NET's metrics for the model's task as one JSON line on\n" +
         "stdout. On the --test file of 'deepext train' it prints the same numbers train printed.\n" +
-        "For object detection metrics from COCO JSON files, see 'deepext evaluate --task detection --help'.";
+        "For object detection or instance segmentation metrics from COCO JSON files, see\n" +
+        "'deepext evaluate --task detection --help' (or --task segmentation); for semantic segmentation\n" +
+        "(label images), 'deepext evaluate --task semantic-segmentation --help'.";
 
     public static int Run(IReadOnlyList<string> args, CliContext context)
     {
         if (TaskOf(args) is { } task)
         {
-            if (task != DetectionEvaluateCommand.Task)
-                throw CliException.UsageError($"evaluate: --task takes '{DetectionEvaluateCommand.Task}' (a tabular model's task is read from --model), got '{task}'");
+            if (task == SemanticSegmentationEvaluateCommand.Task)
+                return SemanticSegmentationEvaluateCommand.Run(args, context);
+            if (task is not (DetectionEvaluateCommand.Task or DetectionEvaluateCommand.SegmentationTask))
+                throw CliException.UsageError($"evaluate: --task takes '{DetectionEvaluateCommand.Task}', '{DetectionEvaluateCommand.SegmentationTask}' or '{SemanticSegmentationEvaluateCommand.Task}' (a tabular model's task is read from --model), got '{task}'");
             return DetectionEvaluateCommand.Run(args, context);
         }
         if (Arguments.ParseOrShowHelp("evaluate", args, Options, Summary, context.Out) is not { } arguments)

@@ -13,8 +13,9 @@ namespace DeepExtensions.Cli.Commands;
 
 /// <summary>
 /// <c>deepext detect --model FILE.onnx --kind KIND --image FILE|DIR --out DIR</c>: detects objects with an ONNX
-/// detector (YOLOv3 zoo, YOLOv5, YOLOv8+, torchvision Faster/Mask R-CNN), a detector trained by
-/// <c>deepext train --task object-detection</c> (<c>--model model.zip</c>) or a Darknet model (<c>--cfg --weights</c>), writes each image annotated
+/// detector (YOLOv3 zoo, YOLOv5, YOLOv8+, YOLOv8+ segmentation, end-to-end YOLOv10+, torchvision Faster/Mask R-CNN),
+/// a detector trained by <c>deepext train --task object-detection</c> (<c>--model model.zip</c>) or a Darknet model
+/// (<c>--cfg --weights</c>), writes each image annotated
 /// (<c>DIR/NAME.png</c>) and all detections as <c>DIR/detections.json</c> (an array of per-image documents).
 /// An image that cannot be decoded is reported and skipped; the others are still written (exit code 1 then).
 /// </summary>
@@ -23,14 +24,14 @@ public static class OnnxDetectCommand
     public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
     {
         new("model", "FILE", "The detector: an ONNX file (with --kind), or a model.zip of 'deepext train --task object-detection'."),
-        new("kind", "KIND", "For ONNX files: yolov3 (model zoo), yolov5, yolov8 (also v9/v11), faster-rcnn or mask-rcnn."),
+        new("kind", "KIND", "For ONNX files: yolov3 (model zoo), yolov5, yolov8 (also v9/v11), yolov8-seg (segmentation), yolov10 (end-to-end, no NMS), faster-rcnn or mask-rcnn."),
         new("cfg", "FILE.cfg", "A Darknet YOLO cfg, run with --weights (instead of --model)."),
         new("weights", "FILE.weights", "The Darknet weights of --cfg."),
         new("image", "FILE|DIR", "An image, or a folder of images (.jpg, .jpeg, .png, .bmp, .webp).", Required: true),
         new("out", "DIR", "Folder for the annotated images and detections.json (created if missing).", Required: true),
         new("classes", "FILE", "Class names, one per line (R-CNN: line 1 = background); default: the model's metadata (Darknet: required)."),
         new("confidence", "P", "Minimum score kept (default: 0.25 for YOLO and Darknet, 0.5 for R-CNN, the model's own for model.zip)."),
-        new("iou", "P", "NMS IoU threshold for YOLOv5/v8 (default: 0.45)."),
+        new("iou", "P", "NMS IoU threshold for YOLOv5/v8/v8-seg and Darknet (default: 0.45)."),
         new("device", "DEVICE", "auto, cpu or cuda (default: auto)."),
         new("force", null, "Overwrite existing output files."),
     };
@@ -64,13 +65,7 @@ public static class OnnxDetectCommand
         bool force = arguments.Has("force");
         float? confidence = Probability(arguments, "confidence");
         float? iou = Probability(arguments, "iou");
-        var device = arguments.Get("device")?.ToLowerInvariant() switch
-        {
-            null or "auto" => ComputeDevice.Auto,
-            "cpu" => ComputeDevice.Cpu,
-            "cuda" => ComputeDevice.Cuda,
-            var other => throw CliException.UsageError($"detect: --device must be auto, cpu or cuda, got '{other}'"),
-        };
+        var device = DeviceArgument.Parse(arguments, "detect");
         string? classes = arguments.Get("classes");
         if (classes is not null && !File.Exists(classes))
             throw CliException.DataError($"--classes '{classes}' does not exist");
@@ -131,11 +126,20 @@ public static class OnnxDetectCommand
     {
         switch (kind)
         {
-            case "yolov3" or "yolov5" or "yolov8":
+            case "yolov3" or "yolov5" or "yolov8" or "yolov8-seg" or "yolov10":
+                if (kind == "yolov10" && iou is not null)
+                    throw CliException.UsageError("detect: --iou does not apply to yolov10 (end-to-end models need no NMS)");
                 var yolo = new YoloObjectDetector.Options
                 {
                     ModelPath = modelPath,
-                    Version = kind == "yolov3" ? YoloVersion.V3 : kind == "yolov5" ? YoloVersion.V5 : YoloVersion.V8,
+                    Version = kind switch
+                    {
+                        "yolov3" => YoloVersion.V3,
+                        "yolov5" => YoloVersion.V5,
+                        "yolov8-seg" => YoloVersion.V8Segmentation,
+                        "yolov10" => YoloVersion.EndToEnd,
+                        _ => YoloVersion.V8,
+                    },
                     ClassNamesFile = classes,
                     Device = device,
                 };
@@ -158,7 +162,7 @@ public static class OnnxDetectCommand
                     rcnn.ConfidenceThreshold = r;
                 return Wrap(() => RcnnObjectDetector.Create(ml, rcnn));
             default:
-                throw CliException.UsageError($"detect: --kind must be yolov3, yolov5, yolov8, faster-rcnn or mask-rcnn, got '{kind}'");
+                throw CliException.UsageError($"detect: --kind must be yolov3, yolov5, yolov8, yolov8-seg, yolov10, faster-rcnn or mask-rcnn, got '{kind}'");
         }
     }
 

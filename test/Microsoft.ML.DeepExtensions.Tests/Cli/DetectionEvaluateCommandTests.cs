@@ -60,13 +60,13 @@ public sealed class DetectionEvaluateCommandTests
     public void UsageErrorsExitTwo()
     {
         var missing = CliRunner.Run("evaluate", "--task", "detection", "--ground-truth", "gt.json");
-        var badTask = CliRunner.Run("evaluate", "--task", "segmentation", "--ground-truth", "gt.json", "--predictions", "p.json");
+        var badTask = CliRunner.Run("evaluate", "--task", "keypoints", "--ground-truth", "gt.json", "--predictions", "p.json");
         var noValue = CliRunner.Run("evaluate", "--ground-truth", "gt.json", "--task");
 
         Assert.AreEqual(2, missing.ExitCode, missing.ToString());
         StringAssert.Contains(missing.Stderr, "--predictions FILE is required");
         Assert.AreEqual(2, badTask.ExitCode, badTask.ToString());
-        StringAssert.Contains(badTask.Stderr, "--task takes 'detection' (a tabular model's task is read from --model), got 'segmentation'");
+        StringAssert.Contains(badTask.Stderr, "--task takes 'detection', 'segmentation' or 'semantic-segmentation' (a tabular model's task is read from --model), got 'keypoints'");
         Assert.AreEqual(2, noValue.ExitCode, noValue.ToString());
     }
 

@@ -43,6 +43,41 @@ public sealed class OnnxDetectCommandTests
     }
 
     [TestMethod]
+    [DataRow("yolov8-seg")]
+    [DataRow("yolov10")]
+    public void DetectReadsSegmentationAndEndToEndExports(string kind)
+    {
+        var image = ExpectedDetections.Images(kind)[1];
+        string output = Folder();
+        try
+        {
+            var result = CliRunner.Run("detect", "--model", ExpectedDetections.ModelFile(kind), "--kind", kind, "--image", image.Path, "--out", output, "--force");
+            Assert.AreEqual(0, result.ExitCode, result.ToString());
+            Assert.IsTrue(File.Exists(Path.Combine(output, Path.GetFileNameWithoutExtension(image.Path) + ".png")), result.ToString());
+            using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "detections.json")));
+            var read = DetectionJson.Deserialize(json.RootElement[0].GetRawText());
+            ExpectedDetections.AssertMatches(image, read.Detections, $"{kind} detections.json");
+            if (kind == "yolov8-seg")
+            {
+                Assert.IsNotNull(read.Detections.Masks, "segmentation masks are written to detections.json");
+                for (int i = 0; i < read.Detections.Count; i++)
+                {
+                    var (intersection, union) = ExpectedDetections.Overlap(read.Detections.Masks[i], ExpectedDetections.DecodeMask(image.Detections[i].Mask!.Value));
+                    Assert.IsTrue(union == 0 || intersection >= 0.99 * union, $"mask {i}: IoU {intersection}/{union}");
+                }
+            }
+            else
+            {
+                Assert.IsNull(read.Detections.Masks);
+            }
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void WrongKindAndUndecodableImagesAreReportedClearly()
     {
         string folder = Folder();

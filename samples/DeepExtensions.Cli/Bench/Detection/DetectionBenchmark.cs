@@ -23,15 +23,15 @@ namespace DeepExtensions.Cli.Bench.Detection;
 /// </summary>
 public static class DetectionBenchmark
 {
-    private const string PhotoFolder = "/usr/share/doc/opencv-doc/examples/data";
+    private const string PhotoFolder = BenchAssets.PhotoFolder;
     private const float Confidence = 0.25f, Iou = 0.45f;
 
     public static int Run(DetectionBenchOptions options, TextWriter stdout, TextWriter stderr, CancellationToken cancellation = default)
     {
-        string modelPath = options.ModelPath ?? GeneratedModel(stderr);
+        string modelPath = options.ModelPath ?? BenchAssets.GeneratedModel("yolov8n_like.onnx", Path.Combine("Bench", "Detection", "generate_yolov8n_like.py"), "Debian python3-torch, python3-onnx", stderr);
         if (!File.Exists(modelPath))
             throw CliException.DataError($"--model '{modelPath}' does not exist");
-        var photos = Photos();
+        var photos = BenchAssets.Photos("detection");
         var paths = Enumerable.Range(0, options.Images).Select(i => photos[i % photos.Length]).ToArray();
         var ml = new MLContext(seed: 1);
         var loader = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: nameof(ImagePath.Path))
@@ -170,39 +170,6 @@ public static class DetectionBenchmark
         if (kept != results[0].Count)
             throw new InvalidOperationException($"The two decoders disagree on the benchmark image: ours kept {results[0].Count} detections, the hand-written one {kept}.");
         return (ours, handWritten, above, kept);
-    }
-
-    private static string[] Photos()
-    {
-        if (!Directory.Exists(PhotoFolder))
-            throw CliException.DataError($"bench detection needs the photos of Debian's opencv-doc package in {PhotoFolder} (apt-get install opencv-doc)");
-        var photos = Directory.GetFiles(PhotoFolder, "*.jpg").Where(p => new FileInfo(p).Length > 20_000).OrderBy(p => p, StringComparer.Ordinal).Take(16).ToArray();
-        if (photos.Length == 0)
-            throw CliException.DataError($"no photos in {PhotoFolder}");
-        return photos;
-    }
-
-    /// <summary>The YOLOv8n-shaped model, generated once by generate_yolov8n_like.py (12 MB, too big to commit).</summary>
-    private static string GeneratedModel(TextWriter stderr)
-    {
-        string cache = Path.Combine(Path.GetTempPath(), "deepext-bench");
-        string model = Path.Combine(cache, "yolov8n_like.onnx");
-        if (File.Exists(model))
-            return model;
-        string script = Path.Combine(AppContext.BaseDirectory, "Bench", "Detection", "generate_yolov8n_like.py");
-        if (!File.Exists(script))
-            throw CliException.DataError($"the model generator '{script}' is missing; pass --model FILE.onnx");
-        Directory.CreateDirectory(cache);
-        stderr.WriteLine($"bench: generating {model} with {script} (Debian python3-torch, python3-onnx) ...");
-        var start = new ProcessStartInfo("/usr/bin/python3", new[] { script, model }) { RedirectStandardError = true, RedirectStandardOutput = true };
-        using var process = Process.Start(start) ?? throw CliException.DataError("could not start /usr/bin/python3");
-        var output = process.StandardOutput.ReadToEndAsync();
-        string errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0 || !File.Exists(model))
-            throw CliException.DataError($"generating the benchmark model failed (exit {process.ExitCode}); pass --model FILE.onnx instead. {errors.Split('\n').LastOrDefault(l => l.Length > 0)}");
-        stderr.WriteLine($"bench: {output.Result.Trim()}");
-        return model;
     }
 
     private sealed record Measurement(double Seconds, int Detections, long PeakBytes);

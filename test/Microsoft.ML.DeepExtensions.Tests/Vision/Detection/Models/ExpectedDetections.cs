@@ -74,4 +74,38 @@ internal static class ExpectedDetections
                 Assert.AreEqual(want.Box[k], box[k], boxTolerance, $"{name}: box coordinate {k} of detection {i} (expected [{string.Join(", ", want.Box)}], got [{string.Join(", ", box)}]).");
         }
     }
+
+    /// <summary>A mask stored by the generator as run lengths (x, y, width, height, runs starting with zeros).</summary>
+    public static InstanceMask DecodeMask(JsonElement rle)
+    {
+        int width = rle.GetProperty("width").GetInt32(), height = rle.GetProperty("height").GetInt32();
+        var pixels = new byte[width * height];
+        int position = 0;
+        byte value = 0;
+        foreach (var run in rle.GetProperty("runs").EnumerateArray())
+        {
+            int length = run.GetInt32();
+            pixels.AsSpan(position, length).Fill(value);
+            position += length;
+            value ^= 1;
+        }
+        Assert.AreEqual(pixels.Length, position, "run lengths cover the mask");
+        return new InstanceMask(rle.GetProperty("x").GetInt32(), rle.GetProperty("y").GetInt32(), width, height, pixels);
+    }
+
+    /// <summary>Intersection and union (in image pixels) of two masks.</summary>
+    public static (int Intersection, int Union) Overlap(InstanceMask a, InstanceMask b)
+    {
+        int intersection = 0, union = 0;
+        for (int y = Math.Min(a.Top, b.Top); y < Math.Max(a.Top + a.Height, b.Top + b.Height); y++)
+        {
+            for (int x = Math.Min(a.Left, b.Left); x < Math.Max(a.Left + a.Width, b.Left + b.Width); x++)
+            {
+                bool inA = a.Contains(x, y), inB = b.Contains(x, y);
+                intersection += inA && inB ? 1 : 0;
+                union += inA || inB ? 1 : 0;
+            }
+        }
+        return (intersection, union);
+    }
 }

@@ -14,6 +14,13 @@ whose ONNX graphs have exactly the inputs and outputs that users' exported files
                      image_shape [B,2] (original height, width), outputs boxes [B,N,4] (y1 x1 y2 x2
                      in original-image pixels), scores [B,C,N] and selected indices [K,3] (batch,
                      class, box) from an ONNX NonMaxSuppression node; no class names inside.
+  yolov10_e2e_tiny.onnx  End-to-end export without NMS (YOLOv10 and later): images [B,3,160,160] (dynamic
+                     batch), output0 [B, 300, 6]: x0 y0 x1 y1 (input pixels), score, class, best first; the
+                     graph ends with v10Detect.postprocess (top 300 boxes by best class score, then the top 300
+                     (box, class) pairs), as Ultralytics exports it.
+  yolov8_seg_tiny.onnx  Ultralytics YOLOv8-and-later segmentation export: images [B,3,160,160] (dynamic batch),
+                     output0 [B, 4 + C + 32, N] (boxes, class probabilities, 32 mask coefficients) and
+                     output1 [B, 32, 40, 40] (mask prototypes at a quarter of the input).
   faster_rcnn_tiny.onnx / mask_rcnn_tiny.onnx  torchvision's FasterRCNN / MaskRCNN classes on a
                      tiny backbone, exported as torchvision documents (opset 11, one CHW 0..1 image,
                      dynamic axes); outputs boxes, labels, scores (and masks [N,1,H,W]).
@@ -25,6 +32,17 @@ Expected detections (expected_detections.json) come from the reference implement
          (v5: obj > conf, score = obj * cls; v8: score = max cls) and torchvision.ops.batched_nms,
          boxes mapped back (minus pad, divided by the real resize factor per axis, clipped; see
          scale_boxes_back for how that differs from Ultralytics' scale_boxes).
+  End-to-end: the same letterbox and forward; rows scoring above the threshold, boxes mapped back as for v8
+         (Ultralytics' non_max_suppression returns pred[pred[:, 4] > conf] for a last axis of 6).
+  Segmentation masks: Ultralytics is not installed here, so process_mask_reference / scale_image_reference below
+         re-implement its published post-processing (ultralytics/utils/ops.py: crop_mask, process_mask with
+         upsample=True as its SegmentationPredictor calls it, then scale_image to the original image):
+         sigmoid(coefficients @ prototypes), cropped to the box scaled to the prototype grid, bilinear upsampling
+         to the input size (align_corners=False), > 0.5; then the letterbox's content rows and columns
+         int(pad) .. int(size - pad) resized with cv2.resize (INTER_LINEAR) to the original size, > 0.5. (Newer
+         Ultralytics releases threshold the logits at 0 before upsampling' sigmoid; that moves only boundary
+         pixels.) Each mask is stored (as run lengths) over the smallest rectangle holding its box rounded out to whole
+         pixels and all its pixels: the upsampling spreads masks past their boxes' right and bottom edges.
   YOLOv3 zoo: the zoo's letterbox (scale = min ratio, 128 grey, pasted at (S - n) // 2; see
          letterbox_zoo for the sizes and resampling), the PyTorch forward of the graph up to NMS, then per-class
          torchvision.ops.nms with the graph's own thresholds, as the NonMaxSuppression node does.
@@ -257,6 +275,58 @@ class TinyYolov3Zoo(nn.Module):
 
 
 
+class TinyYolov10EndToEnd(nn.Module):
+    """An end-to-end (NMS-free) export: the v8-style head's boxes as xyxy, then Ultralytics' v10Detect.postprocess
+    (top max_det boxes by best class score, then the top max_det (box, class) pairs): [B, max_det, 6]."""
+
+    max_det = 300
+
+    def __init__(self, num_classes):
+        super().__init__()
+        self.v8 = TinyYolov8(num_classes)
+        self.nc = num_classes
+
+    def forward(self, images):
+        p = self.v8(images).transpose(1, 2)                         # [B, N, 4 + C], cx cy w h
+        xy, wh, scores = p[..., 0:2], p[..., 2:4], p[..., 4:]
+        boxes = torch.cat([xy - wh / 2, xy + wh / 2], -1)
+        k = min(self.max_det, p.shape[1])
+        index = scores.amax(dim=-1).topk(k)[1].unsqueeze(-1)
+        boxes = boxes.gather(1, index.repeat(1, 1, 4))
+        scores = scores.gather(1, index.repeat(1, 1, self.nc))
+        scores, index = scores.flatten(1).topk(k)
+        boxes = boxes.gather(1, torch.div(index, self.nc, rounding_mode="floor").unsqueeze(-1).repeat(1, 1, 4))
+        return torch.cat([boxes, scores.unsqueeze(-1), (index % self.nc).unsqueeze(-1).float()], -1)
+
+
+class TinyYolov8Seg(nn.Module):
+    """YOLOv8 Segment head's exported form: [B, 4 + C + 32, N] (decoded xywh, sigmoid classes, raw mask
+    coefficients) and prototypes [B, 32, H/4, W/4] (smooth: a 4x4 average pool of the image, 1x1 convolutions
+    and position channels, so the masks are blobs rather than noise)."""
+
+    masks = 32
+
+    def __init__(self, num_classes):
+        super().__init__()
+        self.nc = num_classes
+        self.heads = nn.ModuleList([PooledHead(4 + num_classes + self.masks) for _ in TinyYolov8.strides])
+        self.proto = PooledHead(self.masks)
+
+    def forward(self, images):
+        outs = []
+        for head, stride in zip(self.heads, TinyYolov8.strides):
+            p = head(images, stride)
+            b, _, ny, nx = p.shape
+            yv, xv = torch.meshgrid(torch.arange(ny, dtype=torch.float32), torch.arange(nx, dtype=torch.float32), indexing="ij")
+            ax, ay = (xv + 0.5).reshape(1, -1), (yv + 0.5).reshape(1, -1)
+            p = p.reshape(b, p.shape[1], -1)
+            dist = F.softplus(p[:, 0:4]) * 1.5
+            x0, y0, x1, y1 = ax - dist[:, 0], ay - dist[:, 1], ax + dist[:, 2], ay + dist[:, 3]
+            box = torch.stack([(x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0], 1) * stride
+            outs.append(torch.cat([box, torch.sigmoid(p[:, 4:4 + self.nc]), p[:, 4 + self.nc:]], 1))
+        return torch.cat(outs, 2), self.proto(images, 4)
+
+
 def search_shift(logits, threshold, min_pass, max_pass, weight=None):
     """The logit shift that leaves min_pass..max_pass values above `threshold` with the widest
     margin: no value near the threshold and no two passing values (nearly) tied."""
@@ -282,11 +352,12 @@ def calibrate_yolo(model, kind, inputs):
     handful of candidates pass the threshold with a clear margin (see search_shift)."""
     heads = model.v5.heads if kind == "yolov3" else model.heads
     no = 5 + len(YOLO_NAMES)
+    anchor_free = kind in ("yolov8", "yolov8-seg")
     for head in heads:
         w, b = head.out.weight.view(head.out.weight.shape[0], -1), head.out.bias
-        if kind == "yolov8":
-            w[4:] *= STEEP
-            b[4:] *= STEEP
+        if anchor_free:
+            w[4:4 + len(YOLO_NAMES)] *= STEEP
+            b[4:4 + len(YOLO_NAMES)] *= STEEP
         else:
             w.view(3, no, -1)[:, 4:] *= STEEP
             b.view(3, no)[:, 4:] *= STEEP
@@ -294,7 +365,7 @@ def calibrate_yolo(model, kind, inputs):
     def rows(shift_rows, shift):
         for head in heads:
             b = head.out.bias
-            if kind == "yolov8":
+            if anchor_free:
                 b[shift_rows] += shift
             else:
                 b.view(3, no)[:, shift_rows] += shift
@@ -304,10 +375,12 @@ def calibrate_yolo(model, kind, inputs):
             return torch.cat([model.v5(x) for x in inputs], 1)[0]          # [N, 5 + C]
         if kind == "yolov5":
             return torch.cat([model(x) for x in inputs], 1)[0]
+        if kind == "yolov8-seg":
+            return torch.cat([model(x)[0] for x in inputs], 2)[0].T          # [N, 4 + C + 32]
         return torch.cat([model(x) for x in inputs], 2)[0].T                 # [N, 4 + C]
 
     classes = len(YOLO_NAMES)
-    if kind == "yolov8":
+    if anchor_free:
         for c in range(classes):
             p = outputs()[:, 4 + c]
             rows(4 + c, search_shift(torch.logit(p), CONF, 3, 12))
@@ -356,6 +429,78 @@ def decode_v5(pred, conf, iou, max_det):
     return boxes[k], scores[k], classes[k]
 
 
+def decode_v8_seg(pred, conf, iou, max_det):
+    """decode_v8 carrying each candidate's mask coefficients (Ultralytics' non_max_suppression with nc given)."""
+    p = pred.T                                   # [N, 4 + C + 32]
+    nc = len(YOLO_NAMES)
+    boxes = xywh_to_xyxy(p[:, :4])
+    scores, classes = p[:, 4:4 + nc].max(1)
+    check_margins(scores, boxes, classes, conf, iou)
+    keep = scores > conf
+    boxes, scores, classes, coefficients = boxes[keep], scores[keep], classes[keep], p[keep, 4 + nc:]
+    k = batched_nms(boxes, scores, classes, iou)[:max_det]
+    return boxes[k], scores[k], classes[k], coefficients[k]
+
+
+def decode_end_to_end(pred, conf):
+    """Ultralytics' reading of a [N, 6] end-to-end output: the rows scoring above conf, in the model's order."""
+    scores = pred[:, 4]
+    if torch.any((scores - conf).abs() < MARGIN):
+        raise Unstable("score near confidence threshold")
+    kept = pred[scores > conf]
+    if len(kept) > 1 and kept[:, 4].diff().abs().min() < 1e-3:
+        raise Unstable("two passing scores tie")
+    return kept[:, :4], kept[:, 4], kept[:, 5].long()
+
+
+def crop_mask(masks, boxes):
+    """ops.crop_mask: zero outside each box; pixel (r, c) kept when x1 <= r < x2 and y1 <= c < y2."""
+    _, h, w = masks.shape
+    x1, y1, x2, y2 = torch.chunk(boxes[:, :, None], 4, 1)
+    r = torch.arange(w, dtype=x1.dtype)[None, None, :]
+    c = torch.arange(h, dtype=x1.dtype)[None, :, None]
+    return masks * ((r >= x1) * (r < x2) * (c >= y1) * (c < y2))
+
+
+def process_mask_reference(protos, coefficients, boxes, shape):
+    """ops.process_mask(protos, masks_in, bboxes, shape, upsample=True) in its sigmoid form: [n, H, W] of 0/1."""
+    c, mh, mw = protos.shape
+    ih, iw = shape
+    masks = (coefficients @ protos.float().view(c, -1)).sigmoid().view(-1, mh, mw)
+    scaled = boxes.clone()
+    scaled[:, 0] *= mw / iw
+    scaled[:, 2] *= mw / iw
+    scaled[:, 3] *= mh / ih
+    scaled[:, 1] *= mh / ih
+    masks = crop_mask(masks, scaled)
+    masks = F.interpolate(masks[None], shape, mode="bilinear", align_corners=False)[0]
+    return masks.gt_(0.5)
+
+
+def scale_image_reference(mask, original_shape):
+    """ops.scale_image for one [h, w] float mask: crop the letterbox content with int() of the unrounded padding,
+    cv2.resize (INTER_LINEAR) to the original (height, width)."""
+    h1, w1 = mask.shape
+    h0, w0 = original_shape
+    if (h1, w1) == (h0, w0):
+        return mask
+    gain = min(h1 / h0, w1 / w0)
+    pad = (w1 - w0 * gain) / 2, (h1 - h0 * gain) / 2
+    top, left = int(pad[1]), int(pad[0])
+    bottom, right = int(h1 - pad[1]), int(w1 - pad[0])
+    return cv2.resize(np.ascontiguousarray(mask[top:bottom, left:right]), (w0, h0))
+
+
+def bounding_rectangle(mask, box):
+    """The smallest x0 y0 x1 y1 rectangle holding the box (rounded out) and every pixel of the mask."""
+    x0, y0, x1, y1 = math.floor(box[0]), math.floor(box[1]), math.ceil(box[2]), math.ceil(box[3])
+    ys, xs = torch.nonzero(mask, as_tuple=True)
+    if len(xs):
+        x0, y0 = min(x0, int(xs.min())), min(y0, int(ys.min()))
+        x1, y1 = max(x1, int(xs.max()) + 1), max(y1, int(ys.max()) + 1)
+    return [x0, y0, x1, y1]
+
+
 def detections_json(boxes, scores, classes, names, label_offset=0):
     return [{"label": int(c), "name": names[int(c) + label_offset] if names else None, "score": float(s),
              "box": [float(v) for v in b]} for b, s, c in zip(boxes, scores, classes)]
@@ -396,14 +541,74 @@ def build_yolo(kind, model_cls, decode, seed, pass_fraction):
     raise SystemExit(f"{kind}: no stable seed found")
 
 
+def build_yolov10(seed):
+    for attempt in range(300):
+        torch.manual_seed(seed + attempt)
+        model = TinyYolov10EndToEnd(len(YOLO_NAMES)).eval()
+        tensors = [yolo_input(p, YOLO_SIZE) for p in IMAGES]
+        try:
+            calibrate_yolo(model.v8, "yolov8", [x for _, x, _ in tensors])
+            results = []
+            for path, (rgb, x, gain) in zip(IMAGES, tensors):
+                boxes, scores, classes = decode_end_to_end(model(x)[0], CONF)
+                if len(scores) == 0:
+                    raise Unstable("no detections")
+                h, w = rgb.shape[:2]
+                boxes = scale_boxes_back(boxes, gain, YOLO_SIZE, w, h)
+                results.append({"image": path, "width": w, "height": h,
+                                "detections": detections_json(boxes, scores, classes, YOLO_NAMES)})
+            return model, results, seed + attempt
+        except Unstable as e:
+            print(f"  yolov10 seed {seed + attempt}: {e}, re-seeding")
+    raise SystemExit("yolov10: no stable seed found")
+
+
+def build_yolov8_seg(seed):
+    for attempt in range(300):
+        torch.manual_seed(seed + attempt)
+        model = TinyYolov8Seg(len(YOLO_NAMES)).eval()
+        # Spread the mask coefficients so masks have clear insides and outsides.
+        for head in model.heads:
+            head.out.weight[4 + len(YOLO_NAMES):] *= 4.0
+        tensors = [yolo_input(p, YOLO_SIZE) for p in IMAGES]
+        try:
+            calibrate_yolo(model, "yolov8-seg", [x for _, x, _ in tensors])
+            results = []
+            for path, (rgb, x, gain) in zip(IMAGES, tensors):
+                pred, protos = model(x)
+                boxes, scores, classes, coefficients = decode_v8_seg(pred[0], CONF, IOU, MAX_DET)
+                if len(scores) == 0:
+                    raise Unstable("no detections")
+                masks = process_mask_reference(protos[0], coefficients, boxes, (YOLO_SIZE, YOLO_SIZE))
+                h, w = rgb.shape[:2]
+                boxes = scale_boxes_back(boxes, gain, YOLO_SIZE, w, h)
+                entry = {"image": path, "width": w, "height": h, "detections": detections_json(boxes, scores, classes, YOLO_NAMES)}
+                outside = []
+                for d, m in zip(entry["detections"], masks):
+                    full = torch.from_numpy(scale_image_reference(m.numpy().astype(np.float32), (h, w))) > 0.5
+                    d["maskPixels"] = int(full.sum())
+                    d["mask"] = mask_crop_rle(full.float(), bounding_rectangle(full, d["box"]))
+                    in_box = int(full.float()[math.floor(d["box"][1]):math.ceil(d["box"][3]), math.floor(d["box"][0]):math.ceil(d["box"][2])].sum())
+                    outside.append(d["maskPixels"] - in_box)
+                print(f"  {pathlib.Path(path).name}: mask pixels {[d['maskPixels'] for d in entry['detections']]}, outside the box rectangle {outside}")
+                results.append(entry)
+            return model, results, seed + attempt
+        except Unstable as e:
+            print(f"  yolov8-seg seed {seed + attempt}: {e}, re-seeding")
+    raise SystemExit("yolov8-seg: no stable seed found")
+
+
 def export_yolo(kind, model, path, dynamic_batch):
     x = torch.zeros(1, 3, YOLO_SIZE, YOLO_SIZE)
-    torch.onnx.export(model, x, str(path), opset_version=12, input_names=["images"], output_names=["output0"],
-                      dynamic_axes={"images": {0: "batch"}, "output0": {0: "batch"}} if dynamic_batch else None,
+    outputs = ["output0", "output1"] if kind == "yolov8-seg" else ["output0"]
+    torch.onnx.export(model, x, str(path), opset_version=12, input_names=["images"], output_names=outputs,
+                      dynamic_axes={name: {0: "batch"} for name in ["images"] + outputs} if dynamic_batch else None,
                       do_constant_folding=True)
     metadata = {"description": f"Tiny {kind} test model (random weights, real layout)", "author": "DeepExtensions tests",
-                "stride": "32", "task": "detect", "batch": "1", "imgsz": f"[{YOLO_SIZE}, {YOLO_SIZE}]",
-                "names": ultralytics_names(YOLO_NAMES)}
+                "stride": "32", "task": "segment" if kind == "yolov8-seg" else "detect", "batch": "1",
+                "imgsz": f"[{YOLO_SIZE}, {YOLO_SIZE}]", "names": ultralytics_names(YOLO_NAMES)}
+    if kind == "yolov10":
+        metadata["end2end"] = "True"
     save_with_metadata(path, metadata)
 
 
@@ -651,6 +856,16 @@ def main():
         model, results, seed = build_yolo("yolov5", TinyYolov5, decode_v5, 282, 0.02)
         export_yolo("yolov5", model, HERE / "yolov5_tiny.onnx", dynamic_batch=False)
         save("yolov5", {"file": "yolov5_tiny.onnx", "seed": seed, "inputSize": YOLO_SIZE, "confidence": CONF, "iou": IOU, "images": results})
+    if wanted("yolov10"):
+        print("yolov10 (end-to-end) ...")
+        model, results, seed = build_yolov10(600)
+        export_yolo("yolov10", model, HERE / "yolov10_e2e_tiny.onnx", dynamic_batch=True)
+        save("yolov10", {"file": "yolov10_e2e_tiny.onnx", "seed": seed, "inputSize": YOLO_SIZE, "confidence": CONF, "images": results})
+    if wanted("yolov8-seg"):
+        print("yolov8-seg ...")
+        model, results, seed = build_yolov8_seg(700)
+        export_yolo("yolov8-seg", model, HERE / "yolov8_seg_tiny.onnx", dynamic_batch=True)
+        save("yolov8-seg", {"file": "yolov8_seg_tiny.onnx", "seed": seed, "inputSize": YOLO_SIZE, "confidence": CONF, "iou": IOU, "images": results})
     if wanted("yolov3"):
         print("yolov3 ...")
         model, results, seed = build_yolov3(309)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.ML.DeepExtensions.Backend;
 using Microsoft.ML.DeepExtensions.Tests.Vision.Detection.Models;
 using Microsoft.ML.DeepExtensions.Tests.Vision.Detection.Yolo;
@@ -53,17 +52,8 @@ public sealed class RcnnObjectDetectorTests
             {
                 var want = image.Detections[i].Mask!.Value;
                 var got = detections.Masks[i];
-                var expected = Decode(want);
-                int intersection = 0, union = 0;
-                for (int y = Math.Min(got.Top, expected.Top); y < Math.Max(got.Top + got.Height, expected.Top + expected.Height); y++)
-                {
-                    for (int x = Math.Min(got.Left, expected.Left); x < Math.Max(got.Left + got.Width, expected.Left + expected.Width); x++)
-                    {
-                        bool a = got.Contains(x, y), b = expected.Contains(x, y);
-                        intersection += a && b ? 1 : 0;
-                        union += a || b ? 1 : 0;
-                    }
-                }
+                var expected = ExpectedDetections.DecodeMask(want);
+                var (intersection, union) = ExpectedDetections.Overlap(got, expected);
                 Assert.AreEqual(expected.Area(), got.Area(), Math.Max(2, expected.Area() * 0.01), $"{image.Path} mask {i}: object pixels.");
                 Assert.IsTrue(union == 0 || intersection >= 0.99 * union, $"{image.Path} mask {i}: IoU {intersection}/{union} with torchvision's mask.");
                 compared++;
@@ -105,23 +95,6 @@ public sealed class RcnnObjectDetectorTests
         }
         Assert.AreEqual(images.Count, row);
         Assert.IsTrue(compared > 0);
-    }
-
-    private static InstanceMask Decode(JsonElement rle)
-    {
-        int width = rle.GetProperty("width").GetInt32(), height = rle.GetProperty("height").GetInt32();
-        var pixels = new byte[width * height];
-        int position = 0;
-        byte value = 0;
-        foreach (var run in rle.GetProperty("runs").EnumerateArray())
-        {
-            int length = run.GetInt32();
-            pixels.AsSpan(position, length).Fill(value);
-            position += length;
-            value ^= 1;
-        }
-        Assert.AreEqual(pixels.Length, position, "run lengths cover the mask");
-        return new InstanceMask(rle.GetProperty("x").GetInt32(), rle.GetProperty("y").GetInt32(), width, height, pixels);
     }
 
     [TestMethod]

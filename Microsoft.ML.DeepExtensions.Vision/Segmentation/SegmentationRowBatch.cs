@@ -1,0 +1,66 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.DeepExtensions.Vision.Imaging;
+
+namespace Microsoft.ML.DeepExtensions.Vision.Segmentation;
+
+/// <summary>
+/// A segmenter's work over a batch of rows: images in, class maps out. An unreadable image gets an empty class map
+/// (no pixels) and a warning naming the row; the rest of the batch is labelled normally.
+/// </summary>
+internal sealed class SegmentationRowBatch : ImageRowBatch
+{
+    private readonly SemanticSegmenter _segmenter;
+    private readonly Action<List<MLImage>, ClassMap[]> _score;
+    private readonly ClassMap?[] _results;
+    private ClassMap[] _scored;
+
+    public SegmentationRowBatch(SemanticSegmenter segmenter, DataViewRow row, int capacity, Action<List<MLImage>, ClassMap[]> score)
+        : base(row, segmenter.ImageColumnName, capacity)
+    {
+        _segmenter = segmenter;
+        _score = score;
+        _results = new ClassMap?[capacity];
+        _scored = new ClassMap[capacity];
+    }
+
+    public override void Compute(int rows)
+    {
+        CollectValid(rows);
+        Array.Clear(_results, 0, rows);
+        if (Valid.Count > 0)
+        {
+            if (_scored.Length < Valid.Count)
+                _scored = new ClassMap[Valid.Count];
+            _score(Valid, _scored);
+            for (int i = 0; i < ValidSlots.Count; i++)
+                _results[ValidSlots[i]] = _scored[i];
+        }
+        WarnAboutUnreadableImages(rows, _segmenter.Host, "Segment", "the row gets an empty class map");
+    }
+
+    public override Delegate CreateGetter(DataViewSchema.Column column)
+    {
+        if (column.Name == _segmenter.ClassMapColumnName)
+        {
+            return (ValueGetter<VBuffer<uint>>)((ref VBuffer<uint> dst) =>
+            {
+                var classes = _results[Current] is { } map ? map.Classes.Span : default;
+                var editor = VBufferEditor.Create(ref dst, classes.Length);
+                for (int i = 0; i < classes.Length; i++)
+                    editor.Values[i] = (uint)classes[i] + 1;
+                dst = editor.Commit();
+            });
+        }
+        if (column.Name == _segmenter.ProbabilitiesColumnName)
+        {
+            return (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
+            {
+                var values = _results[Current]?.Probabilities is { } planes ? planes.Span : default;
+                var editor = VBufferEditor.Create(ref dst, values.Length);
+                values.CopyTo(editor.Values);
+                dst = editor.Commit();
+            });
+        }
+        throw new ArgumentOutOfRangeException(nameof(column), $"'{column.Name}' is not a column of the segmenter.");
+    }
+}
