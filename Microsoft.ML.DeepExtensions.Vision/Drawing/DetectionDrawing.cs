@@ -90,8 +90,7 @@ public static class DetectionDrawing
         using var skImage = SKImage.FromBitmap(bitmap);
         using var data = skImage.Encode(format, jpegQuality)
             ?? throw new InvalidOperationException($"SkiaSharp could not encode a {image.Width}x{image.Height} image as {format}.");
-        using var file = new FileStream(path, overwrite ? FileMode.Create : FileMode.CreateNew, FileAccess.Write);
-        data.SaveTo(file);
+        Internals.AtomicFile.Write(path, overwrite, data.SaveTo);
     }
 
     /// <summary>The color of class <paramref name="classIndex"/>: the palette's, or a hue stepped by the golden angle.</summary>
