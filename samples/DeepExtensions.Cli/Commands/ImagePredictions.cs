@@ -28,7 +28,7 @@ internal static class ImagePredictions
         int unreadable = 0;
         if (idxData)
         {
-            var set = ImageDataSet.OpenLike(mlContext, ImageSourceKind.Idx, dataPath, "--data", info.Classes);
+            var set = ImageDataSet.OpenLike(mlContext, ImageSourceKind.Idx, dataPath, "--data", info.Classes, context);
             data = set.Data;
             names = new List<string>();
         }

@@ -123,6 +123,27 @@ public sealed class BadInputTests
     }
 
     [TestMethod]
+    public void ImageTrainingReportsAnUnreadableImageAndTrainsOnTheOthers()
+    {
+        using var folder = new TempFolder();
+        string images = folder.File("images");
+        foreach (var (row, i) in Vision.Classification.SyntheticImages.Images(30, seed: 1).Select((r, i) => (r, i)))
+        {
+            Directory.CreateDirectory(Path.Combine(images, row.Label));
+            row.Image!.Save(Path.Combine(images, row.Label, $"{i:D3}.png"));
+        }
+        string bad = Path.Combine(images, "square", "zero.png");
+        File.WriteAllBytes(bad, Array.Empty<byte>());
+        string model = folder.File("m.zip");
+        var train = CliRunner.Run("train", "--task", "image-classification", "--data", images, "--out", model,
+            "--epochs", "1", "--image-size", "12x12", "--channels", "1");
+        Assert.AreEqual(1, train.ExitCode, train.ToString());
+        StringAssert.Contains(train.Stderr, $"error: Image file '{bad}' is empty (0 bytes); skipped");
+        Assert.IsTrue(File.Exists(model), "the model of the readable images is saved");
+        Assert.AreEqual(30, train.Metrics.GetProperty("Rows").GetInt32(), "evaluated on the 30 readable training images");
+    }
+
+    [TestMethod]
     public void DetectWithACascadeReportsAnUnreadableImageAndGoesOn()
     {
         using var folder = new TempFolder();
