@@ -22,6 +22,8 @@ public static class BenchCommand
         "  detection  Our YOLO transform (batched, PredictionEngine) vs ML.NET's ApplyOnnxModel with a\n" +
         "             hand-written decode, same YOLOv8n-shaped model and photos; post-processing per image.\n" +
         "  nms        DeepExtensions' NonMaxSuppression vs a per-box .item() greedy loop, same boxes.\n" +
+        "  soak       Memory over long runs: 1,000,000 rows through a tabular model's Transform and 20,000\n" +
+        "             images through a detector; the working set after warm-up must grow by at most 5%.\n" +
         "\n" +
         "Run 'deepext bench BENCHMARK --help' for its options.";
 
@@ -65,8 +67,10 @@ public static class BenchCommand
                 return Bench.Detection.DetectionBenchmark.Run(detection, stdout, stderr, cancellationToken);
             case "nms":
                 return NmsBenchmark.Run(args[1..], stdout);
+            case "soak":
+                return SoakBenchmark.Run(args[1..], stdout, stderr, cancellationToken);
             default:
-                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular, image, detection or nms; see 'deepext bench --help')");
+                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular, image, detection, nms or soak; see 'deepext bench --help')");
         }
     }
 }
