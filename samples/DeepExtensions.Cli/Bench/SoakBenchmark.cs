@@ -31,7 +31,7 @@ public static class SoakBenchmark
         new("images", "N", "Images read and searched by the detector (default 20000)."),
         new("samples", "N", "Memory samples per part, evenly spaced (default 20)."),
         new("cascade", "FILE.xml", "The detector's cascade (default: OpenCV's frontal face cascade from opencv-data)."),
-        new("photos", "DIR", "Photos, used in turn (default: opencv-doc's sample photos)."),
+        new("photos", "DIR", "Photos of at most 640x480 pixels, up to 16 used in turn (default: opencv-doc's sample photos)."),
     };
 
     public const string Summary =
@@ -69,8 +69,7 @@ public static class SoakBenchmark
         string cascade = arguments.Get("cascade") ?? DefaultCascade;
         if (!File.Exists(cascade))
             throw CliException.DataError($"--cascade '{cascade}' not found (install opencv-data, or pass --cascade FILE.xml)");
-        string[] photos = ImageFiles.Find(arguments.Get("photos") ?? DefaultPhotos, "--photos")
-            .Where(p => Path.GetExtension(p).ToLowerInvariant() is ".jpg" or ".jpeg" or ".png").Take(16).ToArray();
+        string[] photos = Photos(arguments.Get("photos") ?? DefaultPhotos);
 
         var tabular = Tabular(rows, samples, stderr, cancellationToken);
         Report(stdout, tabular);
@@ -124,7 +123,14 @@ public static class SoakBenchmark
     private static Curve Detection(string cascade, string[] photos, long images, int samples, TextWriter stderr, CancellationToken cancellationToken)
     {
         var ml = new MLContext(seed: 1);
-        var detector = ml.Transforms.DetectObjectsWithHaarCascade(new HaarCascadeDetectorOptions { CascadePath = cascade, ImageColumnName = "Image" })
+        // A usual face-detection set-up: faces of 48 pixels and more, pyramid steps of 1.2.
+        var detector = ml.Transforms.DetectObjectsWithHaarCascade(new HaarCascadeDetectorOptions
+            {
+                CascadePath = cascade,
+                ImageColumnName = "Image",
+                ScaleFactor = 1.2,
+                MinSize = new System.Drawing.Size(48, 48),
+            })
             .Fit(ml.Data.LoadFromEnumerable(Array.Empty<ImageRow>()));
         stderr.WriteLine($"bench soak: reading and searching {images:N0} images ({photos.Length} photos in turn) with {Path.GetFileName(cascade)}");
         long next = 0;
@@ -155,6 +161,28 @@ public static class SoakBenchmark
             stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench soak: {part}: {done:N0}/{count:N0}, resident {megabytes:0.0} MB, {clock.Elapsed.TotalSeconds:0.0} s"));
         }
         return new Curve(part, count, clock.Elapsed.TotalSeconds, curve);
+    }
+
+    /// <summary>Up to 16 JPEG and PNG photos of at most 640x480 pixels (a camera frame) from <paramref name="folder"/>.</summary>
+    private static string[] Photos(string folder)
+    {
+        var photos = new List<string>();
+        foreach (string path in ImageFiles.Find(folder, "--photos").Where(p => Path.GetExtension(p).ToLowerInvariant() is ".jpg" or ".jpeg" or ".png"))
+        {
+            try
+            {
+                using var image = ImageFile.Load(path);
+                if (image.Width * image.Height <= 640 * 480)
+                    photos.Add(path);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                // not a usable photo: left out
+            }
+            if (photos.Count == 16)
+                break;
+        }
+        return photos.Count > 0 ? photos.ToArray() : throw CliException.DataError($"--photos '{folder}' has no readable JPEG or PNG photo of at most 640x480 pixels");
     }
 
     private static void Report(TextWriter stdout, Curve curve) =>
