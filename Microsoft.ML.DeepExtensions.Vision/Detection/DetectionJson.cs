@@ -78,10 +78,7 @@ public static class DetectionJson
     public static void WriteFile(string path, ImageDetectionResult result, bool overwrite = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (!overwrite && File.Exists(path))
-            throw new IOException($"'{path}' already exists; pass overwrite: true to replace it.");
-        using var file = new FileStream(path, overwrite ? FileMode.Create : FileMode.CreateNew, FileAccess.Write);
-        Write(file, result);
+        Internals.AtomicFile.Write(path, overwrite, file => Write(file, result));
     }
 
     /// <summary>Reads what <see cref="Serialize"/> wrote.</summary>

@@ -8,7 +8,7 @@ namespace Microsoft.ML.DeepExtensions.Vision.Drawing;
 
 /// <summary>
 /// Paints detections on a copy of an image (boxes, "label score" captions, semi-transparent masks) and saves
-/// images as PNG or JPEG. Uses SkiaSharp 2.88, the version ML.NET's ImageAnalytics runs on.
+/// images as PNG or JPEG. Uses the SkiaSharp that ML.NET's ImageAnalytics runs on (3.119 with ML.NET 6).
 /// </summary>
 public static class DetectionDrawing
 {
@@ -43,7 +43,8 @@ public static class DetectionDrawing
         using (var stroke = new SKPaint { Style = SKPaintStyle.Stroke, StrokeWidth = options.LineWidth, IsAntialias = true })
         using (var fill = new SKPaint { Style = SKPaintStyle.Fill })
         using (var typeface = options.ShowLabels ? LoadTypeface(options.FontFile) : null)
-        using (var text = new SKPaint { IsAntialias = true, TextSize = options.FontSize, Color = SKColors.White, Typeface = typeface })
+        using (var font = new SKFont(typeface, options.FontSize))
+        using (var text = new SKPaint { IsAntialias = true, Color = SKColors.White })
         {
             foreach (int i in visible)
             {
@@ -54,14 +55,14 @@ public static class DetectionDrawing
                 if (!options.ShowLabels)
                     continue;
                 string caption = Caption(d, classNames, options.ShowScores);
-                float width = text.MeasureText(caption);
-                var metrics = text.FontMetrics;
+                float width = font.MeasureText(caption);
+                var metrics = font.Metrics;
                 float height = metrics.Descent - metrics.Ascent + 2;
                 // Caption above the box, or inside it when the box touches the top edge.
                 float top = d.Y0 - height >= 0 ? d.Y0 - height : d.Y0;
                 fill.Color = color;
                 canvas.DrawRect(SKRect.Create(d.X0, top, width + 4, height), fill);
-                canvas.DrawText(caption, d.X0 + 2, top + 1 - metrics.Ascent, text);
+                canvas.DrawText(caption, d.X0 + 2, top + 1 - metrics.Ascent, SKTextAlign.Left, font, text);
             }
         }
         return SkiaImages.ToMLImage(bitmap);
@@ -90,8 +91,7 @@ public static class DetectionDrawing
         using var skImage = SKImage.FromBitmap(bitmap);
         using var data = skImage.Encode(format, jpegQuality)
             ?? throw new InvalidOperationException($"SkiaSharp could not encode a {image.Width}x{image.Height} image as {format}.");
-        using var file = new FileStream(path, overwrite ? FileMode.Create : FileMode.CreateNew, FileAccess.Write);
-        data.SaveTo(file);
+        Internals.AtomicFile.Write(path, overwrite, data.SaveTo);
     }
 
     /// <summary>The color of class <paramref name="classIndex"/>: the palette's, or a hue stepped by the golden angle.</summary>

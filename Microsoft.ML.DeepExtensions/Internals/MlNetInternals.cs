@@ -6,12 +6,12 @@ namespace Microsoft.ML.DeepExtensions.Internals;
 /// <summary>
 /// The few ML.NET members a third-party component needs but ML.NET keeps internal: the host
 /// environment behind a catalog, and the MLContext switches (seed, GPU id, CPU fallback).
-/// Verified against Microsoft.ML 5.0.1; every lookup fails with a message naming the member, so a
+/// Verified against Microsoft.ML <see cref="VerifiedMlNetVersion"/> (the persistence bridge's); every lookup fails with a message naming the member, so a
 /// future ML.NET that moves one is diagnosed at once rather than misbehaving.
 /// </summary>
 internal static class MlNetInternals
 {
-    internal const string VerifiedMlNetVersion = "5.0.1";
+    internal const string VerifiedMlNetVersion = Persistence.MlNetPersistenceBridge.VerifiedMlNetVersion;
 
     private static readonly Type? InternalCatalog =
         typeof(TrainCatalogBase).Assembly.GetType("Microsoft.ML.Data.IInternalCatalog");

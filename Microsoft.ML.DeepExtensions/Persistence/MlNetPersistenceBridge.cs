@@ -34,8 +34,12 @@ namespace Microsoft.ML.DeepExtensions.Persistence;
 /// </summary>
 internal static class MlNetPersistenceBridge
 {
-    /// <summary>The Microsoft.ML version whose internals this class was checked against.</summary>
-    internal const string VerifiedMlNetVersion = "5.0.1";
+    /// <summary>
+    /// The Microsoft.ML version whose internals this class was checked against, and the one the
+    /// packages depend on: 6.0.0. (5.0.1 was verified before; its model files load on 6.0.0, see the
+    /// persistence tests, but the packages no longer run on it.)
+    /// </summary>
+    internal const string VerifiedMlNetVersion = "6.0.0";
 
     /// <summary>The header loader signature of every DeepExtensions entry: one catalog entry dispatches to all our loaders.</summary>
     internal const string DispatcherLoaderSignature = "DeepExtensionsModel";
@@ -169,7 +173,7 @@ internal static class MlNetPersistenceBridge
     private static object Construct(ConstructorInfo ctor, object?[] args) =>
         ctor.Invoke(BindingFlags.DoNotWrapExceptions, binder: null, args, culture: null);
 
-    /// <summary>The Microsoft.ML package version in use, e.g. "5.0.1" (from Microsoft.ML.Core's informational version).</summary>
+    /// <summary>The Microsoft.ML package version in use, e.g. "6.0.0" (from Microsoft.ML.Core's informational version).</summary>
     internal static string MlNetVersionInUse
     {
         get

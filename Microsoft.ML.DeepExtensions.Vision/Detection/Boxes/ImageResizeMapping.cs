@@ -147,10 +147,12 @@ public sealed class ImageResizeMapping
         using var source = SkiaImages.ToBitmap(image);
         using var target = new SKBitmap(new SKImageInfo(TargetWidth, TargetHeight, SKColorType.Bgra8888, SKAlphaType.Unpremul));
         using (var canvas = new SKCanvas(target))
-        using (var paint = new SKPaint { FilterQuality = SKFilterQuality.Low, IsAntialias = false })
+        using (var sourceImage = SKImage.FromBitmap(source))
+        using (var paint = new SKPaint { IsAntialias = false })
         {
             canvas.Clear(padding ?? new SKColor(114, 114, 114));
-            canvas.DrawBitmap(source, SKRect.Create(PadLeft, PadTop, ContentWidth, ContentHeight), paint);
+            // Bilinear without mipmaps (what SkiaSharp 2.88 called FilterQuality.Low).
+            canvas.DrawImage(sourceImage, SKRect.Create(PadLeft, PadTop, ContentWidth, ContentHeight), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None), paint);
         }
         return SkiaImages.ToMLImage(target);
     }

@@ -147,9 +147,9 @@ public sealed partial class HaarCascadeEstimator : IEstimator<HaarCascadeDetecto
             MLImage image;
             try
             {
-                image = MLImage.CreateFromFile(path);
+                image = Imaging.ImageFile.Load(path);
             }
-            catch (Exception e) when (e is not OutOfMemoryException)
+            catch (Exception e) when (e is IOException or InvalidDataException)
             {
                 throw new InvalidDataException($"Negative image '{path}' cannot be read as an image: {e.Message}", e);
             }

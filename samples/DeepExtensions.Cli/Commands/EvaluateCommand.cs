@@ -54,11 +54,11 @@ public static class EvaluateCommand
             if (model.Info.Images is { } images)
             {
                 var kind = images.Source == "idx" ? ImageSourceKind.Idx : ImageSourceKind.Folder;
-                var set = ImageDataSet.OpenLike(mlContext, kind, arguments.Require("data"), "--data", model.Info.Classes);
+                var set = ImageDataSet.OpenLike(mlContext, kind, arguments.Require("data"), "--data", model.Info.Classes, context);
                 var (imageReport, _) = ModelEvaluation.EvaluateImages(mlContext, model, set.Data);
                 context.Note($"metrics on the images of '{set.Path}': {MetricsJson.Summary(imageReport)}");
                 context.Out.WriteLine(MetricsJson.Format(imageReport));
-                return ExitCodes.Success;
+                return set.Unreadable == 0 ? ExitCodes.Success : ExitCodes.Data; // unreadable images were reported and left out
             }
             var data = CsvTable.Read(arguments.Require("data"), "--data");
             var report = ModelEvaluation.Evaluate(mlContext, model, data, "--data", arguments.Get("label") ?? model.Info.Label);

@@ -12,7 +12,8 @@ namespace DeepExtensions.Cli.Commands;
 /// <summary>
 /// <c>deepext detect --cascade FILE.xml</c>: finds objects with an OpenCV Haar cascade (through the
 /// <c>DetectObjectsWithHaarCascade</c> ML.NET transform) in one image or every image of a folder, and writes
-/// for each the image with its boxes drawn and a JSON file of the boxes.
+/// for each the image with its boxes drawn and a JSON file of the boxes. An image that cannot be read is
+/// reported and skipped; the others are still written (exit code 1 then), as <c>detect --model</c> does.
 /// </summary>
 public static class HaarDetectCommand
 {
@@ -81,12 +82,17 @@ public static class HaarDetectCommand
         {
             throw CliException.DataError(e.Message);
         }
-        Directory.CreateDirectory(outFolder);
-        int total = 0;
+        OutputFile.CreateFolder(outFolder, "--out");
+        int total = 0, failed = 0;
         foreach (var (imagePath, drawnPath, jsonPath) in outputs)
         {
             context.CancellationToken.ThrowIfCancellationRequested();
-            using var image = LoadImage(imagePath);
+            using var image = ImageFiles.TryRead(imagePath, context);
+            if (image is null)
+            {
+                failed++;
+                continue;
+            }
             var detections = detector.Detect(image);
             using var drawn = DetectionDrawing.Draw(image, detections, detector.ClassNames);
             DetectionDrawing.Save(drawn, drawnPath, overwrite: force);
@@ -94,8 +100,9 @@ public static class HaarDetectCommand
             context.Out.WriteLine($"{imagePath}: {detections.Count} detection{(detections.Count == 1 ? "" : "s")} ({detector.ClassNames[0]})");
             total += detections.Count;
         }
-        context.Note($"{total} detections in {images.Length} image{(images.Length == 1 ? "" : "s")}; wrote drawn images and JSON to {outFolder}");
-        return ExitCodes.Success;
+        int read = images.Length - failed;
+        context.Note($"{total} detections in {read} image{(read == 1 ? "" : "s")}; wrote drawn images and JSON to {outFolder}");
+        return failed == 0 ? ExitCodes.Success : ExitCodes.Data;
     }
 
     private sealed class ImageRow
@@ -127,18 +134,6 @@ public static class HaarDetectCommand
     {
         string name = Path.GetFileName(image);
         return Path.GetExtension(image).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg" ? name : name + ".png";
-    }
-
-    private static MLImage LoadImage(string path)
-    {
-        try
-        {
-            return MLImage.CreateFromFile(path);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or NotSupportedException)
-        {
-            throw CliException.DataError($"--image '{path}' could not be read as an image: {Messages.OneLine(e)}");
-        }
     }
 
     private static double ParseDouble(string? text, string option, double fallback) =>

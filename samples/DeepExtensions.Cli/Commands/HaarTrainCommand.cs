@@ -97,7 +97,10 @@ public static class HaarTrainCommand
             throw CliException.UsageError($"--test '{testFolder}' is not a folder");
 
         options.NegativeImagePaths = ImageFiles.Find(arguments.Require("negatives"), "--negatives", fileAllowed: false);
-        var positiveFiles = ImageFiles.Find(arguments.Require("positives"), "--positives", fileAllowed: false);
+        var listedPositives = ImageFiles.Find(arguments.Require("positives"), "--positives", fileAllowed: false);
+        var positiveFiles = ImageFiles.Readable(listedPositives, context);
+        if (positiveFiles.Count == 0)
+            throw CliException.DataError($"--positives '{arguments.Require("positives")}': none of its {listedPositives.Length} images can be read");
         var ml = new MLContext(seed: options.Seed);
         HaarCascadeEstimator estimator;
         try
@@ -110,7 +113,7 @@ public static class HaarTrainCommand
             throw CliException.UsageError($"{flag}: {Messages.OneLine(e)}");
         }
 
-        context.Note($"training a {width}x{height} cascade on {positiveFiles.Length} positives and {options.NegativeImagePaths.Count} negative images");
+        context.Note($"training a {width}x{height} cascade on {positiveFiles.Count} positives and {options.NegativeImagePaths.Count} negative images");
         var positives = PathImages.Load(ml, positiveFiles);
         var clock = Stopwatch.StartNew();
         HaarCascade cascade;
@@ -127,12 +130,13 @@ public static class HaarTrainCommand
         OutputFile.Write(outPath, "--out", force, cascade.Save);
         context.Note($"wrote the cascade to {outPath}");
 
-        DetectionScore? score = testFolder is null ? null : TestSet.Score(cascade, testFolder, ml);
+        DetectionScore? score = testFolder is null ? null : TestSet.Score(cascade, testFolder, ml, context);
         if (score is not null)
             context.Note(string.Create(CultureInfo.InvariantCulture,
                 $"on {testFolder}: hit rate {score.HitRate:0.###} ({score.Found}/{score.Objects}), {score.FalsePositivesPerImage:0.##} false positives per image"));
         context.Out.WriteLine(SummaryJson(cascade, estimator, seconds, score));
-        return ExitCodes.Success;
+        // Unreadable positives were reported and skipped, as every command that reads images does.
+        return positiveFiles.Count == listedPositives.Length ? ExitCodes.Success : ExitCodes.Data;
     }
 
     private static string SummaryJson(HaarCascade cascade, HaarCascadeEstimator estimator, double seconds, DetectionScore? score)

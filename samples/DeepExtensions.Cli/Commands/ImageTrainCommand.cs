@@ -89,11 +89,11 @@ public static class ImageTrainCommand
         OutputFile.CheckWritable(charts.Confusion, "--out (confusion matrix chart)", force);
 
         var mlContext = new MLContext(options.Seed);
-        var (train, test) = ImageDataSet.Open(mlContext, arguments.Require("data"), "--data", classNames);
+        var (train, test) = ImageDataSet.Open(mlContext, arguments.Require("data"), "--data", classNames, context);
         if (arguments.Get("test") is { } testDirectory)
-            test = ImageDataSet.OpenLike(mlContext, train.Kind, testDirectory, "--test", train.Classes);
+            test = ImageDataSet.OpenLike(mlContext, train.Kind, testDirectory, "--test", train.Classes, context);
         var validation = arguments.Get("validation") is { } validationDirectory
-            ? ImageDataSet.OpenLike(mlContext, train.Kind, validationDirectory, "--validation", train.Classes)
+            ? ImageDataSet.OpenLike(mlContext, train.Kind, validationDirectory, "--validation", train.Classes, context)
             : null;
         if (train.Classes.Count < 2)
             throw CliException.DataError($"--data '{train.Path}' has {train.Classes.Count} class(es): image classification needs at least 2");
@@ -163,7 +163,8 @@ public static class ImageTrainCommand
         {
             (saved.Model as IDisposable)?.Dispose();
         }
-        return ExitCodes.Success;
+        // Unreadable images were reported and left out, as every command that reads images does.
+        return train.Unreadable + (test?.Unreadable ?? 0) + (validation?.Unreadable ?? 0) == 0 ? ExitCodes.Success : ExitCodes.Data;
     }
 
     /// <summary>MODEL.curves.png and MODEL.confusion.png beside MODEL.zip.</summary>

@@ -89,7 +89,7 @@ public static class OnnxDetectCommand
             _ => Open(ml, kind, modelPath, classes, confidence, iou, device),
         };
         using var release = (IDisposable)detector; // ONNX sessions and TorchSharp networks
-        Directory.CreateDirectory(outDir);
+        Output.OutputFile.CreateFolder(outDir, "--out");
         context.Note($"{Path.GetFileName(modelPath)}: {kind} on {Device(detector)}, {detector.ClassNames.Count} classes, {images.Count} image(s)");
 
         var results = new List<ImageDetectionResult>();
@@ -97,14 +97,8 @@ public static class OnnxDetectCommand
         for (int i = 0; i < images.Count; i++)
         {
             context.CancellationToken.ThrowIfCancellationRequested();
-            MLImage image;
-            try
+            if (ImageFiles.TryRead(images[i], context) is not { } image)
             {
-                image = MLImage.CreateFromFile(images[i]);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                context.Note($"error: cannot decode image '{images[i]}': {Messages.OneLine(e)}; skipped");
                 failed++;
                 continue;
             }

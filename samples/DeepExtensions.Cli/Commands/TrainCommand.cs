@@ -184,7 +184,8 @@ public static class TrainCommand
     /// <summary>
     /// The model's columns without those named by --ignore or, when it is not given, without text
     /// columns that look like identifiers (more than 20 distinct values, more than half the rows
-    /// distinct): one-hot encoded, those would only let the network memorise the training rows.
+    /// distinct): one-hot encoded, those would only let the network memorise the training rows. A
+    /// mostly numeric column is never taken for an identifier: its text values are typos, refused later.
     /// </summary>
     private static IReadOnlyList<CsvColumn> LeaveOut(CliContext context, string? ignore, CsvTable train, IReadOnlyList<CsvColumn> columns, string label)
     {
@@ -200,8 +201,9 @@ public static class TrainCommand
         }
         else
         {
+            // A numeric column with a stray text value is a typo to refuse (CheckTextFeatures), not an identifier to drop.
             names = columns
-                .Where(c => c.Name != label && c.Kind == CsvColumnKind.Text)
+                .Where(c => c.Name != label && c.Kind == CsvColumnKind.Text && !CsvSchemaInference.IsMostlyNumeric(train, train.IndexOf(c.Name)))
                 .Select(c => (c.Name, Count: ClassLabels.DistinctValues(train, train.IndexOf(c.Name)).Count))
                 .Where(c => c.Count > 20 && c.Count > train.Rows.Count / 2)
                 .Select(c =>

@@ -17,7 +17,7 @@ public sealed record CsvColumn(string Name, CsvColumnKind Kind);
 
 /// <summary>
 /// Infers each column's type from the header and every row: a column is <see cref="CsvColumnKind.Numeric"/>
-/// when each value parses as an invariant-culture number (<c>3</c>, <c>-0.5</c>, <c>1e-3</c>) or is
+/// when each value parses as a finite invariant-culture number (<c>3</c>, <c>-0.5</c>, <c>1e-3</c>) or is
 /// missing (empty or <c>?</c>, which ML.NET reads as NaN), otherwise <see cref="CsvColumnKind.Text"/>.
 /// An all-missing column counts as numeric.
 /// </summary>
@@ -34,8 +34,13 @@ public static class CsvSchemaInference
 
     public static bool IsNumber(string value) => TryParse(value, out _);
 
+    /// <summary>
+    /// Parses a finite invariant-culture number. <c>NaN</c>, <c>Infinity</c> and numbers beyond
+    /// Double's range are not numbers here: ML.NET would read them as values that poison the mean and
+    /// variance of normalization; a missing value is written as empty or <c>?</c>.
+    /// </summary>
     public static bool TryParse(string value, out double number) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out number);
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out number) && double.IsFinite(number);
 
     /// <summary>
     /// True when most (at least <paramref name="share"/>) of the column's present values are numbers

@@ -17,7 +17,7 @@ public static class TestSet
     public const string Header = "file,x,y,width,height";
 
     /// <summary>Detects with <paramref name="cascade"/> (OpenCV's default scan) on every image and scores the boxes.</summary>
-    public static DetectionScore Score(HaarCascade cascade, string folder, MLContext ml)
+    public static DetectionScore Score(HaarCascade cascade, string folder, MLContext ml, CliContext context)
     {
         var truth = ReadBoxes(folder);
         var detector = ml.Transforms.DetectObjectsWithHaarCascade(new HaarCascadeDetectorOptions { Cascade = cascade })
@@ -25,7 +25,9 @@ public static class TestSet
         var total = new DetectionScore(0, 0, 0, 0);
         foreach (string file in ImageFiles.Find(folder, "--test", fileAllowed: false))
         {
-            using var image = MLImage.CreateFromFile(file);
+            using var image = ImageFiles.TryRead(file, context);
+            if (image is null)
+                continue;
             var found = detector.Detect(image);
             var boxes = Enumerable.Range(0, found.Count)
                 .Select(i => found[i])

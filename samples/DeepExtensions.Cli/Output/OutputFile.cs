@@ -17,7 +17,48 @@ public static class OutputFile
             throw CliException.UsageError($"{option} '{path}' already exists (pass --force to overwrite it)");
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(folder))
-            throw CliException.UsageError($"{option} '{path}': folder '{folder}' does not exist");
+            throw CliException.UsageError(File.Exists(folder)
+                ? $"{option} '{path}': '{folder}' is a file, not a folder"
+                : $"{option} '{path}': folder '{folder}' does not exist");
+        CheckFolderWritable(folder, path, option);
+    }
+
+    /// <summary>
+    /// Creates the output folder <paramref name="folder"/> (and its parents) when missing and checks that
+    /// files can be written in it; a usage error naming <paramref name="option"/> otherwise.
+    /// </summary>
+    public static void CreateFolder(string folder, string option)
+    {
+        if (File.Exists(folder))
+            throw CliException.UsageError($"{option} '{folder}' is a file; it must be a folder");
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw CliException.UsageError($"{option} '{folder}': the folder cannot be created: {e.Message}");
+        }
+        CheckFolderWritable(Path.GetFullPath(folder), folder, option);
+    }
+
+    /// <summary>
+    /// Creates and deletes a probe file in <paramref name="folder"/>, so that a folder the user may not
+    /// write to (permissions, a read-only file system) is refused before any work, not after training.
+    /// </summary>
+    private static void CheckFolderWritable(string folder, string path, string option)
+    {
+        string probe = Path.Combine(folder, $".deepext-write-test.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (File.Create(probe, 1, FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw CliException.UsageError($"{option} '{path}': cannot write in folder '{folder}': {e.Message}");
+        }
     }
 
     public static void Write(string path, string option, bool overwrite, Action<string> writeTemp)
@@ -33,6 +74,10 @@ public static class OutputFile
         catch (IOException e) when (!overwrite && File.Exists(full))
         {
             throw CliException.UsageError($"{option} '{path}' already exists (pass --force to overwrite it): {e.Message}");
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw CliException.DataError($"{option} '{path}' cannot be written: {e.Message}");
         }
         finally
         {

@@ -29,7 +29,7 @@ public static class DataChecks
             int index = table.IndexOf(column.Name);
             int row = CsvSchemaInference.FirstNonNumericRow(table, index);
             if (row >= 0)
-                throw CliException.DataError($"{option} '{table.Path}' line {table.LineNumbers[row]}: column '{column.Name}' has '{table.Rows[row][index]}' where the model expects a number");
+                throw CliException.DataError($"{option} '{table.Path}' line {table.LineNumbers[row]}: column '{column.Name}' has '{table.Rows[row][index]}' where the model expects a finite number (leave it empty for a missing value)");
         }
 
         int label = table.IndexOf(fileLabel);
@@ -47,7 +47,7 @@ public static class DataChecks
             if (value.Length == 0)
                 throw CliException.DataError($"{where}: label '{fileLabel}' is empty");
             if (info.Task == PredictionTask.Regression && !CsvSchemaInference.IsNumber(value))
-                throw CliException.DataError($"{where}: label '{fileLabel}' has '{value}', but --task regression needs a number");
+                throw CliException.DataError($"{where}: label '{fileLabel}' has '{value}', but --task regression needs a finite number");
             if (info.Task != PredictionTask.Regression && !info.Classes.Contains(value, StringComparer.Ordinal))
                 throw CliException.DataError($"{where}: label '{fileLabel}' has '{value}', which is not a class of the model ({Names(info.Classes)})");
         }
@@ -66,7 +66,7 @@ public static class DataChecks
             if (!CsvSchemaInference.IsMostlyNumeric(table, index))
                 continue;
             int row = CsvSchemaInference.FirstNonNumericRow(table, index);
-            throw CliException.DataError($"{option} '{table.Path}' line {table.LineNumbers[row]}: column '{column.Name}' is numeric but has '{table.Rows[row][index]}'; fix the value, or leave it empty for a missing value");
+            throw CliException.DataError($"{option} '{table.Path}' line {table.LineNumbers[row]}: column '{column.Name}' is numeric but has '{table.Rows[row][index]}', which is not a finite number; fix the value, or leave it empty for a missing value");
         }
     }
 

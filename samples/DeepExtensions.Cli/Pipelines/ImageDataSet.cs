@@ -1,5 +1,6 @@
 using DeepExtensions.Cli.Commands;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.DeepExtensions.Vision.Data;
 
 namespace DeepExtensions.Cli.Pipelines;
@@ -25,8 +26,12 @@ public enum ImageSourceKind
 /// <param name="Classes">The class names in the order the model's keys use.</param>
 public sealed record ImageDataSet(string Path, ImageSourceKind Kind, IDataView Data, IReadOnlyList<string> Classes)
 {
+    /// <summary>Image files of the folder that could not be read: reported and left out (see <see cref="ImageFiles"/>).</summary>
+    public int Unreadable { get; init; }
+
     /// <summary>The training set and, when the directory holds one, its test set.</summary>
-    public static (ImageDataSet Train, ImageDataSet? Test) Open(MLContext mlContext, string directory, string option, IReadOnlyList<string>? classNames)
+    /// <param name="context">Where unreadable image files are reported; each is left out of the set.</param>
+    public static (ImageDataSet Train, ImageDataSet? Test) Open(MLContext mlContext, string directory, string option, IReadOnlyList<string>? classNames, CliContext context)
     {
         if (!Directory.Exists(directory))
             throw CliException.DataError(File.Exists(directory)
@@ -43,8 +48,8 @@ public sealed record ImageDataSet(string Path, ImageSourceKind Kind, IDataView D
             }
             string trainDirectory = System.IO.Path.Combine(directory, "train"), testDirectory = System.IO.Path.Combine(directory, "test");
             if (Directory.Exists(trainDirectory) && Directory.Exists(testDirectory))
-                return (Folder(mlContext, trainDirectory), Folder(mlContext, testDirectory));
-            return (Folder(mlContext, directory), null);
+                return (Folder(mlContext, trainDirectory, context), Folder(mlContext, testDirectory, context));
+            return (Folder(mlContext, directory, context), null);
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException)
         {
@@ -53,20 +58,37 @@ public sealed record ImageDataSet(string Path, ImageSourceKind Kind, IDataView D
     }
 
     /// <summary>Another labelled set in the training set's format (--test, --validation, evaluate's --data).</summary>
-    public static ImageDataSet OpenLike(MLContext mlContext, ImageSourceKind kind, string directory, string option, IReadOnlyList<string> classes)
+    public static ImageDataSet OpenLike(MLContext mlContext, ImageSourceKind kind, string directory, string option, IReadOnlyList<string> classes, CliContext context)
     {
-        var (train, test) = Open(mlContext, directory, option, kind == ImageSourceKind.Idx ? classes : null);
+        var (train, test) = Open(mlContext, directory, option, kind == ImageSourceKind.Idx ? classes : null, context);
         if (train.Kind != kind)
             throw CliException.DataError($"{option} '{directory}' holds {Describe(train.Kind)}, but the model was trained on {Describe(kind)}");
         // A folder with its own test part (t10k files, test/ sub-folder): that part is what is meant.
         return test ?? train;
     }
 
-    private static ImageDataSet Folder(MLContext mlContext, string directory)
+    /// <summary>
+    /// A folder of class sub-folders; every image is decoded once first, so that an unreadable one is
+    /// reported and left out instead of stopping ML.NET's <c>LoadImages</c> in the middle of training.
+    /// </summary>
+    private static ImageDataSet Folder(MLContext mlContext, string directory, CliContext context)
     {
-        var data = mlContext.Data.LoadImageFolder(directory);
+        var listed = mlContext.Data.LoadImageFolder(directory);
+        var labels = listed.GetColumn<string>(ImagePipeline.LabelColumn).ToArray();
+        var paths = listed.GetColumn<string>(ImagePipeline.ImagePathColumn).ToArray();
+        var readable = ImageFiles.Readable(paths, context).ToHashSet(StringComparer.Ordinal);
+        var data = readable.Count == paths.Length
+            ? listed
+            : mlContext.Data.LoadFromEnumerable(labels.Zip(paths).Where(r => readable.Contains(r.Second)).Select(r => new LabelledImage { Label = r.First, ImagePath = r.Second }).ToList());
         var classes = Directory.GetDirectories(directory).Select(System.IO.Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray();
-        return new ImageDataSet(directory, ImageSourceKind.Folder, data, classes);
+        return new ImageDataSet(directory, ImageSourceKind.Folder, data, classes) { Unreadable = paths.Length - readable.Count };
+    }
+
+    private sealed class LabelledImage
+    {
+        public string Label { get; set; } = "";
+
+        public string ImagePath { get; set; } = "";
     }
 
     /// <summary>Fashion-MNIST's names for a folder that says it is Fashion-MNIST; the digits otherwise.</summary>

@@ -64,7 +64,20 @@ public sealed partial record ModelInfo(PredictionTask Task, string Label, IReadO
 /// <param name="Source"><c>idx</c> or <c>folder</c>.</param>
 /// <param name="Shape">The network's input, CxHxW.</param>
 /// <param name="Architecture">The CNN architecture's name.</param>
-public sealed record ImageModelInput(string Source, string Shape, string Architecture);
+public sealed record ImageModelInput(string Source, string Shape, string Architecture)
+{
+    /// <summary>The height and width of <see cref="Shape"/> (CxHxW).</summary>
+    /// <exception cref="FormatException">The stored shape is not three positive numbers.</exception>
+    public (int Height, int Width) ImageSize()
+    {
+        var parts = Shape.Split('x');
+        return parts.Length == 3
+            && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int height) && height > 0
+            && int.TryParse(parts[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int width) && width > 0
+            ? (height, width)
+            : throw new FormatException($"the model's input shape '{Shape}' is not CxHxW");
+    }
+}
 
 /// <summary>What an object detection model is.</summary>
 /// <param name="Architecture">The detector: a YOLO architecture name or cfg file.</param>

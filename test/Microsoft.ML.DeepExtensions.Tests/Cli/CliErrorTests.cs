@@ -108,7 +108,7 @@ public sealed class CliErrorTests
 
     [TestMethod]
     public void NonNumericRegressionLabel() =>
-        AssertFails(Train("regression", CliRunner.Sample("breast-cancer-train.csv"), "diagnosis"), 1, "has 'malignant', but --task regression needs a number");
+        AssertFails(Train("regression", CliRunner.Sample("breast-cancer-train.csv"), "diagnosis"), 1, "has 'malignant', but --task regression needs a finite number");
 
     [TestMethod]
     public void BinaryTaskWithThreeClasses() =>

@@ -99,7 +99,7 @@ public sealed class OnnxDetectCommandTests
             var mixed = CliRunner.Run("detect", "--model", ExpectedDetections.ModelFile("yolov8"), "--kind", "yolov8",
                 "--image", folder, "--out", Path.Combine(folder, "b"));
             Assert.AreEqual(1, mixed.ExitCode, mixed.ToString());
-            StringAssert.Contains(mixed.Stderr, "cannot decode image");
+            StringAssert.Contains(mixed.Stderr, "is not an image SkiaSharp can decode");
             StringAssert.Contains(mixed.Stderr, "broken.jpg");
             Assert.IsTrue(File.Exists(Path.Combine(folder, "b", "good.png")), "the decodable image is still written");
         }

@@ -104,8 +104,8 @@ public sealed class TrainingCurvesChartTests
     [TestMethod]
     public void ImageAnalyticsResizesAChartInTheSameProcess()
     {
-        // OxyPlot.SkiaSharp and Microsoft.ML.ImageAnalytics share one SkiaSharp (2.88.9); with
-        // SkiaSharp 3.x ResizeImages fails with MissingMethodException at run time.
+        // OxyPlot.SkiaSharp and Microsoft.ML.ImageAnalytics share one SkiaSharp (3.119.4 with ML.NET 6); a
+        // SkiaSharp ImageAnalytics was not built against fails ResizeImages with MissingMethodException at run time.
         var path = Path.Combine(_folder, "curves.png");
         TrainingCurvesChart.Write(History(4, validation: false, trainingMetric: false), path);
         var ml = new MLContext();
