@@ -32,7 +32,8 @@ public static class CocoJson
         var imageById = images.ToDictionary(image => image.Id);
         var annotations = Items(root, "annotations").Select((e, i) =>
         {
-            string where = $"annotations[{i}]";
+            long id = e.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.Number ? idElement.GetInt64() : i + 1;
+            string where = $"annotations[{i}] (id {id})";
             long imageId = Long(e, "image_id", where);
             RunLengthEncodedMask? segmentation = null;
             if (e.TryGetProperty("segmentation", out var s) && s.ValueKind is JsonValueKind.Array or JsonValueKind.Object)
@@ -44,7 +45,6 @@ public static class CocoJson
             var (x, y, w, h) = e.TryGetProperty("bbox", out _) || segmentation is null ? Box(e, where) : segmentation.BoundingBox();
             double area = e.TryGetProperty("area", out var a) && a.ValueKind == JsonValueKind.Number ? a.GetDouble() : segmentation?.Area() ?? w * h;
             bool crowd = e.TryGetProperty("iscrowd", out var c) && (c.ValueKind == JsonValueKind.True || (c.ValueKind == JsonValueKind.Number && c.GetDouble() != 0));
-            long id = e.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.Number ? idElement.GetInt64() : i + 1;
             return new CocoAnnotation(id, imageId, Long(e, "category_id", where), x, y, w, h, area, crowd, segmentation);
         }).ToArray();
         CheckUnique(categories.Select(c => c.Id), "categories", "id");

@@ -102,7 +102,7 @@ public sealed class SegmentationMetricsTests
     {
         const string truth = """{"images":[{"id":1,"width":4,"height":3}],"categories":[{"id":1,"name":"a"}],"annotations":[{"id":1,"image_id":1,"category_id":1,"segmentation":{"size":[3,5],"counts":[15]},"area":0,"bbox":[0,0,1,1]}]}""";
         var error = Assert.ThrowsExactly<InvalidDataException>(() => CocoJson.ParseGroundTruth(truth));
-        StringAssert.Contains(error.Message, "annotations[0].segmentation.size is [3, 5], but image 1 is 3 high and 4 wide");
+        StringAssert.Contains(error.Message, "annotations[0] (id 1).segmentation.size is [3, 5], but image 1 is 3 high and 4 wide");
 
         error = Assert.ThrowsExactly<InvalidDataException>(() => CocoJson.ParseResults("""[{"image_id":1,"category_id":1,"score":0.5,"segmentation":[[0,0,1,0,1,1]]}]"""));
         StringAssert.Contains(error.Message, "[0].segmentation must be an RLE object");

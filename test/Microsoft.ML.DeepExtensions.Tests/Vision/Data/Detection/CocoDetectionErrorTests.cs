@@ -36,7 +36,7 @@ public sealed class CocoDetectionErrorTests
         Refused<InvalidDataException>(Json("""{"id": 13, "image_id": 1, "category_id": 1, "bbox": [5, 5, 0, 5]}"""),
             "annotation id 13 (image id 1): box (5, 5, 5, 10) has a non-positive size 0x5");
         Refused<InvalidDataException>(Json("""{"id": 14, "image_id": 1, "category_id": 1, "bbox": [5, 5, -1, 5]}"""),
-            "annotations[0].bbox has a negative size -1x5.");
+            "annotations[0] (id 14).bbox has a negative size -1x5.");
     }
 
     [TestMethod]
@@ -70,9 +70,9 @@ public sealed class CocoDetectionErrorTests
         Refused<InvalidDataException>(_folder.Text("instances.json", """{"images": [}"""), "is not valid JSON: '}' is an invalid start of a value. LineNumber: 0");
         Refused<InvalidDataException>(_folder.Text("instances.json", """{"images": [], "categories": []}"""), "'annotations' must be an array.");
         Refused<InvalidDataException>(Json("""{"id": 31, "image_id": 1, "category_id": 1, "bbox": [1, 1, 2, 2], "segmentation": [[1, 1, 3, 1, 3]]}"""),
-            "annotation id 31 (image id 1): segmentation[0] holds 5 numbers; a polygon needs x y pairs of at least 3 points.");
+            "annotations[0] (id 31).segmentation[0] must hold x, y pairs of at least 3 points, got 5 numbers.");
         Refused<InvalidDataException>(Json("""{"id": 32, "image_id": 1, "category_id": 1, "bbox": [1, 1, 2, 2], "segmentation": {"counts": [5, 5], "size": [30, 40]}}"""),
-            "annotation id 32 (image id 1): Run lengths add up to 10 pixels, but a 40x30 mask has 1200.");
+            "annotations[0] (id 32).segmentation: Run lengths must add up to height x width = 30 x 40 = 1200 pixels, got 10.");
         Refused<InvalidDataException>(Json("""{"id": 36, "image_id": 1, "category_id": 1, "bbox": [1, 1, 2, 2], "segmentation": {"counts": [1201, -1], "size": [30, 40]}}"""),
             "annotation id 36 (image id 1): Run 1 is negative (-1); run lengths count pixels.");
         Refused<InvalidDataException>(Json("""{"id": 33, "image_id": 1, "category_id": 1, "bbox": [1, 1, 2, 2], "segmentation": {"counts": [1200], "size": [40, 30]}}"""),

@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Microsoft.ML.DeepExtensions.Tests.Vision.Detection.Training;
+
+namespace Microsoft.ML.DeepExtensions.Tests.Cli;
+
+/// <summary>
+/// <c>deepext train --task object-detection</c> on generated shapes in COCO layout, then the saved model through
+/// <c>evaluate</c> and <c>detect</c>, and the data errors of the command: one line, a non-zero exit, nothing overwritten.
+/// </summary>
+[TestClass]
+public sealed class DetectionTrainCommandTests
+{
+    private static SyntheticDetectionData _data = null!;
+    private static TempFolder _folder = null!;
+    private static string _coco = "";
+    private static string _model = "";
+    private static CliResult _train = null!;
+
+    [ClassInitialize]
+    public static void TrainOnce(TestContext context)
+    {
+        _data = SyntheticDetectionData.Create(24, seed: 5, width: 96, height: 80, minSide: 16, maxSide: 36);
+        _folder = new TempFolder();
+        _coco = Path.Combine(_data.Folder, "instances.json");
+        _data.Dataset.WriteCoco(_coco);
+        _model = _folder.File("shapes.zip");
+        _train = CliRunner.Run("train", "--task", "object-detection", "--data", _coco, "--test", _coco, "--arch", "yolov3-tiny:width=0.25",
+            "--image-size", "96", "--epochs", "2", "--batch-size", "8", "--out", _model);
+    }
+
+    [ClassCleanup]
+    public static void Cleanup()
+    {
+        _folder?.Dispose();
+        _data?.Dispose();
+    }
+
+    [TestMethod]
+    public void TrainsSavesAndPrintsTheCocoMetricsLast()
+    {
+        Assert.AreEqual(0, _train.ExitCode, _train.ToString());
+        Assert.IsTrue(File.Exists(_model), "the model is written");
+        Assert.IsTrue(File.Exists(Path.ChangeExtension(_model, ".curves.png")), "the curves chart is written beside it");
+        var metrics = _train.Metrics;
+        foreach (var key in new[] { "AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl" })
+            Assert.IsTrue(metrics.TryGetProperty(key, out _), $"the final JSON has {key}: {_train.StdoutLines[^1]}");
+        Assert.AreEqual(24, metrics.GetProperty("Images").GetInt32());
+        var epochs = _train.StderrLines.Where(l => l.StartsWith("epoch ", StringComparison.Ordinal)).ToArray();
+        Assert.AreEqual(2, epochs.Length, _train.Stderr);
+        StringAssert.Contains(epochs[0], "box ");
+        StringAssert.Contains(epochs[0], "objectness ");
+        StringAssert.Contains(epochs[0], "class ");
+    }
+
+    [TestMethod]
+    public void EvaluatePrintsWhatTrainPrintedForTheSameData()
+    {
+        var evaluate = CliRunner.Run("evaluate", "--model", _model, "--data", _coco);
+        Assert.AreEqual(0, evaluate.ExitCode, evaluate.ToString());
+        Assert.AreEqual(_train.Metrics.GetProperty("AP").GetDouble(), evaluate.Metrics.GetProperty("AP").GetDouble(), 1e-9);
+        Assert.AreEqual(_train.Metrics.GetProperty("AP50").GetDouble(), evaluate.Metrics.GetProperty("AP50").GetDouble(), 1e-9);
+    }
+
+    [TestMethod]
+    public void DetectRunsTheTrainedModelOnImages()
+    {
+        var output = _folder.File("detections");
+        var detect = CliRunner.Run("detect", "--model", _model, "--image", _data.Dataset.Images[0].Path, "--out", output);
+        Assert.AreEqual(0, detect.ExitCode, detect.ToString());
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "detections.json")));
+        Assert.AreEqual(1, json.RootElement.GetArrayLength());
+    }
+
+    [TestMethod]
+    public void AnExistingModelIsNotOverwrittenWithoutForce()
+    {
+        var before = File.GetLastWriteTimeUtc(_model);
+        var again = CliRunner.Run("train", "--task", "object-detection", "--data", _coco, "--epochs", "1", "--out", _model);
+        Assert.AreEqual(2, again.ExitCode, again.ToString());
+        StringAssert.Contains(again.Stderr, "--force");
+        Assert.AreEqual(before, File.GetLastWriteTimeUtc(_model));
+    }
+
+    [TestMethod]
+    public void BadDataIsOneLineAndAFailingExitCode()
+    {
+        var json = File.ReadAllText(_coco);
+        using var document = JsonDocument.Parse(json);
+        var first = document.RootElement.GetProperty("annotations")[0];
+        long id = first.GetProperty("id").GetInt64();
+        // Move the first box far outside its image.
+        var broken = _folder.File("broken.json");
+        var text = json.Replace(first.GetProperty("bbox").GetRawText(), "[500, 500, 10, 10]");
+        File.WriteAllText(broken, text);
+        File.Copy(broken, Path.Combine(_data.Folder, "broken.json"), overwrite: true);
+        var result = CliRunner.Run("train", "--task", "object-detection", "--data", Path.Combine(_data.Folder, "broken.json"), "--epochs", "1", "--out", _folder.File("broken.zip"));
+        Assert.AreEqual(1, result.ExitCode, result.ToString());
+        Assert.AreEqual(1, result.StderrLines.Length, result.Stderr);
+        StringAssert.Contains(result.Stderr, "broken.json");
+        StringAssert.Contains(result.Stderr, $"{id}");
+        Assert.IsFalse(File.Exists(_folder.File("broken.zip")));
+
+        var missing = CliRunner.Run("train", "--task", "object-detection", "--data", _folder.File("nothing.json"), "--out", _folder.File("x.zip"));
+        Assert.AreEqual(1, missing.ExitCode, missing.ToString());
+        StringAssert.Contains(missing.Stderr, "nothing.json");
+
+        var size = CliRunner.Run("train", "--task", "object-detection", "--data", _coco, "--image-size", "100", "--out", _folder.File("y.zip"));
+        Assert.AreEqual(2, size.ExitCode, size.ToString());
+        StringAssert.Contains(size.Stderr, "multiple of 32");
+    }
+}

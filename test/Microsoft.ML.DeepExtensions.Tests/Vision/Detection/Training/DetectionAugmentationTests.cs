@@ -1,0 +1,143 @@
+using Microsoft.ML.DeepExtensions.Backend;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.DeepExtensions.Tests.Vision.Detection.Training;
+
+/// <summary>
+/// The detection augmentations move pixels and boxes together: on images of white rectangles on black, the box of
+/// the bright pixels after each change is the changed box (within the resampling's pixel), and colours follow HSV.
+/// </summary>
+[TestClass]
+public sealed class DetectionAugmentationTests
+{
+    private const int Size = 64;
+
+    private static (Tensor Images, Tensor Targets) Rectangles()
+    {
+        var images = torch.zeros(4, 3, Size, Size);
+        var boxes = new float[,] { { 4, 6, 20, 30 }, { 30, 10, 60, 24 }, { 10, 40, 28, 58 }, { 36, 34, 50, 60 } };
+        var targets = new float[4 * 6];
+        for (int i = 0; i < 4; i++)
+        {
+            images[i, .., (int)boxes[i, 1]..(int)boxes[i, 3], (int)boxes[i, 0]..(int)boxes[i, 2]] = torch.tensor(1f);
+            new[] { i, i % 2, boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3] }.CopyTo(targets, 6 * i);
+        }
+        return (images, torch.tensor(targets, new long[] { 4, 6 }));
+    }
+
+    /// <summary>Bounds of the pixels brighter than half of image <paramref name="index"/>.</summary>
+    private static float[] BrightBounds(Tensor images, int index)
+    {
+        var bright = (images[index].mean(new long[] { 0 }) > 0.5f).nonzero();
+        var rows = bright[.., 0];
+        var columns = bright[.., 1];
+        return new[] { columns.min().item<long>(), rows.min().item<long>(), columns.max().item<long>() + 1f, rows.max().item<long>() + 1f };
+    }
+
+    private static void AssertBoxesFollowPixels(DetectionBatch batch, string what)
+    {
+        var targets = batch.Targets.data<float>().ToArray();
+        for (int t = 0; t < targets.Length; t += 6)
+        {
+            int image = (int)targets[t];
+            var expected = targets.AsSpan(t + 2, 4).ToArray();
+            var actual = BrightBounds(batch.Images, image);
+            for (int k = 0; k < 4; k++)
+                Assert.AreEqual(expected[k], actual[k], 1.5, $"{what}: image {image}, box value {k}: box [{string.Join(", ", expected)}], pixels [{string.Join(", ", actual)}]");
+        }
+    }
+
+    [TestMethod]
+    public void FlipsMirrorPixelsAndBoxes()
+    {
+        TorchBackend.EnsureStarted();
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(1);
+        var (images, targets) = Rectangles();
+        var options = DetectionAugmentationOptions.None;
+        options.HorizontalFlip = 1;
+        var result = new DetectionAugmentation(options, Size).Apply(new DetectionBatch(images, targets, 4));
+        AssertBoxesFollowPixels(result, "flip");
+        Assert.AreEqual(Size - 20f, result.Targets[0, 2].item<float>(), "x0 of the flipped first box is S - x1");
+    }
+
+    [TestMethod]
+    public void ZoomAndShiftMovePixelsAndBoxesTogether()
+    {
+        TorchBackend.EnsureStarted();
+        using var scope = torch.NewDisposeScope();
+        for (int seed = 0; seed < 5; seed++)
+        {
+            torch.manual_seed(seed);
+            var (images, targets) = Rectangles();
+            var options = DetectionAugmentationOptions.None;
+            options.Scale = 0.3;
+            options.Translate = 0.1;
+            options.MinVisibleArea = 0.99; // keep only boxes wholly inside, whose pixels are all there
+            var result = new DetectionAugmentation(options, Size).Apply(new DetectionBatch(images, targets, 4));
+            AssertBoxesFollowPixels(result, $"zoom and shift, seed {seed}");
+        }
+    }
+
+    [TestMethod]
+    public void MosaicPutsFourHalfSizeImagesWithTheirBoxes()
+    {
+        TorchBackend.EnsureStarted();
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(3);
+        var (images, targets) = Rectangles();
+        var options = DetectionAugmentationOptions.None;
+        options.Mosaic = 1;
+        var result = new DetectionAugmentation(options, Size).Apply(new DetectionBatch(images, targets, 4));
+        Assert.AreEqual(16, result.Targets.shape[0], "every image of a 4-image batch shows all four rectangles");
+        var perImage = result.Targets[.., 0].to_type(ScalarType.Int64).bincount(null, 0).data<long>().ToArray();
+        CollectionAssert.AreEqual(new long[] { 4, 4, 4, 4 }, perImage);
+        // Each box, halved, covers bright pixels in its quadrant: its centre pixel is bright.
+        var rows = result.Targets.data<float>().ToArray();
+        for (int t = 0; t < rows.Length; t += 6)
+        {
+            int image = (int)rows[t];
+            int cx = (int)((rows[t + 2] + rows[t + 4]) / 2), cy = (int)((rows[t + 3] + rows[t + 5]) / 2);
+            Assert.IsTrue(result.Images[image, 0, cy, cx].item<float>() > 0.5f, $"mosaic {image}: box centre ({cx}, {cy}) is bright");
+            CollectionAssert.Contains(new[] { 8f, 15f, 9f, 7f }, rows[t + 4] - rows[t + 2], "each box is an original box at half size");
+        }
+    }
+
+    [TestMethod]
+    public void HsvJitterTurnsHuesAndKeepsGrey()
+    {
+        TorchBackend.EnsureStarted();
+        using var scope = torch.NewDisposeScope();
+        // Pure red, pure green, mid grey.
+        var images = torch.tensor(new float[] { 1, 0, 0.5f, 0, 1, 0.5f, 0, 0, 0.5f }, new long[] { 1, 3, 1, 3 });
+        var options = DetectionAugmentationOptions.None;
+        options.Hue = 0.5;
+        options.Saturation = 0.001;
+        options.Value = 0.001;
+        bool sawShift = false;
+        for (int seed = 0; seed < 8; seed++)
+        {
+            torch.manual_seed(seed);
+            var result = new DetectionAugmentation(options, 3).Apply(new DetectionBatch(images, torch.zeros(0, 6), 1)).Images;
+            var grey = result[0, .., 0, 2].data<float>().ToArray();
+            foreach (var v in grey)
+                Assert.AreEqual(0.5f, v, 2e-3f, "grey stays grey whatever the hue");
+            var red = result[0, .., 0, 0].data<float>().ToArray();
+            Assert.AreEqual(1f, red.Max(), 2e-3f, "value and saturation of a pure colour stay 1");
+            Assert.AreEqual(0f, red.Min(), 2e-3f);
+            sawShift |= red[0] < 0.99f;
+        }
+        Assert.IsTrue(sawShift, "some seed turned red away from red");
+    }
+
+    [TestMethod]
+    public void NoOptionIsTheIdentityAndBadOptionsAreNamed()
+    {
+        Assert.IsTrue(DetectionAugmentationOptions.None.IsIdentity);
+        Assert.IsFalse(new DetectionAugmentationOptions().IsIdentity);
+        var bad = new DetectionAugmentationOptions { Translate = 0.7 };
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(bad.Validate).Message, "Augmentation.Translate must be in [0, 0.5], got 0.7");
+    }
+}
