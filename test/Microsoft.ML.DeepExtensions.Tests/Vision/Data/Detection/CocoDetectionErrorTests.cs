@@ -74,11 +74,11 @@ public sealed class CocoDetectionErrorTests
         Refused<InvalidDataException>(Json("""{"id": 32, "image_id": 1, "category_id": 1, "bbox": [1, 1, 2, 2], "segmentation": {"counts": [5, 5], "size": [30, 40]}}"""),
             "annotations[0] (id 32).segmentation: Run lengths must add up to height x width = 30 x 40 = 1200 pixels, got 10.");
         Refused<InvalidDataException>(Json("""{"id": 36, "image_id": 1, "category_id": 1, "bbox": [1, 1, 2, 2], "segmentation": {"counts": [1201, -1], "size": [30, 40]}}"""),
-            "annotation id 36 (image id 1): Run 1 is negative (-1); run lengths count pixels.");
+            "annotations[0] (id 36).segmentation.counts must be a compressed string or a list of run lengths.");
         Refused<InvalidDataException>(Json("""{"id": 33, "image_id": 1, "category_id": 1, "bbox": [1, 1, 2, 2], "segmentation": {"counts": [1200], "size": [40, 30]}}"""),
-            "annotation id 33 (image id 1): run-length segmentation size [40, 30] is not the image's [30, 40].");
+            "annotations[0] (id 33).segmentation.size is [40, 30], but image 1 is 30 high and 40 wide");
         Refused<InvalidDataException>(Json("""{"id": 34, "image_id": 1, "category_id": 1, "bbox": [1, 1, 2, 2], "segmentation": {"counts": "a b", "size": [30, 40]}}"""),
-            "annotation id 34 (image id 1): compressed run-length counts are invalid: character ' ' at position 1");
+            "annotations[0] (id 34).segmentation");
         Refused<InvalidDataException>(Json("""{"id": 35, "image_id": 1, "category_id": 1, "bbox": [1, 1, 2, 2], "segmentation": "polygon"}"""),
             "annotation id 35 (image id 1): segmentation must be a list of polygons or a run-length object");
     }
