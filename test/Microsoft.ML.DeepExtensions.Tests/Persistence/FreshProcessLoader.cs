@@ -94,6 +94,10 @@ internal static class FreshProcessLoader
             {
                 lines.AddRange(Vision.Classification.CnnPersistenceTests.Score(ml, model));
             }
+            else if (scenario.StartsWith("yolo-trained:", StringComparison.Ordinal))
+            {
+                lines.AddRange(Vision.Detection.Yolo.Training.YoloTrainerTests.Score(ml, model, scenario["yolo-trained:".Length..]));
+            }
             else if (scenario.StartsWith("detect:", StringComparison.Ordinal))
             {
                 lines.AddRange(Vision.Detection.OnnxDetectorPersistenceTests.Score(ml, model, scenario["detect:".Length..]));

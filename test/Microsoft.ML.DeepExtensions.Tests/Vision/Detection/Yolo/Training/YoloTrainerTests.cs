@@ -2,6 +2,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.DeepExtensions.Backend;
 using Microsoft.ML.DeepExtensions.Persistence;
 using Microsoft.ML.DeepExtensions.Tests.Vision.Detection.Training;
+using Microsoft.ML.DeepExtensions.Vision.Data.Detection;
 using Microsoft.ML.DeepExtensions.Vision;
 using Microsoft.ML.DeepExtensions.Vision.Detection;
 using Microsoft.ML.DeepExtensions.Vision.Detection.Training;
@@ -110,6 +111,35 @@ public sealed class YoloTrainerTests
             File.Delete(path);
         }
     }
+
+    [TestMethod]
+    public void AFreshProcessLoadsTheModelAndDetectsTheSame()
+    {
+        var ml = new MLContext(seed: 1);
+        string coco = Path.Combine(_test.Folder, "instances.json");
+        _test.Dataset.WriteCoco(coco);
+        string path = Path.Combine(Path.GetTempPath(), $"dx-yolo-fresh-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(_model, _test.Dataset.ToDataView().Schema, path);
+            var result = Persistence.FreshProcessLoader.Run(path, register: true, scenario: "yolo-trained:" + coco);
+            Assert.AreEqual(0, result.ExitCode, string.Join("\n", result.Lines) + result.StandardError);
+            var lines = result.Lines.Where(l => !l.StartsWith("loaderKnownBeforeLoad=", StringComparison.Ordinal)).ToArray();
+            var expected = Score(ml, _model, coco).ToArray();
+            Assert.IsTrue(expected.Any(l => l.Length > 0), "the model finds something");
+            CollectionAssert.AreEqual(expected, lines, "the same detections, to the last bit, in a fresh process");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>One line per image of the COCO file: label, score and box of each detection, round-trip formatted.</summary>
+    internal static IEnumerable<string> Score(MLContext ml, ITransformer model, string cocoPath) =>
+        Detections(model.Transform(ml.Data.LoadCocoDetection(cocoPath))).Select(row => string.Join(";", row.Scores.Select((score, k) =>
+            string.Join(",", new[] { row.Labels[k].ToString(System.Globalization.CultureInfo.InvariantCulture), score.ToString("R", System.Globalization.CultureInfo.InvariantCulture) }
+                .Concat(row.Boxes.Skip(4 * k).Take(4).Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))))));
 
     [TestMethod]
     public void TheDarknetExportRunsAsADarknetModelWithTheSameDetections()
