@@ -25,10 +25,13 @@ public sealed class YoloTrainer : DetectionTrainer<YoloTrainer.Options, DarknetY
     /// <summary>Options of <see cref="YoloTrainer"/>; see <see cref="DetectionTrainerOptions"/> and <c>DeepTrainerOptions</c> for the shared ones.</summary>
     public sealed class Options : DetectionTrainerOptions
     {
-        /// <summary>Creates the options with the YOLO defaults (see each field).</summary>
+        /// <summary>
+        /// Creates the options with the YOLO defaults (see each field); 16 epochs, which train the default network on
+        /// 2,000 images of 160x160 in about 13 minutes on 2 CPU cores.
+        /// </summary>
         public Options()
         {
-            Epochs = 30;
+            Epochs = 16;
         }
 
         /// <summary>
