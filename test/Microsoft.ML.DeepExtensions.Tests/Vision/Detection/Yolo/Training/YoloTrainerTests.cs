@@ -29,6 +29,7 @@ public sealed class YoloTrainerTests
         Architecture = "yolov3-tiny:width=0.5",
         ImageSize = 96,
         Epochs = epochs,
+        Optimizer = new Microsoft.ML.DeepExtensions.Optimizers.Adam(learningRate: 0.001),
         BatchSize = Microsoft.ML.DeepExtensions.Training.BatchSize.Of(8),
         Augmentation = new DetectionAugmentationOptions { Mosaic = 0, Hue = 0, Saturation = 0.3, Value = 0.3, Scale = 0.1, Translate = 0.05 },
         Seed = 3,
