@@ -79,13 +79,7 @@ public abstract class NetworkTrainer<TOptions> : IEstimator<NetworkPredictionTra
         var predictions = new PredictionColumns(Task, classes);
 
         using var channel = Host.Start("Training");
-        TorchBackend.EnsureStarted(TrainerOptions.LibTorchDirectory);
-        var device = TorchBackend.ResolveDevice(TrainerOptions.Device, TrainerOptions.CudaDeviceIndex, Host, message => channel.Warning(MessageSensitivity.None, message));
-        int seed = TrainerOptions.Seed ?? Host.Rand.Next();
-        torch.manual_seed(seed);
-        var shuffleRandom = new Random(seed);
-
-        long cacheBytes = TrainerOptions.CacheLimitMegabytes * 1024L * 1024L;
+        var (device, _, shuffleRandom, cacheBytes) = TrainingStart.Begin(TrainerOptions, Host, channel);
         using var training = new DataViewBatchSource(input, features, label, device, cacheBytes);
         training.Prepare(TrainerOptions.CancellationToken);
         if (training.SkippedRows > 0)

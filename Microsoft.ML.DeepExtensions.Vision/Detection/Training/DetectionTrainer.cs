@@ -63,13 +63,7 @@ public abstract class DetectionTrainer<TOptions, TTransformer> : IEstimator<TTra
         int imageSize = options.ImageSize ?? ArchitectureImageSize ?? EstimateImageSize(input, columns.Image);
 
         using var channel = Host.Start("Training");
-        TorchBackend.EnsureStarted(options.LibTorchDirectory);
-        var device = TorchBackend.ResolveDevice(options.Device, options.CudaDeviceIndex, Host, message => channel.Warning(MessageSensitivity.None, message));
-        int seed = options.Seed ?? Host.Rand.Next();
-        torch.manual_seed(seed);
-        var shuffleRandom = new Random(seed);
-
-        long cacheBytes = options.CacheLimitMegabytes * 1024L * 1024L;
+        var (device, seed, shuffleRandom, cacheBytes) = TrainingStart.Begin(options, Host, channel);
         var training = new DetectionBatchSource(input, columns, imageSize, device, cacheBytes, "training");
         var boxSizes = new List<(float Width, float Height)>();
         training.Prepare(options.CancellationToken, boxes =>
