@@ -32,33 +32,33 @@ namespace DeepExtensions.Cli.Bench.Detection;
 /// </summary>
 public static class YoloTrainingBenchmark
 {
-    public const string Usage =
-        "Usage: deepext bench yolo-training [--data DATA] [--arch NAME] [--image-size N] [--epochs N]\n" +
-        "                                  [--batch-size N] [--repeats N] [--seed N]\n" +
-        "\n" +
-        "  --data DATA       Detection data (default: samples/data/detection-sample/data.yaml).\n" +
-        "  --arch NAME       YOLO architecture or cfg (default: the trainer's default).\n" +
-        "  --image-size N    Network input side (default: 160).\n" +
-        "  --epochs N        Epochs per timed run (default: 1).\n" +
-        "  --batch-size N    Images per step (default: 16).\n" +
-        "  --repeats N       Timed runs per side, alternating (default: 3).\n" +
-        "  --seed N          Seed (default: 1).";
+    private const string Command = "bench yolo-training";
+
+    public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
+    {
+        new("data", "DATA", "Detection data (default: samples/data/detection-sample/data.yaml)."),
+        new("arch", "NAME", "YOLO architecture or cfg (default: the trainer's default)."),
+        new("image-size", "N", "Network input side (default: 160)."),
+        new("epochs", "N", "Epochs per timed run (default: 1)."),
+        new("batch-size", "N", "Images per step (default: 16)."),
+        new("repeats", "N", "Timed runs per side, alternating (default: 3)."),
+        new("seed", "N", "Seed (default: 1)."),
+    };
+
+    public const string Summary = "YOLO training through Fit() vs a bare TorchSharp loop (same network, loss, images), then Transform vs a bare batched forward + decode + NMS.";
 
     /// <summary>The pipeline must reach this share of the bare loop's speed, in training and in scoring (issue 9).</summary>
     public const double TargetRatio = 0.9;
 
     public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        if (args.Contains("--help") || args.Contains("-h"))
-        {
-            stdout.WriteLine(Usage);
+        if (Arguments.ParseOrShowHelp(Command, args, Options, Summary, stdout) is not { } arguments)
             return ExitCodes.Success;
-        }
-        var values = ParseArguments(args);
-        string dataPath = values.GetValueOrDefault("data") ?? Path.Combine("samples", "data", "detection-sample", "data.yaml");
-        string arch = values.GetValueOrDefault("arch") ?? new YoloTrainer.Options().Architecture;
-        int size = Int(values, "image-size", 160), epochs = Int(values, "epochs", 1), batchSize = Int(values, "batch-size", 16);
-        int repeats = Int(values, "repeats", 3), seed = Int(values, "seed", 1);
+        string dataPath = arguments.Get("data") ?? Path.Combine("samples", "data", "detection-sample", "data.yaml");
+        string arch = arguments.Get("arch") ?? new YoloTrainer.Options().Architecture;
+        int size = MicroBenchmark.PositiveInt(arguments, Command, "image-size", 160), epochs = MicroBenchmark.PositiveInt(arguments, Command, "epochs", 1);
+        int batchSize = MicroBenchmark.PositiveInt(arguments, Command, "batch-size", 16), repeats = MicroBenchmark.PositiveInt(arguments, Command, "repeats", 3);
+        int seed = MicroBenchmark.PositiveInt(arguments, Command, "seed", 1);
 
         TorchBackend.EnsureStarted();
         var dataset = DetectionDataSet.Open(dataPath, "--data");
@@ -66,7 +66,7 @@ public static class YoloTrainingBenchmark
         var view = dataset.ToDataView();
         stderr.WriteLine($"bench: {dataset} at {size}x{size}, {arch}, batch {batchSize}, cpu, torch threads {torch.get_num_threads()}");
 
-        YoloTrainer.Options Options(int runEpochs) => new()
+        YoloTrainer.Options TrainerOptions(int runEpochs) => new()
         {
             Architecture = arch,
             ImageSize = size,
@@ -81,7 +81,7 @@ public static class YoloTrainingBenchmark
         };
 
         stderr.WriteLine("bench: warm-up (1 epoch each side)");
-        mlContext.ObjectDetection().Trainers.Yolo(Options(1)).Fit(view).Dispose();
+        mlContext.ObjectDetection().Trainers.Yolo(TrainerOptions(1)).Fit(view).Dispose();
         Bare(dataset, arch, size, 1, batchSize, seed, cancellation).Network.Dispose();
 
         var pipelineRates = new List<double>();
@@ -93,7 +93,7 @@ public static class YoloTrainingBenchmark
             model?.Dispose();
             bareNetwork?.Dispose();
             var clock = Stopwatch.StartNew();
-            model = mlContext.ObjectDetection().Trainers.Yolo(Options(epochs)).Fit(view);
+            model = mlContext.ObjectDetection().Trainers.Yolo(TrainerOptions(epochs)).Fit(view);
             double pipelineRate = dataset.Images.Count * (double)epochs / clock.Elapsed.TotalSeconds;
             var bare = Bare(dataset, arch, size, epochs, batchSize, seed, cancellation);
             bareNetwork = bare.Network;
@@ -273,22 +273,4 @@ public static class YoloTrainingBenchmark
         }
         return dataset.Images.Count / clock.Elapsed.TotalSeconds;
     }
-
-    private static Dictionary<string, string> ParseArguments(IReadOnlyList<string> args)
-    {
-        var values = new Dictionary<string, string>();
-        for (int i = 0; i < args.Count; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Count)
-                throw CliException.UsageError($"bench yolo-training: unexpected '{args[i]}' (see 'deepext bench yolo-training --help')");
-            values[args[i][2..]] = args[++i];
-        }
-        var unknown = values.Keys.Except(new[] { "data", "arch", "image-size", "epochs", "batch-size", "repeats", "seed" }).ToArray();
-        if (unknown.Length > 0)
-            throw CliException.UsageError($"bench yolo-training: unknown option --{unknown[0]} (see 'deepext bench yolo-training --help')");
-        return values;
-    }
-
-    private static int Int(Dictionary<string, string> values, string name, int fallback) =>
-        values.TryGetValue(name, out var text) ? TrainingArguments.ParseInt(text, "--" + name, minimum: 1) : fallback;
 }
