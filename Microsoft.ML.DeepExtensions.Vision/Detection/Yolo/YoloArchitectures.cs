@@ -12,7 +12,9 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.Yolo;
 /// <item><c>yolov3</c>: YOLOv3 (Redmon and Farhadi, 2018): the Darknet-53 backbone (52 convolutions with residual
 /// shortcuts) and three detection scales at strides 32, 16 and 8, three anchors each;</item>
 /// <item><c>yolov3-tiny</c>: YOLOv3-tiny: seven 3x3 convolutions with max pooling and two scales at strides 32 and 16,
-/// three anchors each.</item>
+/// three anchors each;</item>
+/// <item><c>yolov3-tiny-3l</c>: YOLOv3-tiny with a third scale at stride 8 (AlexeyAB's <c>yolov3-tiny_3l.cfg</c>) and
+/// YOLOv3's nine anchors: the head small objects need, for about a fifth more computation.</item>
 /// </list>
 /// Both take <c>:width=W</c> (e.g. <c>yolov3-tiny:width=0.5</c>), which multiplies every hidden convolution's filters
 /// by W (at least 8), trading accuracy for speed. Layer for layer they are Darknet's <c>yolov3.cfg</c> and
@@ -22,7 +24,7 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.Yolo;
 public static class YoloArchitectures
 {
     /// <summary>The names <see cref="Get"/> knows.</summary>
-    public static IReadOnlyList<string> Names { get; } = new[] { "yolov3-tiny", "yolov3" };
+    public static IReadOnlyList<string> Names { get; } = new[] { "yolov3-tiny", "yolov3-tiny-3l", "yolov3" };
 
     /// <summary>YOLOv3's anchors in pixels of a 416x416 input (the paper's COCO clusters).</summary>
     public static IReadOnlyList<(float Width, float Height)> YoloV3Anchors { get; } = new (float, float)[]
@@ -70,18 +72,23 @@ public static class YoloArchitectures
             if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out width) || !(width > 0 && width <= 4))
                 throw new ArgumentException($"YOLO architecture '{name}': width must be a number in (0, 4], got '{value}'.", nameof(name));
         }
-        var text = spec.Name.Equals("yolov3", StringComparison.OrdinalIgnoreCase) ? YoloV3(width) : YoloV3Tiny(width);
+        var text = spec.Name.ToLowerInvariant() switch
+        {
+            "yolov3" => YoloV3(width),
+            "yolov3-tiny-3l" => YoloV3Tiny(width, threeScales: true),
+            _ => YoloV3Tiny(width, threeScales: false),
+        };
         return DarknetConfig.Parse(text, name);
     }
 
-    private static string YoloV3Tiny(double width)
+    private static string YoloV3Tiny(double width, bool threeScales)
     {
-        var cfg = new CfgWriter(width, YoloV3TinyAnchors);
+        var cfg = new CfgWriter(width, threeScales ? YoloV3Anchors : YoloV3TinyAnchors);
         int[] filters = { 16, 32, 64, 128, 256 };
-        int route = 0;
+        var stageOutputs = new List<int>();
         foreach (int f in filters)
         {
-            route = cfg.Convolution(f, 3);
+            stageOutputs.Add(cfg.Convolution(f, 3));
             cfg.MaxPool(2, 2);
         }
         cfg.Convolution(512, 3);
@@ -89,13 +96,24 @@ public static class YoloArchitectures
         cfg.Convolution(1024, 3);
         int branch = cfg.Convolution(256, 1);
         cfg.Convolution(512, 3);
-        cfg.Head(new[] { 3, 4, 5 });
+        cfg.Head(threeScales ? new[] { 6, 7, 8 } : new[] { 3, 4, 5 });
         cfg.Route(branch);
         cfg.Convolution(128, 1);
         cfg.Upsample();
-        cfg.Route(cfg.Last, route);
-        cfg.Convolution(256, 3);
-        cfg.Head(new[] { 0, 1, 2 });
+        cfg.Route(cfg.Last, stageOutputs[4]);
+        branch = cfg.Convolution(256, 3);
+        cfg.Head(threeScales ? new[] { 3, 4, 5 } : new[] { 0, 1, 2 });
+        if (threeScales)
+        {
+            // AlexeyAB's yolov3-tiny_3l: a third head at stride 8 on the stride-16 head's features, upsampled and
+            // joined with the backbone's stride-8 convolution, for objects of a few cells.
+            cfg.Route(branch);
+            cfg.Convolution(64, 1);
+            cfg.Upsample();
+            cfg.Route(cfg.Last, stageOutputs[3]);
+            cfg.Convolution(128, 3);
+            cfg.Head(new[] { 0, 1, 2 });
+        }
         return cfg.ToString();
     }
 

@@ -27,7 +27,7 @@ public static class DetectionTrainCommand
         new("out", "FILE", "Where to save the model (.zip); MODEL.curves.png goes next to it.", Required: true),
         new("test", "DATA", "Test data for the final COCO metrics (default: the test or val split of --data when it has one, else the training data)."),
         new("validation", "DATA", "Validation data, scored after every epoch (COCO AP and AP50); early stopping keeps the best AP's weights (default: none)."),
-        new("arch", "NAME|FILE.cfg", $"yolov3-tiny or yolov3 (each optionally :width=W, a filter multiplier) or a Darknet cfg file (default: {new YoloTrainer.Options().Architecture})."),
+        new("arch", "NAME|FILE.cfg", $"yolov3-tiny, yolov3-tiny-3l or yolov3 (each optionally :width=W, a filter multiplier) or a Darknet cfg file (default: {new YoloTrainer.Options().Architecture})."),
         new("weights", "FILE.weights", "Darknet weights to start from (fine-tuning, e.g. a backbone); default: random weights."),
         new("image-size", "N", "Side of the square network input, a multiple of 32 (default: a cfg file's, else the median image side rounded up to 32)."),
         new("anchors", "auto|cfg|paper", "auto: k-means over the training boxes; cfg: the cfg's; paper: YOLOv3's, scaled (default: auto)."),

@@ -32,13 +32,20 @@ internal sealed class YoloLoss
     private readonly int _imageSize;
     private readonly YoloBoxLoss _boxLoss;
     private readonly YoloObjectnessTarget _objectnessTarget;
+    private readonly float? _anchorMatchThreshold;
 
     /// <param name="heads">The YOLO layers, in the network's output order; they share the network's anchors and class count.</param>
     /// <param name="imageSize">The network input's side.</param>
     /// <param name="boxLoss">How boxes are regressed.</param>
     /// <param name="objectnessTarget">What responsible predictions' objectness is trained towards.</param>
-    public YoloLoss(IReadOnlyList<YoloHead> heads, int imageSize, YoloBoxLoss boxLoss, YoloObjectnessTarget objectnessTarget)
+    /// <param name="anchorMatchThreshold">
+    /// Null: each object has one responsible anchor, the best (YOLOv3). Otherwise every anchor whose shape IoU with the
+    /// object exceeds this is responsible too, in its own head's cell holding the centre (AlexeyAB's Darknet
+    /// <c>iou_thresh</c>; YOLOv4 uses 0.213): several positives per object, so classes and boxes learn from more samples.
+    /// </param>
+    public YoloLoss(IReadOnlyList<YoloHead> heads, int imageSize, YoloBoxLoss boxLoss, YoloObjectnessTarget objectnessTarget, float? anchorMatchThreshold = null)
     {
+        _anchorMatchThreshold = anchorMatchThreshold;
         _heads = heads;
         _decoders = heads.Select(h => new YoloLayerDecoder(h)).ToArray();
         _anchors = heads[0].Settings.AllAnchors.SelectMany(a => new[] { a.Width, a.Height }).ToArray();
@@ -64,8 +71,15 @@ internal sealed class YoloLoss
         var boxes = targets[.., 2..6];
         var size = boxes[.., 2..4] - boxes[.., 0..2];
         var center = (boxes[.., 0..2] + boxes[.., 2..4]) / 2;
-        // The responsible anchor of each object: the best shape overlap over all the network's anchors.
-        var bestAnchor = ShapeIou(size, allAnchors).argmax(1);
+        // The responsible anchors of each object: the best shape overlap over all the network's anchors, and with a
+        // match threshold every other anchor that overlaps it enough. One (object, anchor) pair per positive.
+        var shapeIou = ShapeIou(size, allAnchors);
+        var responsible = nn.functional.one_hot(shapeIou.argmax(1), allAnchors.shape[0]).to_type(ScalarType.Bool);
+        if (_anchorMatchThreshold is { } threshold)
+            responsible = responsible.logical_or(shapeIou > threshold);
+        var pairs = responsible.nonzero();
+        var pairObject = pairs[.., 0];
+        var pairAnchor = pairs[.., 1];
         var areaWeight = 2 - size[.., 0] * size[.., 1] / (_imageSize * (float)_imageSize);
 
         Tensor boxLoss = torch.zeros(1, device: device), objectnessLoss = torch.zeros(1, device: device), classLoss = torch.zeros(1, device: device);
@@ -79,10 +93,11 @@ internal sealed class YoloLoss
             // Objects this head is responsible for, and their cells.
             var local = torch.full(allAnchors.shape[0], -1L, dtype: ScalarType.Int64, device: device)
                 .index_put_(torch.arange(mask.shape[0], device: device), mask);
-            var anchorInHead = local.index_select(0, bestAnchor);
-            var mine = (anchorInHead >= 0).nonzero().view(-1);
+            var anchorInHead = local.index_select(0, pairAnchor);
+            var minePairs = (anchorInHead >= 0).nonzero().view(-1);
+            var mine = pairObject.index_select(0, minePairs);
             var b = image.index_select(0, mine);
-            var a = anchorInHead.index_select(0, mine);
+            var a = anchorInHead.index_select(0, minePairs);
             var cellX = center[.., 0].index_select(0, mine) / grid.StrideX;
             var cellY = center[.., 1].index_select(0, mine) / grid.StrideY;
             var column = cellX.floor().clamp(0, grid.Width - 1).to_type(ScalarType.Int64);

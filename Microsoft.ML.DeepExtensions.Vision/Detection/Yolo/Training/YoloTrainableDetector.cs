@@ -23,15 +23,16 @@ internal sealed class YoloTrainableDetector : TrainableDetector
     /// <param name="boxLoss">Training's box regression.</param>
     /// <param name="objectnessTarget">Training's objectness target.</param>
     /// <param name="thresholds">Detection thresholds.</param>
+    /// <param name="anchorMatchThreshold">Training's extra responsible anchors (see <see cref="YoloLoss"/>); null: the best anchor only.</param>
     public YoloTrainableDetector(nn.Module<Tensor, Tensor[]> network, IReadOnlyList<YoloHead> heads, int imageSize,
-        YoloBoxLoss boxLoss, YoloObjectnessTarget objectnessTarget, YoloThresholds thresholds)
+        YoloBoxLoss boxLoss, YoloObjectnessTarget objectnessTarget, YoloThresholds thresholds, float? anchorMatchThreshold = null)
     {
         _network = network;
         _decoders = heads.Select(h => new YoloLayerDecoder(h)).ToArray();
         Classes = heads[0].Classes;
         ImageSize = imageSize;
         Thresholds = thresholds;
-        _loss = new YoloLoss(heads, imageSize, boxLoss, objectnessTarget);
+        _loss = new YoloLoss(heads, imageSize, boxLoss, objectnessTarget, anchorMatchThreshold);
     }
 
     public override nn.Module Module => _network;

@@ -18,7 +18,7 @@ public sealed class YoloLossTests
     private static readonly Lazy<JsonElement> Root = new(() => JsonDocument.Parse(
         File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Vision", "Detection", "Yolo", "Training", "yolo_loss_golden.json"))).RootElement);
 
-    public static IEnumerable<object[]> Cases => Enumerable.Range(0, 4).Select(i => new object[] { i });
+    public static IEnumerable<object[]> Cases => Enumerable.Range(0, 6).Select(i => new object[] { i });
 
     [TestMethod]
     [DynamicData(nameof(Cases))]
@@ -30,7 +30,8 @@ public sealed class YoloLossTests
         int size = root.GetProperty("imageSize").GetInt32();
         var heads = Heads(root, golden);
         var loss = new YoloLoss(heads, size, Enum.Parse<YoloBoxLoss>(golden.GetProperty("boxLoss").GetString()!),
-            Enum.Parse<YoloObjectnessTarget>(golden.GetProperty("objectnessTarget").GetString()!));
+            Enum.Parse<YoloObjectnessTarget>(golden.GetProperty("objectnessTarget").GetString()!),
+            golden.GetProperty("anchorMatchThreshold") is { ValueKind: JsonValueKind.Number } threshold ? threshold.GetSingle() : null);
 
         using var scope = torch.NewDisposeScope();
         var outputs = golden.GetProperty("outputs").EnumerateArray().Select(o =>

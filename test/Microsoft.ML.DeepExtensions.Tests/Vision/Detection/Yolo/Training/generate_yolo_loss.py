@@ -8,7 +8,8 @@ writes yolo_loss_golden.json next to this script.
 The YOLO loss reference below is written independently of the C# code, object by object with Python loops, from
 the loss as documented in YoloLoss.cs (YOLOv3: the responsible anchor is the best shape match over all anchors,
 in the cell holding the box centre; squared error of sigmoid offsets and log sizes, or GIoU/CIoU from torchvision,
-weighted by 2 - w*h/S^2; objectness BCE towards 1 or the detached IoU, non-responsible predictions overlapping an
+weighted by 2 - w*h/S^2 (with an anchor match threshold, every other anchor whose shape IoU with the object exceeds
+it is responsible too, each in its own head's cell holding the centre); objectness BCE towards 1 or the detached IoU, non-responsible predictions overlapping an
 object of their image by more than the ignore threshold left out; class BCE against one-hot; sums over the grid
 divided by the batch size). It runs in float64; the C# side in float32.
 """
@@ -65,7 +66,7 @@ def shape_iou(w, h, aw, ah):
     return inter / (w * h + aw * ah - inter)
 
 
-def yolo_loss(raws, targets, box_loss, objectness_target):
+def yolo_loss(raws, targets, box_loss, objectness_target, match_threshold=None):
     n = raws[0].shape[0]
     box = torch.zeros((), dtype=torch.float64)
     obj = torch.zeros((), dtype=torch.float64)
@@ -89,33 +90,42 @@ def yolo_loss(raws, targets, box_loss, objectness_target):
             b, klass, x0, y0, x1, y1 = int(t[0]), int(t[1]), t[2], t[3], t[4], t[5]
             tw, th = x1 - x0, y1 - y0
             best_anchor = max(range(len(ANCHORS)), key=lambda i: shape_iou(tw, th, *ANCHORS[i]))
-            if best_anchor not in mask:
-                continue
-            k = mask.index(best_anchor)
-            gx, gy = (x0 + x1) / 2 / sx, (y0 + y1) / 2 / sy
-            c, r = min(max(int(math.floor(gx)), 0), w - 1), min(max(int(math.floor(gy)), 0), h - 1)
-            weight = 2 - tw * th / (S * S)
-            truth = torch.tensor([[x0, y0, x1, y1]], dtype=torch.float64)
-            predicted = boxes[b, k, r, c].unsqueeze(0)
-            if box_loss == "SquaredError":
-                aw, ah = ANCHORS[best_anchor]
-                err = (offsets[b, k, r, c, 0] - (gx - c)) ** 2 + (offsets[b, k, r, c, 1] - (gy - r)) ** 2 \
-                    + (p[b, k, r, c, 2] - math.log(tw / aw)) ** 2 + (p[b, k, r, c, 3] - math.log(th / ah)) ** 2
-            elif box_loss == "GIoU":
-                err = torchvision.ops.generalized_box_iou_loss(predicted, truth)[0]
-            else:
-                err = torchvision.ops.complete_box_iou_loss(predicted, truth)[0]
-            box = box + weight * err
-            obj_target[b, k, r, c] = 1.0 if objectness_target == "One" else max(0.0, min(1.0, iou(predicted.detach()[0].tolist(), truth[0].tolist())))
-            counted[b, k, r, c] = 1
-            one_hot = torch.zeros(CLASSES, dtype=torch.float64)
-            one_hot[klass] = 1
-            cls = cls + torch.nn.functional.binary_cross_entropy_with_logits(p[b, k, r, c, 5:], one_hot, reduction="sum")
+            responsible = [i for i in range(len(ANCHORS)) if i == best_anchor
+                           or (match_threshold is not None and shape_iou(tw, th, *ANCHORS[i]) > match_threshold)]
+            for anchor in responsible:
+                if anchor in mask:
+                    box, cls = positive(p, boxes, offsets, obj_target, counted, mask.index(anchor), anchor, t, sx, sy, w, h,
+                                        box, cls, box_loss, objectness_target)
         obj = obj + torch.nn.functional.binary_cross_entropy_with_logits(p[..., 4], obj_target, weight=counted, reduction="sum")
     return box / n, obj / n, cls / n
 
 
-def case(name, box_loss, objectness_target, n=2):
+def positive(p, boxes, offsets, obj_target, counted, k, anchor, t, sx, sy, w, h, box, cls, box_loss, objectness_target):
+    b, klass, x0, y0, x1, y1 = int(t[0]), int(t[1]), t[2], t[3], t[4], t[5]
+    tw, th = x1 - x0, y1 - y0
+    gx, gy = (x0 + x1) / 2 / sx, (y0 + y1) / 2 / sy
+    c, r = min(max(int(math.floor(gx)), 0), w - 1), min(max(int(math.floor(gy)), 0), h - 1)
+    weight = 2 - tw * th / (S * S)
+    truth = torch.tensor([[x0, y0, x1, y1]], dtype=torch.float64)
+    predicted = boxes[b, k, r, c].unsqueeze(0)
+    if box_loss == "SquaredError":
+        aw, ah = ANCHORS[anchor]
+        err = (offsets[b, k, r, c, 0] - (gx - c)) ** 2 + (offsets[b, k, r, c, 1] - (gy - r)) ** 2 \
+            + (p[b, k, r, c, 2] - math.log(tw / aw)) ** 2 + (p[b, k, r, c, 3] - math.log(th / ah)) ** 2
+    elif box_loss == "GIoU":
+        err = torchvision.ops.generalized_box_iou_loss(predicted, truth)[0]
+    else:
+        err = torchvision.ops.complete_box_iou_loss(predicted, truth)[0]
+    box = box + weight * err
+    obj_target[b, k, r, c] = 1.0 if objectness_target == "One" else max(0.0, min(1.0, iou(predicted.detach()[0].tolist(), truth[0].tolist())))
+    counted[b, k, r, c] = 1
+    one_hot = torch.zeros(CLASSES, dtype=torch.float64)
+    one_hot[klass] = 1
+    cls = cls + torch.nn.functional.binary_cross_entropy_with_logits(p[b, k, r, c, 5:], one_hot, reduction="sum")
+    return box, cls
+
+
+def case(name, box_loss, objectness_target, n=2, match_threshold=None):
     raws = [torch.randn(n, 3 * (5 + CLASSES), g, g, dtype=torch.float64) * 0.8 for (_, _, _, g) in HEADS]
     # Objects spread out so that no two share a cell and an anchor (the assignment would then be order-dependent).
     targets = [
@@ -127,11 +137,11 @@ def case(name, box_loss, objectness_target, n=2):
     ]
     for r in raws:
         r.requires_grad_(True)
-    parts = yolo_loss(raws, targets, box_loss, objectness_target)
+    parts = yolo_loss(raws, targets, box_loss, objectness_target, match_threshold)
     total = parts[0] + parts[1] + parts[2]
     total.backward()
     return {
-        "name": name, "boxLoss": box_loss, "objectnessTarget": objectness_target,
+        "name": name, "boxLoss": box_loss, "objectnessTarget": objectness_target, "anchorMatchThreshold": match_threshold,
         "outputs": [{"shape": list(r.shape), "values": r.detach().flatten().tolist(), "gradient": r.grad.flatten().tolist()} for r in raws],
         "targets": targets,
         "parts": [float(v) for v in parts],
@@ -160,6 +170,8 @@ golden = {
         case("squared-error, objectness IoU", "SquaredError", "Iou"),
         case("GIoU", "GIoU", "Iou"),
         case("CIoU", "CIoU", "One"),
+        case("squared-error, anchors matched above IoU 0.2", "SquaredError", "Iou", match_threshold=0.2),
+        case("CIoU, anchors matched above IoU 0.2", "CIoU", "Iou", match_threshold=0.2),
     ],
     "iouLosses": iou_losses(),
     "torch": torch.__version__, "torchvision": torchvision.__version__,
