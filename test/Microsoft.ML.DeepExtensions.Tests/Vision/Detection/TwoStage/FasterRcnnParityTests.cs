@@ -12,7 +12,7 @@ namespace Microsoft.ML.DeepExtensions.Tests.Vision.Detection.TwoStage;
 /// layer4 map: faster_rcnn_golden.json, written by generate_faster_rcnn_golden.py. Both sides get the same weights (by
 /// torchvision's state-dict names, from a seeded generator) and images: the parameter names and shapes, the resized batch,
 /// the feature maps, the RPN proposals and the final detections in evaluation mode, and the four loss parts in training mode
-/// (every labelled anchor and proposal sampled, as the script does) must agree.
+/// (every labelled anchor and proposal sampled, as the script does) and the gradients of one parameter per stage must agree.
 /// </summary>
 [TestClass]
 public sealed class FasterRcnnParityTests
@@ -80,6 +80,16 @@ public sealed class FasterRcnnParityTests
             double want = losses.GetProperty(part).GetDouble();
             Assert.AreEqual(want, actual.item<float>(), 1e-4 * Math.Abs(want) + 1e-7, $"{part}");
         }
+
+        loss.Total.backward();
+        var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var probe in golden.GetProperty("gradients").EnumerateObject())
+        {
+            var grad = parameters[probe.Name].grad!.to(ScalarType.Float64);
+            double absSum = probe.Value.GetProperty("abs_sum").GetDouble();
+            Assert.AreEqual(absSum, grad.abs().sum().item<double>(), 1e-3 * absSum, $"gradient of {probe.Name}: sum of |values|");
+            Assert.AreEqual(probe.Value.GetProperty("sum").GetDouble(), grad.sum().item<double>(), 1e-3 * absSum, $"gradient of {probe.Name}: sum");
+        }
     }
 
     [TestMethod]
@@ -97,6 +107,23 @@ public sealed class FasterRcnnParityTests
     }
 
     /// <summary>The script's model: 4 classes, min size 128, max 213, box head of 128, FPN of the script's width; every label and proposal sampled.</summary>
+    [TestMethod]
+    public void Loss_RefusesDegenerateBoxesAndBackgroundLabels_NamingTheImageAndBox()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var model = FasterRcnn.ResNetSingleMap(18, classes: 3, minSize: 64, maxSize: 64);
+        model.train();
+        var images = new[] { torch.rand(3, 64, 64), torch.rand(3, 64, 64) };
+        var good = (torch.tensor(new float[] { 4, 4, 30, 30 }).reshape(1, 4), torch.tensor(new long[] { 1 }));
+        var flat = (torch.tensor(new float[] { 4, 4, 30, 30, 10, 20, 40, 20 }).reshape(2, 4), torch.tensor(new long[] { 1, 2 }));
+        var error = Assert.ThrowsExactly<ArgumentException>(() => model.Loss(images, new[] { good, flat }));
+        StringAssert.Contains(error.Message, "targets[1] box 1");
+        var background = (torch.tensor(new float[] { 4, 4, 30, 30 }).reshape(1, 4), torch.tensor(new long[] { 0 }));
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => model.Loss(images, new[] { background, good })).Message, "[1, 2]");
+        model.eval();
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidOperationException>(() => model.Loss(images, new[] { good, good })).Message, "train()");
+    }
+
     private static FasterRcnn Build(string name, JsonElement golden)
     {
         var settings = golden.GetProperty("settings");

@@ -46,6 +46,25 @@ TARGETS = [
 ]
 
 
+# Parameters whose gradient of the summed loss is compared: one per stage.
+GRADIENT_PROBES = {"backbone.body.conv1.weight", "backbone.body.layer4.1.bn2.weight", "backbone.fpn.inner_blocks.0.0.weight",
+                   "rpn.head.conv.0.0.weight", "rpn.head.cls_logits.bias", "rpn.head.bbox_pred.weight",
+                   "roi_heads.box_head.fc6.weight", "roi_heads.box_predictor.cls_score.weight", "roi_heads.box_predictor.bbox_pred.bias"}
+
+
+def matcher_cases():
+    """torchvision's Matcher on random IoU matrices, with and without low-quality matches, ties included."""
+    from torchvision.models.detection._utils import Matcher
+    cases = []
+    for seed, (g, p) in enumerate([(3, 12), (1, 5), (4, 9)]):
+        q = torch.from_numpy(seeded_uniform(700 + seed, g * p, 0.0, 1.0)).view(g, p)
+        q = (q * 10).floor() / 10  # coarse values: ties and values on the thresholds
+        for high, low, allow in [(0.7, 0.3, True), (0.5, 0.5, False), (0.6, 0.2, False)]:
+            cases.append({"quality": q.reshape(-1).tolist(), "shape": [g, p], "high": high, "low": low, "allow_low_quality": allow,
+                          "matches": Matcher(high, low, allow)(q).tolist()})
+    return cases
+
+
 def seeded_uniform(seed, count, low, high):
     """SplitMix64 of (seed << 32) + i, top 24 bits as u in [0, 1), low + (high - low) * u in float64, then float32."""
     with np.errstate(over="ignore"):
@@ -146,6 +165,9 @@ def case(kind, base_seed):
     model.rpn.fg_bg_sampler.batch_size_per_image = 10 ** 7
     model.roi_heads.fg_bg_sampler.batch_size_per_image = 10 ** 7
     losses = model(images, targets)
+    sum(losses.values()).backward()
+    gradients = {name: {"sum": float(p.grad.double().sum()), "abs_sum": float(p.grad.double().abs().sum())}
+                 for name, p in model.named_parameters() if name in GRADIENT_PROBES}
 
     return {
         "settings": settings,
@@ -158,6 +180,7 @@ def case(kind, base_seed):
         "proposal_scores_note": "proposals are xyxy in the resized image's pixels, best first",
         "detections": [{"boxes": rounded(d["boxes"]), "scores": rounded(d["scores"], 6), "labels": d["labels"].tolist()} for d in final],
         "losses": {k: float(v) for k, v in losses.items()},
+        "gradients": gradients,
     }
 
 
@@ -168,11 +191,13 @@ def main():
         "images": [{"height": h, "width": w, "seed": s} for h, w, s in IMAGES],
         "targets": TARGETS,
         "cases": {"fpn": case("fpn", 1000), "single": case("single", 5000)},
+        "matcher": matcher_cases(),
     }
     path = os.path.join(HERE, "faster_rcnn_golden.json")
     with open(path, "w") as f:
         json.dump(golden, f, separators=(",", ":"))
     for kind, c in golden["cases"].items():
+        print(kind, c["gradients"])
         print(kind, c["batch_shape"], c["image_sizes"], [len(p) // 4 for p in c["proposals"]],
               [len(d["scores"]) for d in c["detections"]], c["losses"])
         for name, f in c["features"].items():
