@@ -72,12 +72,7 @@ public sealed class FasterRcnnDetector : ObjectDetectionTransformer, IDisposable
         var architecture = FasterRcnnArchitecture.Read(reader);
         if (architecture.Classes != columns.ClassNames.Count + 1)
             throw new InvalidDataException($"Corrupt Faster R-CNN model: {architecture.Classes} network classes for {columns.ClassNames.Count} class names (plus the background).");
-        var host = env.Register(nameof(FasterRcnnDetector));
-        using var channel = host.Start("Load");
-        TorchBackend.EnsureStarted();
-        // A model trained on a GPU must still load on a machine without one.
-        var device = TorchBackend.ResolveDevice(preference == ComputeDevice.Cpu ? ComputeDevice.Cpu : ComputeDevice.Auto, cudaIndex < 0 ? null : cudaIndex, env,
-            message => channel.Warning(MessageSensitivity.None, message));
+        var device = LoadDevice(env, nameof(FasterRcnnDetector), preference, cudaIndex);
         var network = architecture.Build(null);
         try
         {

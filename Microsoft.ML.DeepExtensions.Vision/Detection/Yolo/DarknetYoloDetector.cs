@@ -181,12 +181,7 @@ public sealed class DarknetYoloDetector : ObjectDetectionTransformer, IDisposabl
         if (imageSize <= 0 || config.Width != imageSize || config.Height != imageSize)
             throw new InvalidDataException($"Corrupt YOLO model: image size {imageSize} does not match its cfg's {config.Width}x{config.Height}.");
 
-        var host = env.Register(nameof(DarknetYoloDetector));
-        using var channel = host.Start("Load");
-        TorchBackend.EnsureStarted();
-        // A model trained on a GPU must still load on a machine without one.
-        var device = TorchBackend.ResolveDevice(preference == ComputeDevice.Cpu ? ComputeDevice.Cpu : ComputeDevice.Auto, cudaIndex < 0 ? null : cudaIndex, env,
-            message => channel.Warning(MessageSensitivity.None, message));
+        var device = LoadDevice(env, nameof(DarknetYoloDetector), preference, cudaIndex);
         var network = new DarknetNetwork(config);
         try
         {
