@@ -110,8 +110,8 @@ public sealed class FasterRcnn : nn.Module
     public RcnnDetections[] DetectBatch(Tensor batch, IReadOnlyList<(int Height, int Width)> imageSizes)
     {
         RequireMode(false);
-        var features = Features(batch);
-        var (proposals, _, _, _) = _rpn.forward(batch, features.Values.ToArray(), imageSizes);
+        var (maps, features) = Features(batch);
+        var (proposals, _, _, _) = _rpn.forward(batch, maps, imageSizes);
         return _roiHeads.forward(features, proposals, imageSizes).Detections!;
     }
 
@@ -140,19 +140,20 @@ public sealed class FasterRcnn : nn.Module
     {
         RequireMode(true);
         CheckTargets(targets);
-        var features = Features(batch);
-        var (proposals, _, objectness, rpnBox) = _rpn.forward(batch, features.Values.ToArray(), imageSizes, targets.Select(t => t.Boxes).ToArray(), generator);
+        var (maps, features) = Features(batch);
+        var (proposals, _, objectness, rpnBox) = _rpn.forward(batch, maps, imageSizes, targets.Select(t => t.Boxes).ToArray(), generator);
         var (_, classifier, box) = _roiHeads.forward(features, proposals, imageSizes, targets, generator);
         return new RcnnLoss(objectness!, rpnBox!, classifier!, box!);
     }
 
-    private Dictionary<string, Tensor> Features(Tensor batch)
+    /// <summary>The backbone's maps in order (for the RPN, one per anchor level) and by name (for RoI pooling).</summary>
+    private (Tensor[] Maps, Dictionary<string, Tensor> ByName) Features(Tensor batch)
     {
         var maps = _backbone.forward(batch);
-        var features = new Dictionary<string, Tensor>(maps.Length);
+        var byName = new Dictionary<string, Tensor>(maps.Length);
         for (int i = 0; i < maps.Length; i++)
-            features[_backbone.FeatureNames[i]] = maps[i];
-        return features;
+            byName[_backbone.FeatureNames[i]] = maps[i];
+        return (maps, byName);
     }
 
     private void RequireMode(bool trainingMode)
