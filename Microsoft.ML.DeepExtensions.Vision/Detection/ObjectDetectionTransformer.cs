@@ -169,4 +169,18 @@ public abstract class ObjectDetectionTransformer : ITransformer, ICanSaveModel
             throw new InvalidDataException($"Corrupt detection model: batch size {batchSize}.");
         return (image, DetectionColumns.Read(reader), batchSize);
     }
+
+    /// <summary>
+    /// The device a loaded TorchSharp detector runs on: the CPU when it was saved with a CPU preference, else a CUDA GPU
+    /// when there is one (a model trained on a GPU must still load on a machine without one), with a warning in the log.
+    /// </summary>
+    private protected static TorchSharp.torch.Device LoadDevice(IHostEnvironment env, string name, Microsoft.ML.DeepExtensions.Backend.ComputeDevice preference, int cudaIndex)
+    {
+        var host = env.Register(name);
+        using var channel = host.Start("Load");
+        Microsoft.ML.DeepExtensions.Backend.TorchBackend.EnsureStarted();
+        var choice = preference == Microsoft.ML.DeepExtensions.Backend.ComputeDevice.Cpu ? Microsoft.ML.DeepExtensions.Backend.ComputeDevice.Cpu : Microsoft.ML.DeepExtensions.Backend.ComputeDevice.Auto;
+        return Microsoft.ML.DeepExtensions.Backend.TorchBackend.ResolveDevice(choice, cudaIndex < 0 ? null : cudaIndex, env,
+            message => channel.Warning(MessageSensitivity.None, message));
+    }
 }

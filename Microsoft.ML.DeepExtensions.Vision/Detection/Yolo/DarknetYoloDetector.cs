@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.ML.Data;
 using Microsoft.ML.DeepExtensions.Backend;
 using Microsoft.ML.DeepExtensions.Persistence;
@@ -153,49 +152,8 @@ public sealed class DarknetYoloDetector : ObjectDetectionTransformer, IDisposabl
         }
     }
 
-    protected override IReadOnlyList<ObjectDetections> DetectBatch(IReadOnlyList<MLImage> images)
-    {
-        int size = ImageSize, plane = 3 * size * size;
-        var mappings = new ImageResizeMapping[images.Count];
-        var input = ArrayPool<float>.Shared.Rent(images.Count * plane);
-        try
-        {
-            for (int i = 0; i < images.Count; i++)
-            {
-                var image = images[i];
-                mappings[i] = ImageResizeMapping.Letterbox(image.Width, image.Height, size, size);
-                var destination = input.AsSpan(i * plane, plane);
-                if (image.Width == size && image.Height == size)
-                {
-                    ImageTensorWriter.WriteRgbPlanar(image, destination, 1f / 255f);
-                    continue;
-                }
-                using var letterboxed = mappings[i].Apply(image);
-                ImageTensorWriter.WriteRgbPlanar(letterboxed, destination, 1f / 255f);
-            }
-
-            IReadOnlyList<ObjectDetections> detections;
-            using (var scope = torch.NewDisposeScope())
-            using (torch.no_grad())
-            {
-                var batch = torch.from_array(input).narrow(0, 0, (long)images.Count * plane).view(images.Count, 3, size, size);
-                detections = _detector.Detect(_device.type == DeviceType.CPU ? batch : batch.to(_device));
-            }
-            var results = new ObjectDetections[images.Count];
-            for (int i = 0; i < images.Count; i++)
-            {
-                var found = detections[i];
-                var boxes = found.Boxes.ToArray();
-                mappings[i].BoxesToSource(boxes);
-                results[i] = new ObjectDetections(boxes, found.ClassIndices.ToArray(), found.Scores.ToArray());
-            }
-            return results;
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(input);
-        }
-    }
+    protected override IReadOnlyList<ObjectDetections> DetectBatch(IReadOnlyList<MLImage> images) =>
+        LetterboxedDetection.Detect(images, ImageSize, _device, _detector.Detect);
 
     protected override void SaveModel(ModelSaveContext ctx) =>
         ModelPersistence.Save(ctx, LoaderSignature, ModelSignature, FormatVersion, writer =>
@@ -223,12 +181,7 @@ public sealed class DarknetYoloDetector : ObjectDetectionTransformer, IDisposabl
         if (imageSize <= 0 || config.Width != imageSize || config.Height != imageSize)
             throw new InvalidDataException($"Corrupt YOLO model: image size {imageSize} does not match its cfg's {config.Width}x{config.Height}.");
 
-        var host = env.Register(nameof(DarknetYoloDetector));
-        using var channel = host.Start("Load");
-        TorchBackend.EnsureStarted();
-        // A model trained on a GPU must still load on a machine without one.
-        var device = TorchBackend.ResolveDevice(preference == ComputeDevice.Cpu ? ComputeDevice.Cpu : ComputeDevice.Auto, cudaIndex < 0 ? null : cudaIndex, env,
-            message => channel.Warning(MessageSensitivity.None, message));
+        var device = LoadDevice(env, nameof(DarknetYoloDetector), preference, cudaIndex);
         var network = new DarknetNetwork(config);
         try
         {

@@ -7,18 +7,24 @@ using Microsoft.ML.DeepExtensions.Training;
 using Microsoft.ML.DeepExtensions.Vision;
 using Microsoft.ML.DeepExtensions.Vision.Data.Detection;
 using Microsoft.ML.DeepExtensions.Vision.Detection;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Training;
+using Microsoft.ML.DeepExtensions.Vision.Detection.TwoStage;
+using Microsoft.ML.DeepExtensions.Vision.Detection.TwoStage.Training;
 using Microsoft.ML.DeepExtensions.Vision.Detection.Yolo;
 using Microsoft.ML.DeepExtensions.Vision.Detection.Yolo.Training;
 
 namespace DeepExtensions.Cli.Commands;
 
 /// <summary>
-/// <c>deepext train --task object-detection</c>: trains a YOLO detector on COCO, YOLO or Pascal VOC data, saves it,
+/// <c>deepext train --task object-detection</c>: trains a YOLO detector or a Faster R-CNN on COCO, YOLO or Pascal VOC data, saves it,
 /// evaluates the saved model on the test images with COCO's metrics and writes the training curves next to it.
 /// </summary>
 public static class DetectionTrainCommand
 {
     public const string Task = TaskNames.ObjectDetection;
+
+    /// <summary>The <c>--arch</c> value that trains a Faster R-CNN instead of a YOLO network.</summary>
+    public const string FasterRcnnArchitecture = "faster-rcnn";
 
     public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
     {
@@ -27,18 +33,21 @@ public static class DetectionTrainCommand
         new("out", "FILE", "Where to save the model (.zip); MODEL.curves.png goes next to it.", Required: true),
         new("test", "DATA", "Test data for the final COCO metrics (default: the test or val split of --data when it has one, else the training data)."),
         new("validation", "DATA", "Validation data, scored after every epoch (COCO AP and AP50); early stopping keeps the best AP's weights (default: none)."),
-        new("arch", "NAME|FILE.cfg", $"yolov3-tiny, yolov3-tiny-3l or yolov3 (each optionally :width=W, a filter multiplier) or a Darknet cfg file (default: {new YoloTrainer.Options().Architecture})."),
-        new("weights", "FILE.weights", "Darknet weights to start from (fine-tuning, e.g. a backbone); default: random weights."),
+        new("arch", "NAME|FILE.cfg", $"yolov3-tiny, yolov3-tiny-3l or yolov3 (each optionally :width=W, a filter multiplier), a Darknet cfg file, or {FasterRcnnArchitecture} (default: {new YoloTrainer.Options().Architecture})."),
+        new("backbone", "resnet18|resnet34|resnet50|resnet101|resnet152", "Faster R-CNN's backbone (default: resnet18)."),
+        new("fpn", null, "Faster R-CNN: a feature pyramid over layer1-4, one anchor size per level (default: the layer4 map alone, with the paper's nine anchors)."),
+        new("weights", "FILE.weights", "YOLO: Darknet weights to start from (fine-tuning, e.g. a backbone); default: random weights."),
         new("image-size", "N", "Side of the square network input, a multiple of 32 (default: a cfg file's, else the median image side rounded up to 32)."),
-        new("anchors", "auto|cfg|paper", "auto: k-means over the training boxes; cfg: the cfg's; paper: YOLOv3's, scaled (default: auto)."),
-        new("box-loss", "mse|giou|ciou", "Box regression: YOLOv3's squared error, or an IoU loss (default: mse)."),
+        new("anchors", "auto|cfg|paper", "YOLO: auto: k-means over the training boxes; cfg: the cfg's; paper: YOLOv3's, scaled (default: auto)."),
+        new("box-loss", "mse|giou|ciou", "YOLO's box regression: YOLOv3's squared error, or an IoU loss (default: mse)."),
         new("no-augment", null, "Train on the images as they are (default: flips, zoom and shift, HSV jitter, mosaic)."),
         new("force", null, "Overwrite --out and the chart if they exist."),
     }.Concat(TrainingArguments.Options(new("-", "cosine", "16", "16")).Where(o => o.Name != "loss")).ToArray();
 
     public const string Summary =
-        "Trains a YOLO object detector on labelled images and saves it to --out. Each epoch prints the loss parts\n" +
-        "(box, objectness, class) and, with --validation, the validation AP50 and AP; MODEL.curves.png is written next\n" +
+        "Trains a YOLO object detector (or, with --arch faster-rcnn, a Faster R-CNN) on labelled images and saves it to --out.\n" +
+        "Each epoch prints the loss parts (YOLO: box, objectness, class; Faster R-CNN: rpn-objectness, rpn-box, classifier,\n" +
+        "box) and, with --validation, the validation AP50 and AP; MODEL.curves.png is written next\n" +
         "to the model. The last stdout line is the test set's COCO metrics as JSON (the keys of 'evaluate --task detection').";
 
     public static int Run(IReadOnlyList<string> args, CliContext context)
@@ -48,10 +57,19 @@ public static class DetectionTrainCommand
         if (arguments.Require("task") != Task)
             throw CliException.UsageError($"--task '{arguments.Require("task")}' is not valid here: expected {Task}");
 
+        string architecture = arguments.Get("arch")?.Trim() ?? new YoloTrainer.Options().Architecture;
+        return string.Equals(architecture, FasterRcnnArchitecture, StringComparison.OrdinalIgnoreCase)
+            ? TrainFasterRcnn(arguments, context)
+            : TrainYolo(arguments, context, architecture);
+    }
+
+    private static int TrainYolo(Arguments arguments, CliContext context, string architecture)
+    {
+        if (arguments.Get("backbone") is not null || arguments.Has("fpn"))
+            throw CliException.UsageError($"--{(arguments.Has("fpn") ? "fpn" : "backbone")} applies to --arch {FasterRcnnArchitecture} only");
         var options = new YoloTrainer.Options();
         TrainingArguments.Apply(arguments, options);
-        if (arguments.Get("arch") is { } arch)
-            options.Architecture = arch.Trim();
+        options.Architecture = architecture;
         if (arguments.Get("weights") is { } weights)
         {
             if (!File.Exists(weights))
@@ -80,8 +98,50 @@ public static class DetectionTrainCommand
             var other => throw CliException.UsageError($"--box-loss '{other}' is not valid: expected mse, giou or ciou"),
         };
         if (arguments.Has("no-augment"))
-            options.Augmentation = Microsoft.ML.DeepExtensions.Vision.Detection.Training.DetectionAugmentationOptions.None;
+            options.Augmentation = DetectionAugmentationOptions.None;
 
+        return TrainAndEvaluate(arguments, context, options, ml => ml.ObjectDetection().Trainers.Yolo(options), options.Architecture, detector => detector.ImageSize);
+    }
+
+    private static int TrainFasterRcnn(Arguments arguments, CliContext context)
+    {
+        foreach (var option in new[] { "weights", "anchors", "box-loss" })
+        {
+            if (arguments.Get(option) is not null)
+                throw CliException.UsageError($"--{option} applies to YOLO only, not to --arch {FasterRcnnArchitecture}");
+        }
+        var options = new FasterRcnnTrainer.Options();
+        TrainingArguments.Apply(arguments, options);
+        string backbone = arguments.Get("backbone")?.Trim().ToLowerInvariant() ?? "resnet18";
+        options.BackboneDepth = backbone switch
+        {
+            "resnet18" => 18,
+            "resnet34" => 34,
+            "resnet50" => 50,
+            "resnet101" => 101,
+            "resnet152" => 152,
+            _ => throw CliException.UsageError($"--backbone '{backbone}' is not valid: expected resnet18, resnet34, resnet50, resnet101 or resnet152"),
+        };
+        options.Fpn = arguments.Has("fpn");
+        if (arguments.Get("image-size") is { } size)
+        {
+            int side = TrainingArguments.ParseInt(size, "--image-size", minimum: 1);
+            if (side % 32 != 0)
+                throw CliException.UsageError($"--image-size '{size}' is not valid: expected a multiple of 32 (the backbone's stride)");
+            options.ImageSize = side;
+        }
+        if (arguments.Has("no-augment"))
+            options.Augmentation = DetectionAugmentationOptions.None;
+        string description = $"{FasterRcnnArchitecture} {backbone}{(options.Fpn ? " fpn" : "")}";
+        return TrainAndEvaluate(arguments, context, options, ml => ml.ObjectDetection().Trainers.FasterRcnn(options), description, detector => detector.ImageSize);
+    }
+
+    /// <summary>What every detector goes through once its options are set: data, training, model.zip, curves, COCO metrics of the saved model.</summary>
+    private static int TrainAndEvaluate<TOptions, TDetector>(Arguments arguments, CliContext context, TOptions options,
+        Func<MLContext, DetectionTrainer<TOptions, TDetector>> createTrainer, string architecture, Func<TDetector, int> imageSize)
+        where TOptions : DetectionTrainerOptions
+        where TDetector : ObjectDetectionTransformer, IDisposable
+    {
         string outPath = arguments.Require("out");
         bool force = arguments.Has("force");
         string curves = ImageTrainCommand.ChartPaths(outPath).Curves;
@@ -117,19 +177,19 @@ public static class DetectionTrainCommand
         options.Progress = reporter;
         options.BatchProgress = reporter;
         options.CancellationToken = context.CancellationToken;
-        YoloTrainer trainer;
+        DetectionTrainer<TOptions, TDetector> trainer;
         try
         {
-            trainer = mlContext.ObjectDetection().Trainers.Yolo(options);
+            trainer = createTrainer(mlContext);
         }
         catch (Exception e) when (e is ArgumentException or FileNotFoundException or Microsoft.ML.DeepExtensions.Vision.Detection.Darknet.DarknetFormatException)
         {
             throw CliException.UsageError(Messages.OneLine(e));
         }
         context.Note(string.Create(CultureInfo.InvariantCulture,
-            $"training {options.Architecture} on {train} from '{dataPath}' for {options.Epochs} epochs, batches of {options.BatchSize}"));
+            $"training {architecture} on {train} from '{dataPath}' for {options.Epochs} epochs, batches of {options.BatchSize}"));
 
-        DarknetYoloDetector detector;
+        TDetector detector;
         var trainView = train.ToDataView();
         try
         {
@@ -147,7 +207,7 @@ public static class DetectionTrainCommand
 
         var info = new ModelInfo(Microsoft.ML.DeepExtensions.PredictionTask.MulticlassClassification, DetectionDataView.LabelColumnName, train.ClassNames)
         {
-            Detection = new DetectionModelInput(options.Architecture, detector.ImageSize, detector.ImageColumnName),
+            Detection = new DetectionModelInput(architecture, imageSize(detector), detector.ImageColumnName),
         };
         using (detector)
             ModelFile.Save(mlContext, detector, trainView.Schema, info, outPath, force);

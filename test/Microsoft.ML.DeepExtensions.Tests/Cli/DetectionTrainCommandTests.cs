@@ -108,4 +108,32 @@ public sealed class DetectionTrainCommandTests
         Assert.AreEqual(2, size.ExitCode, size.ToString());
         StringAssert.Contains(size.Stderr, "multiple of 32");
     }
+
+    [TestMethod]
+    public void FasterRcnnTrainsWithTheSameDataOptionsAndPrintsTheCocoMetricsLast()
+    {
+        using var data = SyntheticDetectionData.Create(6, seed: 6, width: 64, height: 64, minSide: 14, maxSide: 30);
+        var coco = Path.Combine(data.Folder, "instances.json");
+        data.Dataset.WriteCoco(coco);
+        var model = _folder.File("frcnn.zip");
+        var train = CliRunner.Run("train", "--task", "object-detection", "--arch", "faster-rcnn", "--backbone", "resnet18", "--fpn", "--data", coco,
+            "--image-size", "64", "--epochs", "1", "--batch-size", "3", "--no-augment", "--out", model);
+        Assert.AreEqual(0, train.ExitCode, train.ToString());
+        Assert.IsTrue(File.Exists(model), "the model is written");
+        Assert.AreEqual(6, train.Metrics.GetProperty("Images").GetInt32());
+        Assert.IsTrue(train.Metrics.TryGetProperty("AP50", out _), train.StdoutLines[^1]);
+        var epoch = train.StderrLines.Single(l => l.StartsWith("epoch ", StringComparison.Ordinal));
+        foreach (var part in new[] { "rpn-objectness ", "rpn-box ", "classifier ", "box " })
+            StringAssert.Contains(epoch, part);
+
+        var yoloOnly = CliRunner.Run("train", "--task", "object-detection", "--arch", "faster-rcnn", "--anchors", "paper", "--data", coco, "--out", _folder.File("z.zip"));
+        Assert.AreEqual(2, yoloOnly.ExitCode, yoloOnly.ToString());
+        StringAssert.Contains(yoloOnly.Stderr, "--anchors applies to YOLO only");
+        var backbone = CliRunner.Run("train", "--task", "object-detection", "--arch", "faster-rcnn", "--backbone", "vgg16", "--data", coco, "--out", _folder.File("z.zip"));
+        Assert.AreEqual(2, backbone.ExitCode, backbone.ToString());
+        StringAssert.Contains(backbone.Stderr, "--backbone 'vgg16'");
+        var fpnForYolo = CliRunner.Run("train", "--task", "object-detection", "--fpn", "--data", coco, "--out", _folder.File("z.zip"));
+        Assert.AreEqual(2, fpnForYolo.ExitCode, fpnForYolo.ToString());
+        StringAssert.Contains(fpnForYolo.Stderr, "--fpn applies to --arch faster-rcnn only");
+    }
 }

@@ -1,0 +1,116 @@
+using Microsoft.ML.DeepExtensions.Vision.Detection.Boxes;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.DeepExtensions.Vision.Detection.TwoStage;
+
+/// <summary>
+/// Everything that determines a trained Faster R-CNN's modules and scoring besides its weights: what the trainer builds
+/// and what model.zip stores beside the state dictionary.
+/// </summary>
+/// <param name="Depth">ResNet depth.</param>
+/// <param name="Fpn">Whether the backbone has a feature pyramid.</param>
+/// <param name="FpnChannels">The pyramid's channels (ignored without one).</param>
+/// <param name="Classes">Classes including the background.</param>
+/// <param name="ImageSize">The square network input's side (the transform's min and max size).</param>
+/// <param name="AnchorSizes">Anchor sizes per level.</param>
+/// <param name="AspectRatios">Anchor aspect ratios, one list for every level or one per level.</param>
+/// <param name="Rpn">RPN numbers.</param>
+/// <param name="RoIHeads">Box head numbers.</param>
+internal sealed record FasterRcnnArchitecture(int Depth, bool Fpn, int FpnChannels, int Classes, int ImageSize,
+    float[][] AnchorSizes, float[][] AspectRatios, RpnSettings Rpn, RoIHeadSettings RoIHeads)
+{
+    private const int Version = 1;
+
+    /// <summary>A network of this architecture with fresh weights.</summary>
+    public FasterRcnn Build(Device? device)
+    {
+        var backbone = Fpn ? RcnnBackbone.ResNetFpn(Depth, FpnChannels, device) : RcnnBackbone.ResNetSingleMap(Depth, device);
+        var anchors = new AnchorGenerator(AnchorSizes, AspectRatios);
+        return new FasterRcnn(backbone, anchors, Classes, new RcnnImageTransform(ImageSize, ImageSize), Rpn, RoIHeads, device);
+    }
+
+    public void Write(BinaryWriter writer)
+    {
+        writer.Write(Version);
+        writer.Write(Depth);
+        writer.Write(Fpn);
+        writer.Write(FpnChannels);
+        writer.Write(Classes);
+        writer.Write(ImageSize);
+        WriteLevels(writer, AnchorSizes);
+        WriteLevels(writer, AspectRatios);
+        writer.Write(Rpn.ForegroundIoU);
+        writer.Write(Rpn.BackgroundIoU);
+        writer.Write(Rpn.BatchSizePerImage);
+        writer.Write(Rpn.PositiveFraction);
+        writer.Write(Rpn.PreNmsTopNTraining);
+        writer.Write(Rpn.PreNmsTopNTesting);
+        writer.Write(Rpn.PostNmsTopNTraining);
+        writer.Write(Rpn.PostNmsTopNTesting);
+        writer.Write(Rpn.NmsThreshold);
+        writer.Write(Rpn.ScoreThreshold);
+        writer.Write(Rpn.MinSize);
+        writer.Write(RoIHeads.ForegroundIoU);
+        writer.Write(RoIHeads.BackgroundIoU);
+        writer.Write(RoIHeads.BatchSizePerImage);
+        writer.Write(RoIHeads.PositiveFraction);
+        writer.Write(RoIHeads.ScoreThreshold);
+        writer.Write(RoIHeads.NmsThreshold);
+        writer.Write(RoIHeads.DetectionsPerImage);
+        writer.Write(RoIHeads.PooledSize);
+        writer.Write(RoIHeads.SamplingRatio);
+        writer.Write(RoIHeads.RepresentationSize);
+    }
+
+    public static FasterRcnnArchitecture Read(BinaryReader reader)
+    {
+        int version = reader.ReadInt32();
+        if (version != Version)
+            throw new InvalidDataException($"Faster R-CNN model format version {version} is not supported (this build reads {Version}).");
+        int depth = reader.ReadInt32();
+        bool fpn = reader.ReadBoolean();
+        int fpnChannels = reader.ReadInt32(), classes = reader.ReadInt32(), imageSize = reader.ReadInt32();
+        var sizes = ReadLevels(reader);
+        var ratios = ReadLevels(reader);
+        var rpn = new RpnSettings
+        {
+            ForegroundIoU = reader.ReadDouble(), BackgroundIoU = reader.ReadDouble(), BatchSizePerImage = reader.ReadInt32(), PositiveFraction = reader.ReadDouble(),
+            PreNmsTopNTraining = reader.ReadInt32(), PreNmsTopNTesting = reader.ReadInt32(), PostNmsTopNTraining = reader.ReadInt32(), PostNmsTopNTesting = reader.ReadInt32(),
+            NmsThreshold = reader.ReadDouble(), ScoreThreshold = reader.ReadDouble(), MinSize = reader.ReadDouble(),
+        };
+        var roi = new RoIHeadSettings
+        {
+            ForegroundIoU = reader.ReadDouble(), BackgroundIoU = reader.ReadDouble(), BatchSizePerImage = reader.ReadInt32(), PositiveFraction = reader.ReadDouble(),
+            ScoreThreshold = reader.ReadDouble(), NmsThreshold = reader.ReadDouble(), DetectionsPerImage = reader.ReadInt32(),
+            PooledSize = reader.ReadInt32(), SamplingRatio = reader.ReadInt32(), RepresentationSize = reader.ReadInt32(),
+        };
+        return new FasterRcnnArchitecture(depth, fpn, fpnChannels, classes, imageSize, sizes, ratios, rpn, roi);
+    }
+
+    private static void WriteLevels(BinaryWriter writer, float[][] levels)
+    {
+        writer.Write(levels.Length);
+        foreach (var level in levels)
+        {
+            writer.Write(level.Length);
+            foreach (float value in level)
+                writer.Write(value);
+        }
+    }
+
+    private static float[][] ReadLevels(BinaryReader reader)
+    {
+        int count = reader.ReadInt32();
+        if (count is <= 0 or > 64)
+            throw new InvalidDataException($"Corrupt Faster R-CNN model: {count} anchor levels.");
+        var levels = new float[count][];
+        for (int i = 0; i < count; i++)
+        {
+            int length = reader.ReadInt32();
+            if (length is <= 0 or > 64)
+                throw new InvalidDataException($"Corrupt Faster R-CNN model: {length} anchor values in a level.");
+            levels[i] = Enumerable.Range(0, length).Select(_ => reader.ReadSingle()).ToArray();
+        }
+        return levels;
+    }
+}

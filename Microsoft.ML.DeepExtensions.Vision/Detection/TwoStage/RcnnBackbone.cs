@@ -1,0 +1,63 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.DeepExtensions.Vision.Detection.TwoStage;
+
+/// <summary>
+/// An R-CNN's backbone (torchvision's <c>BackboneWithFPN</c>, or a single map): a <see cref="ResNetBody"/> (<c>body</c>),
+/// optionally followed by a <see cref="FeaturePyramidNetwork"/> (<c>fpn</c>). Gives named feature maps, finest first:
+/// <c>0</c>, <c>1</c>, <c>2</c>, <c>3</c>, <c>pool</c> with the pyramid (strides 4 to 64); <c>0</c> alone without it (layer4, stride 32).
+/// </summary>
+public sealed class RcnnBackbone : nn.Module<Tensor, Tensor[]>
+{
+    private readonly ResNetBody _body;
+    private readonly FeaturePyramidNetwork? _fpn;
+
+    private RcnnBackbone(ResNetBody body, FeaturePyramidNetwork? fpn) : base(nameof(RcnnBackbone))
+    {
+        _body = body;
+        _fpn = fpn;
+        register_module("body", body);
+        if (fpn is not null)
+            register_module("fpn", fpn);
+        FeatureNames = fpn is null ? new[] { "0" } : Enumerable.Range(0, body.OutChannels.Count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append("pool").ToArray();
+        OutChannels = fpn?.OutChannels ?? body.OutChannels[^1];
+    }
+
+    /// <summary>ResNet layer1 to layer4 under a feature pyramid of <paramref name="fpnChannels"/> channels (torchvision's <c>resnet_fpn_backbone</c>).</summary>
+    /// <param name="depth">ResNet depth: 18, 34, 50, 101 or 152.</param>
+    /// <param name="fpnChannels">Channels of the pyramid's levels. Defaults to 256 (torchvision's).</param>
+    /// <param name="device">Where the weights live. Defaults to the CPU.</param>
+    public static RcnnBackbone ResNetFpn(int depth, int fpnChannels = 256, Device? device = null)
+    {
+        var body = new ResNetBody(depth, new[] { "layer1", "layer2", "layer3", "layer4" }, device);
+        return new RcnnBackbone(body, new FeaturePyramidNetwork(body.OutChannels, fpnChannels, lastLevelMaxPool: true, device));
+    }
+
+    /// <summary>ResNet up to layer4, whose stride-32 map is the only feature map (the original Faster R-CNN's single map).</summary>
+    /// <param name="depth">ResNet depth: 18, 34, 50, 101 or 152.</param>
+    /// <param name="device">Where the weights live. Defaults to the CPU.</param>
+    public static RcnnBackbone ResNetSingleMap(int depth, Device? device = null) =>
+        new(new ResNetBody(depth, new[] { "layer4" }, device), null);
+
+    /// <summary>Names of the returned maps, finest first.</summary>
+    public IReadOnlyList<string> FeatureNames { get; }
+
+    /// <summary>Channels of every returned map.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Whether the maps come from a feature pyramid.</summary>
+    public bool HasPyramid => _fpn is not null;
+
+    /// <summary>The feature maps of <c>[N, 3, H, W]</c> normalized images, in <see cref="FeatureNames"/> order.</summary>
+    public override Tensor[] forward(Tensor images)
+    {
+        var maps = _body.forward(images);
+        return _fpn is null ? maps : _fpn.forward(maps);
+    }
+
+    /// <summary>Children are registered by name in the constructor (torchvision's names); TorchSharp must not add the fields again under their C# names.</summary>
+    protected override void RegisterComponents()
+    {
+    }
+}

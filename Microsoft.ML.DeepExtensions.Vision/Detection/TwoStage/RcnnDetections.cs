@@ -1,0 +1,9 @@
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.DeepExtensions.Vision.Detection.TwoStage;
+
+/// <summary>One image's detections from an R-CNN, best first.</summary>
+/// <param name="Boxes"><c>[K, 4]</c> xyxy.</param>
+/// <param name="Scores"><c>[K]</c> class probabilities.</param>
+/// <param name="Labels"><c>[K]</c> int64 class indices counted with the background as 0 (so 1 is the first object class), as torchvision's.</param>
+public sealed record RcnnDetections(Tensor Boxes, Tensor Scores, Tensor Labels);

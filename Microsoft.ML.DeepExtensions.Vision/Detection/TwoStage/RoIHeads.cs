@@ -1,0 +1,129 @@
+using Microsoft.ML.DeepExtensions.Vision.Detection.Boxes;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Ops;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.DeepExtensions.Vision.Detection.TwoStage;
+
+/// <summary>
+/// Faster R-CNN's second stage (torchvision's <c>RoIHeads</c> for boxes): proposals pooled from the feature maps by
+/// <see cref="MultiScaleRoIAlign"/> (<c>box_roi_pool</c>), a <see cref="TwoMlpHead"/> (<c>box_head</c>) and a
+/// <see cref="FastRcnnPredictor"/> (<c>box_predictor</c>), deltas coded with weights (10, 10, 5, 5). In training, the
+/// proposals (with the ground-truth boxes added) are labelled and sampled and the loss computed; in evaluation, the
+/// detections post-processed (<see cref="BoxHeadPostProcessor"/>).
+/// </summary>
+/// <remarks>
+/// Loss (Girshick, "Fast R-CNN", 2015, eq. 1): classifier cross-entropy, mean over the sampled proposals; box smooth
+/// L1 (β = 1/9) of the foreground proposals' deltas of their true class, summed and divided by the number of sampled
+/// proposals.
+/// </remarks>
+public sealed class RoIHeads : nn.Module
+{
+    private readonly MultiScaleRoIAlign _pool;
+    private readonly TwoMlpHead _head;
+    private readonly FastRcnnPredictor _predictor;
+    private readonly BoxMatcher _matcher;
+    private readonly BalancedSampler _sampler;
+
+    /// <param name="featureNames">The maps to pool from, finest first (<c>0</c> to <c>3</c> of an FPN, without <c>pool</c>; or the single map).</param>
+    /// <param name="channels">Channels of the feature maps.</param>
+    /// <param name="classes">Classes including the background.</param>
+    /// <param name="settings">Thresholds, sampling numbers and sizes. Defaults to <see cref="RoIHeadSettings"/>' defaults.</param>
+    /// <param name="device">Where the weights live. Defaults to the CPU.</param>
+    public RoIHeads(IReadOnlyList<string> featureNames, int channels, int classes, RoIHeadSettings? settings = null, Device? device = null) : base(nameof(RoIHeads))
+    {
+        Settings = settings ?? new RoIHeadSettings();
+        Settings.Validate();
+        _pool = new MultiScaleRoIAlign(featureNames, (Settings.PooledSize, Settings.PooledSize), Settings.SamplingRatio);
+        _head = new TwoMlpHead((long)channels * Settings.PooledSize * Settings.PooledSize, Settings.RepresentationSize, device);
+        _predictor = new FastRcnnPredictor(Settings.RepresentationSize, classes, device);
+        register_module("box_roi_pool", _pool);
+        register_module("box_head", _head);
+        register_module("box_predictor", _predictor);
+        _matcher = new BoxMatcher(Settings.ForegroundIoU, Settings.BackgroundIoU, allowLowQualityMatches: false);
+        _sampler = new BalancedSampler(Settings.BatchSizePerImage, Settings.PositiveFraction);
+    }
+
+    /// <summary>Thresholds, sampling numbers and sizes.</summary>
+    public RoIHeadSettings Settings { get; }
+
+    /// <summary>The detection box coder: weights (10, 10, 5, 5).</summary>
+    public BoxCoder Coder { get; } = BoxCoder.FasterRcnnBoxHead();
+
+    /// <summary>Classes including the background.</summary>
+    public int Classes => _predictor.Classes;
+
+    /// <summary>Detections (evaluation mode), or the two loss parts (training mode).</summary>
+    /// <param name="features">The backbone's maps by name.</param>
+    /// <param name="proposals">Per image, <c>[R, 4]</c> proposals in batch pixels.</param>
+    /// <param name="imageSizes">Per image, its (height, width) in the batch.</param>
+    /// <param name="targets">In training mode, per image the ground truth: <c>[G, 4]</c> xyxy boxes and <c>[G]</c> int64 classes counted from 1.</param>
+    /// <param name="generator">Random source of the proposal sampling. Defaults to null (the global one).</param>
+    public (RcnnDetections[]? Detections, Tensor? ClassifierLoss, Tensor? BoxLoss) forward(IReadOnlyDictionary<string, Tensor> features, IReadOnlyList<Tensor> proposals,
+        IReadOnlyList<(int Height, int Width)> imageSizes, IReadOnlyList<(Tensor Boxes, Tensor Labels)>? targets = null, Generator? generator = null)
+    {
+        ArgumentNullException.ThrowIfNull(proposals);
+        if (!training)
+        {
+            var (logits, deltas) = Predict(features, proposals, imageSizes);
+            return (BoxHeadPostProcessor.Apply(logits, deltas, proposals, imageSizes, Coder, Settings), null, null);
+        }
+        if (targets is null || targets.Count != proposals.Count)
+            throw new ArgumentException($"In training mode the box head needs one ground truth per image ({proposals.Count}), got {(targets is null ? "none" : targets.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))}.", nameof(targets));
+        var sampled = new Tensor[proposals.Count];
+        var labels = new Tensor[proposals.Count];
+        var regression = new Tensor[proposals.Count];
+        for (int i = 0; i < proposals.Count; i++)
+            (sampled[i], labels[i], regression[i]) = SampleProposals(proposals[i], targets[i].Boxes.to(proposals[i].dtype), targets[i].Labels, generator);
+        var (classLogits, boxDeltas) = Predict(features, sampled, imageSizes);
+        var (classifier, box) = Loss(classLogits, boxDeltas, torch.cat(labels, 0), torch.cat(regression, 0));
+        return (null, classifier, box);
+    }
+
+    private (Tensor Logits, Tensor Deltas) Predict(IReadOnlyDictionary<string, Tensor> features, IReadOnlyList<Tensor> proposals, IReadOnlyList<(int Height, int Width)> imageSizes) =>
+        _predictor.forward(_head.forward(_pool.forward(features, proposals, imageSizes)));
+
+    /// <summary>One image's sampled proposals (the ground truth added as proposals), their classes (0 background) and regression targets.</summary>
+    private (Tensor Proposals, Tensor Labels, Tensor Regression) SampleProposals(Tensor proposals, Tensor truthBoxes, Tensor truthLabels, Generator? generator)
+    {
+        BoxChecks.CheckBoxList(truthBoxes, "target boxes");
+        if (truthLabels.dim() != 1 || truthLabels.shape[0] != truthBoxes.shape[0])
+            throw new ArgumentException($"Each target needs one label per box: {truthBoxes.shape[0]} boxes, labels [{string.Join(", ", truthLabels.shape)}].", nameof(truthLabels));
+        var candidates = torch.cat(new[] { proposals, truthBoxes }, 0);
+        Tensor labels, matchedBoxes;
+        if (truthBoxes.shape[0] == 0)
+        {
+            labels = torch.zeros(candidates.shape[0], ScalarType.Int64, candidates.device);
+            matchedBoxes = torch.zeros_like(candidates);
+        }
+        else
+        {
+            var matched = _matcher.Match(BoxIou.Pairwise(truthBoxes, candidates));
+            var index = matched.clamp_min(0);
+            labels = truthLabels.to(ScalarType.Int64).index_select(0, index)
+                .masked_fill(matched == BoxMatcher.BelowLowThreshold, 0)
+                .masked_fill(matched == BoxMatcher.BetweenThresholds, -1);
+            matchedBoxes = truthBoxes.index_select(0, index);
+        }
+        var (positive, negative) = _sampler.Sample(labels, generator);
+        var chosen = torch.cat(new[] { positive, negative }, 0).sort().Values;
+        var chosenProposals = candidates.index_select(0, chosen);
+        return (chosenProposals, labels.index_select(0, chosen), Coder.Encode(matchedBoxes.index_select(0, chosen), chosenProposals));
+    }
+
+    private static (Tensor Classifier, Tensor Box) Loss(Tensor logits, Tensor deltas, Tensor labels, Tensor regression)
+    {
+        var classifier = nn.functional.cross_entropy(logits, labels);
+        var positive = (labels > 0).nonzero().squeeze(1);
+        var perClass = deltas.reshape(deltas.shape[0], -1, 4);
+        var positiveDeltas = perClass.index(new TensorIndex[] { TensorIndex.Tensor(positive), TensorIndex.Tensor(labels.index_select(0, positive)) });
+        var box = nn.functional.smooth_l1_loss(positiveDeltas, regression.index_select(0, positive), nn.Reduction.Sum, RegionProposalNetwork.SmoothL1Beta)
+            / Math.Max(1, labels.shape[0]);
+        return (classifier, box);
+    }
+
+    /// <summary>Children are registered by name in the constructor (torchvision's names); TorchSharp must not add the fields again under their C# names.</summary>
+    protected override void RegisterComponents()
+    {
+    }
+}
