@@ -16,7 +16,8 @@ public enum SelectiveSearchMode
     Fast,
 
     /// <summary>
-    /// "Selective Search Quality": colour spaces HSV, Lab, intensity, hue and rgI; k = base .. base + 4·inc; similarities
+    /// "Selective Search Quality": colour spaces HSV, Lab, intensity, hue (blue in OpenCV 4.6, whose hue plane is
+    /// overwritten by the blue one, and here too, to agree with it) and rgI; k = base .. base + 4·inc; similarities
     /// C+T+S+F, T+S+F, F and S: 100 groupings, several times slower than <see cref="Fast"/>, higher recall.
     /// </summary>
     Quality,

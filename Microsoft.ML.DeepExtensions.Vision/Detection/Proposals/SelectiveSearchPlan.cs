@@ -48,7 +48,10 @@ internal sealed class SelectiveSearchPlan
             rgi[3 * i + 2] = gray[i];
         }
         images.Add(new ByteImage(gray, width, height, 1));
-        images.Add(new ByteImage(hsv.Plane(0), width, height, 1));
+        // The paper's hue channel, as OpenCV actually runs it: its quality mode splits the HSV image into Mats that it
+        // then reuses to split the BGR image, which overwrites the stored hue plane with the blue one. We follow
+        // OpenCV so that proposals agree.
+        images.Add(new ByteImage(new ByteImage(bgr, width, height, 3).Plane(0), width, height, 1));
         images.Add(new ByteImage(rgi, width, height, 3));
         return images;
     }
