@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Microsoft.ML.DeepExtensions.Vision.Detection.Proposals;
 
 /// <summary>
@@ -22,38 +23,46 @@ internal static class AffineWarp
     }
 
     /// <summary>Warps an 8-bit one-channel image.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: fully optimised from the first image
     public static byte[] Warp(byte[] source, int width, int height, double[] matrix, int outWidth, int outHeight)
     {
+        var (sx, sy, fraction) = SourcePositions(matrix, outWidth, outHeight);
         var result = new byte[outWidth * outHeight];
-        Map(matrix, outWidth, outHeight, (index, sx, sy, fx, fy) =>
+        for (int i = 0; i < result.Length; i++)
         {
+            int fx = fraction[i] & (TableSize - 1), fy = fraction[i] >> InterBits;
+            // (1 − ax)(1 − ay)·2^15 etc.: exact integers, as in OpenCV's fixed-point bilinear table.
             int w0 = (TableSize - fy) * (TableSize - fx) * 32, w1 = (TableSize - fy) * fx * 32;
             int w2 = fy * (TableSize - fx) * 32, w3 = fy * fx * 32;
-            int sum = Tap(source, width, height, sx, sy) * w0 + Tap(source, width, height, sx + 1, sy) * w1
-                + Tap(source, width, height, sx, sy + 1) * w2 + Tap(source, width, height, sx + 1, sy + 1) * w3;
-            result[index] = (byte)Math.Clamp((sum + (1 << (CoefficientBits - 1))) >> CoefficientBits, 0, 255);
-        });
+            int x = sx[i], y = sy[i];
+            int sum = Tap(source, width, height, x, y) * w0 + Tap(source, width, height, x + 1, y) * w1
+                + Tap(source, width, height, x, y + 1) * w2 + Tap(source, width, height, x + 1, y + 1) * w3;
+            result[i] = (byte)Math.Clamp((sum + (1 << (CoefficientBits - 1))) >> CoefficientBits, 0, 255);
+        }
         return result;
     }
 
     /// <summary>Warps a float one-channel image.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: fully optimised from the first image
     public static float[] Warp(float[] source, int width, int height, double[] matrix, int outWidth, int outHeight)
     {
+        var (sx, sy, fraction) = SourcePositions(matrix, outWidth, outHeight);
         var result = new float[outWidth * outHeight];
-        Map(matrix, outWidth, outHeight, (index, sx, sy, fx, fy) =>
+        for (int i = 0; i < result.Length; i++)
         {
-            float ax = fx * (1f / TableSize), ay = fy * (1f / TableSize);
+            float ax = (fraction[i] & (TableSize - 1)) * (1f / TableSize), ay = (fraction[i] >> InterBits) * (1f / TableSize);
             float w0 = (1f - ay) * (1f - ax), w1 = (1f - ay) * ax, w2 = ay * (1f - ax), w3 = ay * ax;
-            result[index] = Tap(source, width, height, sx, sy) * w0 + Tap(source, width, height, sx + 1, sy) * w1
-                + Tap(source, width, height, sx, sy + 1) * w2 + Tap(source, width, height, sx + 1, sy + 1) * w3;
-        });
+            int x = sx[i], y = sy[i];
+            // Summed left to right in floats, without fused multiply-adds, as OpenCV's scalar remap does.
+            result[i] = Tap(source, width, height, x, y) * w0 + Tap(source, width, height, x + 1, y) * w1
+                + Tap(source, width, height, x, y + 1) * w2 + Tap(source, width, height, x + 1, y + 1) * w3;
+        }
         return result;
     }
 
-    private delegate void Sample(int index, int sx, int sy, int fx, int fy);
-
-    /// <summary>Calls <paramref name="sample"/> with each output pixel's integer source position and 1/32 fractions.</summary>
-    private static void Map(double[] forward, int outWidth, int outHeight, Sample sample)
+    /// <summary>Each output pixel's integer source position and its 1/32 fractions (fy·32 + fx).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: fully optimised from the first image
+    private static (int[] X, int[] Y, int[] Fraction) SourcePositions(double[] forward, int outWidth, int outHeight)
     {
         // Inverse of the forward map, as warpAffine computes it without WARP_INVERSE_MAP.
         var m = (double[])forward.Clone();
@@ -77,17 +86,24 @@ internal static class AffineWarp
             adelta[x] = Round(m[0] * x * scale);
             bdelta[x] = Round(m[3] * x * scale);
         }
-        for (int y = 0; y < outHeight; y++)
+        int count = outWidth * outHeight;
+        var sxs = new int[count];
+        var sys = new int[count];
+        var fractions = new int[count];
+        for (int y = 0, i = 0; y < outHeight; y++)
         {
             int x0 = Round((m[1] * y + m[2]) * scale) + roundDelta;
             int y0 = Round((m[4] * y + m[5]) * scale) + roundDelta;
-            for (int x = 0; x < outWidth; x++)
+            for (int x = 0; x < outWidth; x++, i++)
             {
                 int sx = (x0 + adelta[x]) >> (AbBits - InterBits);
                 int sy = (y0 + bdelta[x]) >> (AbBits - InterBits);
-                sample(y * outWidth + x, sx >> InterBits, sy >> InterBits, sx & (TableSize - 1), sy & (TableSize - 1));
+                sxs[i] = sx >> InterBits;
+                sys[i] = sy >> InterBits;
+                fractions[i] = ((sy & (TableSize - 1)) << InterBits) | (sx & (TableSize - 1));
             }
         }
+        return (sxs, sys, fractions);
     }
 
     private static int Round(double v) => (int)Math.Round(v, MidpointRounding.ToEven);

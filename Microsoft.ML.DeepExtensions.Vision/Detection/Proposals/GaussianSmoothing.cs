@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Microsoft.ML.DeepExtensions.Vision.Detection.Proposals;
 
 /// <summary>
@@ -32,6 +33,7 @@ internal static class GaussianSmoothing
     /// <summary>
     /// Smooths <paramref name="channels"/> interleaved 8-bit channels into planar floats (plane c holds channel c).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: fully optimised from the first image
     public static float[][] Smooth(ReadOnlySpan<byte> pixels, int width, int height, int channels, double sigma)
     {
         var kernel = Kernel(sigma);

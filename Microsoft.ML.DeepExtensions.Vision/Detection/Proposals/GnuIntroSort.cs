@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Microsoft.ML.DeepExtensions.Vision.Detection.Proposals;
 
 /// <summary>The strict order <see cref="GnuIntroSort"/> sorts by (C++'s <c>operator&lt;</c>).</summary>
@@ -30,6 +33,7 @@ internal static class GnuIntroSort
         FinalInsertionSort(items);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: fully optimised from the first image
     private static void IntroLoop<T>(Span<T> items, int first, int last, int depthLimit)
         where T : struct, IGnuSortable<T>
     {
@@ -47,24 +51,27 @@ internal static class GnuIntroSort
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: fully optimised from the first image
     private static int PartitionAroundPivot<T>(Span<T> items, int first, int last)
         where T : struct, IGnuSortable<T>
     {
         int mid = first + (last - first) / 2;
         MoveMedianToFirst(items, first, first + 1, mid, last - 1);
-        // Unguarded partition of [first + 1, last) around items[first]: the pivot itself stops both scans.
+        // libstdc++'s unguarded partition of [first + 1, last) around items[first]: for a strict weak order the
+        // median-of-three stops both scans; the index guards only keep a broken order (NaN keys) inside the span.
+        ref T start = ref MemoryMarshal.GetReference(items);
+        ref T pivot = ref Unsafe.Add(ref start, first);
         int lo = first + 1, hi = last;
-        ref readonly T pivot = ref items[first];
         while (true)
         {
-            while (T.Less(items[lo], pivot))
+            while (lo < last - 1 && T.Less(Unsafe.Add(ref start, lo), pivot))
                 lo++;
             hi--;
-            while (T.Less(pivot, items[hi]))
+            while (hi > first && T.Less(pivot, Unsafe.Add(ref start, hi)))
                 hi--;
             if (lo >= hi)
                 return lo;
-            (items[lo], items[hi]) = (items[hi], items[lo]);
+            (Unsafe.Add(ref start, lo), Unsafe.Add(ref start, hi)) = (Unsafe.Add(ref start, hi), Unsafe.Add(ref start, lo));
             lo++;
         }
     }
@@ -80,6 +87,7 @@ internal static class GnuIntroSort
         (items[result], items[median]) = (items[median], items[result]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: fully optimised from the first image
     private static void FinalInsertionSort<T>(Span<T> items)
         where T : struct, IGnuSortable<T>
     {
@@ -95,6 +103,7 @@ internal static class GnuIntroSort
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: fully optimised from the first image
     private static void InsertionSort<T>(Span<T> items)
         where T : struct, IGnuSortable<T>
     {
@@ -116,18 +125,22 @@ internal static class GnuIntroSort
     private static void UnguardedLinearInsert<T>(Span<T> items, int last)
         where T : struct, IGnuSortable<T>
     {
-        var value = items[last];
+        // Unguarded in libstdc++ (an earlier item not above the value stops the scan); the index guard only keeps a
+        // broken order (NaN keys) inside the span.
+        ref T start = ref MemoryMarshal.GetReference(items);
+        var value = Unsafe.Add(ref start, last);
         int next = last - 1;
-        while (T.Less(value, items[next]))
+        while (next >= 0 && T.Less(value, Unsafe.Add(ref start, next)))
         {
-            items[last] = items[next];
+            Unsafe.Add(ref start, last) = Unsafe.Add(ref start, next);
             last = next;
             next--;
         }
-        items[last] = value;
+        Unsafe.Add(ref start, last) = value;
     }
 
     /// <summary><c>std::make_heap</c> then <c>std::sort_heap</c>, the fallback of a too deep recursion.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: fully optimised from the first image
     private static void HeapSort<T>(Span<T> items)
         where T : struct, IGnuSortable<T>
     {
@@ -149,6 +162,7 @@ internal static class GnuIntroSort
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: fully optimised from the first image
     private static void AdjustHeap<T>(Span<T> items, int hole, int length, T value)
         where T : struct, IGnuSortable<T>
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML.DeepExtensions.Vision.Detection.Proposals;
@@ -56,50 +57,21 @@ public sealed class GraphSegmentation
     public RegionLabels Segment(ReadOnlySpan<byte> pixels, int width, int height, int channels)
     {
         ProposalImage.CheckPixels(pixels.Length, width, height, channels, nameof(pixels));
-        var smoothed = GaussianSmoothing.Smooth(pixels, width, height, channels, Sigma);
-        var edges = BuildEdges(smoothed, width, height);
-        GnuIntroSort.Sort(edges.AsSpan());
-        var sets = new PixelSets(width * height);
-        JoinByThreshold(edges, sets, width * height);
+        return Segment(new PixelGraph(pixels, width, height, channels, Sigma));
+    }
+
+    /// <summary>Segments a graph built with this <see cref="Sigma"/>.</summary>
+    internal RegionLabels Segment(PixelGraph graph)
+    {
+        var edges = graph.CopyEdges();
+        int pixels = graph.Width * graph.Height;
+        var sets = new PixelSets(pixels);
+        JoinByThreshold(edges, sets, pixels);
         JoinSmallRegions(edges, sets);
-        return Number(sets, width, height);
+        return Number(sets, graph.Width, graph.Height);
     }
 
-    private static PixelEdge[] BuildEdges(float[][] planes, int width, int height)
-    {
-        var edges = new PixelEdge[4 * width * height - 2 * width - 2 * height];
-        int count = 0;
-        for (int y = 0; y < height; y++)
-        {
-            for (int x = 0; x < width; x++)
-            {
-                int p = y * width + x;
-                // OpenCV's order: up, left, down, right.
-                if (y > 0)
-                    edges[count++] = Edge(planes, p, p - width);
-                if (x > 0)
-                    edges[count++] = Edge(planes, p, p - 1);
-                if (y + 1 < height)
-                    edges[count++] = Edge(planes, p, p + width);
-                if (x + 1 < width)
-                    edges[count++] = Edge(planes, p, p + 1);
-            }
-        }
-        return edges;
-    }
-
-    private static PixelEdge Edge(float[][] planes, int p, int q)
-    {
-        // OpenCV sums pow(d, 2) (a double) into a float, channel by channel, then takes the float square root.
-        float total = 0;
-        foreach (var plane in planes)
-        {
-            float d = plane[p] - plane[q];
-            total = (float)(total + (double)d * d);
-        }
-        return new PixelEdge { From = p, To = q, Weight = MathF.Sqrt(total) };
-    }
-
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: fully optimised from the first image
     private void JoinByThreshold(PixelEdge[] edges, PixelSets sets, int pixels)
     {
         var thresholds = new float[pixels];
@@ -117,6 +89,7 @@ public sealed class GraphSegmentation
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: fully optimised from the first image
     private void JoinSmallRegions(PixelEdge[] edges, PixelSets sets)
     {
         for (int i = 0; i < edges.Length; i++)
@@ -130,6 +103,7 @@ public sealed class GraphSegmentation
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: fully optimised from the first image
     private static RegionLabels Number(PixelSets sets, int width, int height)
     {
         int pixels = width * height;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Microsoft.ML.DeepExtensions.Vision.Detection.Proposals;
 
 /// <summary>
@@ -29,6 +30,7 @@ internal sealed class HistogramSimilarity : RegionSimilarity
         _sizes = sizes;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: fully optimised from the first image
     public override float Get(int a, int b)
     {
         var h = _histograms.AsSpan();
@@ -40,6 +42,7 @@ internal sealed class HistogramSimilarity : RegionSimilarity
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: fully optimised from the first image
     public override void Merge(int a, int b)
     {
         int sizeA = _sizes[a], sizeB = _sizes[b];

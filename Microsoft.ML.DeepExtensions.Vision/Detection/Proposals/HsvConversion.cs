@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Microsoft.ML.DeepExtensions.Vision.Detection.Proposals;
 
 /// <summary>
@@ -12,6 +13,7 @@ internal static class HsvConversion
     private static readonly int[] HueDivisors = Divisors(180 << Shift, 6);
 
     /// <summary>Interleaved H, S, V bytes of interleaved B, G, R bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop: fully optimised from the first image
     public static byte[] FromBgr(ReadOnlySpan<byte> bgr)
     {
         var hsv = new byte[bgr.Length];

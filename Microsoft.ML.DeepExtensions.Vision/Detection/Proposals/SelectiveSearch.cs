@@ -49,18 +49,23 @@ public sealed class SelectiveSearch
         ProposalImage.CheckPixels(bgr.Length, width, height, 3, nameof(bgr));
         var pixels = bgr.ToArray();
         var images = _plan.Images(pixels, width, height);
-        int jobs = images.Count * _plan.Ks.Length;
-        var hierarchies = new List<GroupedRegion>[jobs][];
-        Parallel.For(0, jobs, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism }, job =>
+        var hierarchies = new List<GroupedRegion>[images.Count * _plan.Ks.Length][];
+        // Each colour-space image is smoothed, its graph sorted and its gradients computed once, then segmented at
+        // every k (OpenCV redoes all of it per k; the results are the same).
+        Parallel.For(0, images.Count, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism }, i =>
         {
-            var image = images[job / _plan.Ks.Length];
-            var segmentation = new GraphSegmentation(_options.Sigma, _plan.Ks[job % _plan.Ks.Length], MinRegionSize);
-            var labels = segmentation.Segment(image.Pixels, image.Width, image.Height, image.Channels);
-            var features = new RegionFeatures(image, labels);
-            var strategies = _plan.Strategies();
-            hierarchies[job] = new List<GroupedRegion>[strategies.Length];
-            for (int s = 0; s < strategies.Length; s++)
-                hierarchies[job][s] = HierarchicalGrouping.Run(image, labels, features, strategies[s]);
+            var image = images[i];
+            var graph = new PixelGraph(image.Pixels, image.Width, image.Height, image.Channels, _options.Sigma);
+            var gradients = new Lazy<byte[][][]>(() => TextureGradients.Compute(image), LazyThreadSafetyMode.None);
+            for (int j = 0; j < _plan.Ks.Length; j++)
+            {
+                var labels = new GraphSegmentation(_options.Sigma, _plan.Ks[j], MinRegionSize).Segment(graph);
+                var features = new RegionFeatures(image, labels, gradients);
+                var strategies = _plan.Strategies();
+                var job = hierarchies[i * _plan.Ks.Length + j] = new List<GroupedRegion>[strategies.Length];
+                for (int s = 0; s < strategies.Length; s++)
+                    job[s] = HierarchicalGrouping.Run(image, labels, features, strategies[s]);
+            }
         });
         return Rank(hierarchies);
     }
