@@ -29,7 +29,7 @@ public sealed class SelectiveSearch
     {
         _options = (options ?? new SelectiveSearchOptions()).CopyTo(new SelectiveSearchOptions());
         _options.Validate();
-        _plan = SelectiveSearchPlan.For(_options.Mode, _options.BaseK, _options.IncrementK);
+        _plan = SelectiveSearchPlan.For(_options.Mode, _options.BaseK ?? (_options.Mode == SelectiveSearchMode.Single ? 200 : 150), _options.IncrementK);
     }
 
     /// <summary>A copy of the settings.</summary>

@@ -6,7 +6,7 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.Proposals;
 /// </summary>
 public enum SelectiveSearchMode
 {
-    /// <summary>One run: HSV, k = <c>BaseK</c>, colour + texture + size + fill.</summary>
+    /// <summary>One run: HSV, k = <c>BaseK</c> (200 by default), colour + texture + size + fill.</summary>
     Single,
 
     /// <summary>

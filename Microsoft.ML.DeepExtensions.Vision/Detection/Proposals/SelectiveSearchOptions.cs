@@ -6,8 +6,12 @@ public class SelectiveSearchOptions
     /// <summary>Which colour spaces, thresholds and similarities run. Defaults to <see cref="SelectiveSearchMode.Fast"/> (what R-CNN used).</summary>
     public SelectiveSearchMode Mode { get; set; } = SelectiveSearchMode.Fast;
 
-    /// <summary>The smallest graph segmentation threshold k (larger k, larger initial regions); positive. Defaults to 150.</summary>
-    public int BaseK { get; set; } = 150;
+    /// <summary>
+    /// The smallest graph segmentation threshold k (larger k, larger initial regions); positive. Defaults to null:
+    /// OpenCV's 150 for <see cref="SelectiveSearchMode.Fast"/> and <see cref="SelectiveSearchMode.Quality"/>, 200 for
+    /// <see cref="SelectiveSearchMode.Single"/>.
+    /// </summary>
+    public int? BaseK { get; set; }
 
     /// <summary>The step between the thresholds k of <see cref="SelectiveSearchMode.Fast"/> (3 values) and <see cref="SelectiveSearchMode.Quality"/> (5 values); zero or more. Defaults to 150.</summary>
     public int IncrementK { get; set; } = 150;
@@ -36,7 +40,7 @@ public class SelectiveSearchOptions
     {
         if (!Enum.IsDefined(Mode))
             throw new ArgumentOutOfRangeException(nameof(Mode), $"Mode must be Single, Fast or Quality, got {(int)Mode}.");
-        if (BaseK <= 0)
+        if (BaseK is <= 0)
             throw new ArgumentOutOfRangeException(nameof(BaseK), $"BaseK must be positive, got {BaseK}.");
         if (IncrementK < 0)
             throw new ArgumentOutOfRangeException(nameof(IncrementK), $"IncrementK must be zero or more, got {IncrementK}.");
