@@ -15,7 +15,8 @@ namespace DeepExtensions.Cli.Bench.Proposals;
 /// <c>deepext bench selective-search</c>: our <see cref="SelectiveSearch"/> against OpenCV's
 /// <c>SelectiveSearchSegmentation</c> (Debian's python3-opencv, through <c>opencv_selective_search.py</c> beside this
 /// file), both on one core, on the same BGR pixels, alternating round by round; prints each image's median times, the
-/// ratio, and whether the proposal lists are identical (OpenCV is run after <c>srand(1)</c>).
+/// ratio, and whether the proposal lists are identical (OpenCV is run after <c>srand(1)</c>). Wall time and CPU time
+/// (of the whole process on each side) are both reported: on a shared, loaded machine the CPU time is the fairer one.
 /// </summary>
 public static class SelectiveSearchBenchmark
 {
@@ -62,6 +63,9 @@ public static class SelectiveSearchBenchmark
             search.Propose(inputs[0].Bgr, inputs[0].Width, inputs[0].Height); // warm-up (JIT)
             var ours = inputs.Select(_ => new List<double>()).ToArray();
             var theirs = inputs.Select(_ => new List<double>()).ToArray();
+            var oursCpu = inputs.Select(_ => new List<double>()).ToArray();
+            var theirsCpu = inputs.Select(_ => new List<double>()).ToArray();
+            using var process = Process.GetCurrentProcess();
             var digests = new string[inputs.Length];
             var counts = new int[inputs.Length];
             JsonElement opencv = default;
@@ -70,36 +74,46 @@ public static class SelectiveSearchBenchmark
                 for (int i = 0; i < inputs.Length; i++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
+                    process.Refresh();
+                    var cpu = process.TotalProcessorTime;
                     var watch = Stopwatch.StartNew();
                     var boxes = search.Propose(inputs[i].Bgr, inputs[i].Width, inputs[i].Height);
                     ours[i].Add(watch.Elapsed.TotalSeconds);
+                    process.Refresh();
+                    oursCpu[i].Add((process.TotalProcessorTime - cpu).TotalSeconds);
                     digests[i] = Digest(boxes);
                     counts[i] = boxes.Length;
                 }
                 opencv = RunOpenCV(script, mode, inputs);
                 for (int i = 0; i < inputs.Length; i++)
+                {
                     theirs[i].Add(opencv.GetProperty("seconds")[i].GetDouble());
+                    theirsCpu[i].Add(opencv.GetProperty("cpu_seconds")[i].GetDouble());
+                }
                 stderr.WriteLine($"bench selective-search: round {round + 1}/{repeats} done");
             }
 
             stdout.WriteLine($"Selective search ({mode.ToString().ToLowerInvariant()} mode), one core each, median of {repeats} round{(repeats == 1 ? "" : "s")}; OpenCV {opencv.GetProperty("opencv").GetString()}");
-            stdout.WriteLine($"{"image",-28} {"size",9} {"proposals",9} {"ours ms",9} {"OpenCV ms",9} {"ratio",6}  identical");
-            double oursTotal = 0, theirsTotal = 0;
+            stdout.WriteLine($"{"image",-28} {"size",9} {"proposals",9} {"ours ms",9} {"OpenCV ms",9} {"ratio",6} {"ours CPU",9} {"OpenCV CPU",10} {"ratio",6}  identical");
+            double oursTotal = 0, theirsTotal = 0, oursCpuTotal = 0, theirsCpuTotal = 0;
             int identical = 0;
             for (int i = 0; i < inputs.Length; i++)
             {
                 double o = Median(ours[i]) * 1000, t = Median(theirs[i]) * 1000;
+                double oc = Median(oursCpu[i]) * 1000, tc = Median(theirsCpu[i]) * 1000;
                 oursTotal += o;
                 theirsTotal += t;
+                oursCpuTotal += oc;
+                theirsCpuTotal += tc;
                 bool same = digests[i] == opencv.GetProperty("digests")[i].GetString();
                 identical += same ? 1 : 0;
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{Path.GetFileName(paths[i]),-28} {inputs[i].Width + "x" + inputs[i].Height,9} {counts[i],9} {o,9:F1} {t,9:F1} {o / t,6:F2}  {(same ? "yes" : $"no ({opencv.GetProperty("counts")[i].GetInt32()} from OpenCV)")}"));
+                    $"{Path.GetFileName(paths[i]),-28} {inputs[i].Width + "x" + inputs[i].Height,9} {counts[i],9} {o,9:F1} {t,9:F1} {o / t,6:F2} {oc,9:F1} {tc,10:F1} {oc / tc,6:F2}  {(same ? "yes" : $"no ({opencv.GetProperty("counts")[i].GetInt32()} from OpenCV)")}"));
             }
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{"total",-28} {"",9} {"",9} {oursTotal,9:F1} {theirsTotal,9:F1} {oursTotal / theirsTotal,6:F2}  {identical}/{inputs.Length} lists identical"));
+                $"{"total",-28} {"",9} {"",9} {oursTotal,9:F1} {theirsTotal,9:F1} {oursTotal / theirsTotal,6:F2} {oursCpuTotal,9:F1} {theirsCpuTotal,10:F1} {oursCpuTotal / theirsCpuTotal,6:F2}  {identical}/{inputs.Length} lists identical"));
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{{\"Benchmark\":\"selective-search\",\"Mode\":\"{mode.ToString().ToLowerInvariant()}\",\"Images\":{inputs.Length},\"OursMs\":{oursTotal:F1},\"OpenCVMs\":{theirsTotal:F1},\"Ratio\":{oursTotal / theirsTotal:F3},\"IdenticalLists\":{identical}}}"));
+                $"{{\"Benchmark\":\"selective-search\",\"Mode\":\"{mode.ToString().ToLowerInvariant()}\",\"Images\":{inputs.Length},\"OursMs\":{oursTotal:F1},\"OpenCVMs\":{theirsTotal:F1},\"Ratio\":{oursTotal / theirsTotal:F3},\"OursCpuMs\":{oursCpuTotal:F1},\"OpenCVCpuMs\":{theirsCpuTotal:F1},\"CpuRatio\":{oursCpuTotal / theirsCpuTotal:F3},\"IdenticalLists\":{identical}}}"));
             return ExitCodes.Success;
         }
         finally
