@@ -22,12 +22,7 @@ public sealed class SelectiveSearchEstimator : IEstimator<SelectiveSearchTransfo
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        string name = _transformer.ImageColumnName;
-        var column = inputSchema.LastOrDefault(c => c.Name == name);
-        if (column.Name is null)
-            throw new ArgumentOutOfRangeException(name, $"Image column '{name}' not found in the data. Available columns: {string.Join(", ", inputSchema.Select(c => c.Name))}.");
-        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || column.ItemType is not Microsoft.ML.Transforms.Image.ImageDataViewType)
-            throw new ArgumentOutOfRangeException(name, $"Schema mismatch for image column '{name}': expected Image (from LoadImages or ResizeImages), got {column.ItemType}.");
+        Imaging.ImageColumns.Check(inputSchema, _transformer.ImageColumnName);
         var builder = new DataViewSchema.Builder();
         builder.AddColumn(_transformer.OutputColumnName, new Microsoft.ML.Data.VectorDataViewType(Microsoft.ML.Data.NumberDataViewType.Single));
         var added = MlNetInternals.ToSchemaShape(builder.ToSchema());

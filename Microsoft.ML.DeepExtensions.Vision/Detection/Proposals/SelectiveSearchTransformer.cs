@@ -1,8 +1,8 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.DeepExtensions.Persistence;
 using Microsoft.ML.DeepExtensions.Scoring;
+using Microsoft.ML.DeepExtensions.Vision.Imaging;
 using Microsoft.ML.Runtime;
-using Microsoft.ML.Transforms.Image;
 
 namespace Microsoft.ML.DeepExtensions.Vision.Detection.Proposals;
 
@@ -78,13 +78,7 @@ public sealed partial class SelectiveSearchTransformer : ITransformer, ICanSaveM
     private ProposalRowBatch CreateBatch(DataViewRow row, int capacity) => new(this, row, capacity);
 
     /// <summary>Throws ML.NET's schema errors unless <paramref name="schema"/> has the image column as an image.</summary>
-    internal void CheckImageColumn(DataViewSchema schema)
-    {
-        var column = schema.GetColumnOrNull(ImageColumnName)
-            ?? throw new ArgumentOutOfRangeException(ImageColumnName, $"Image column '{ImageColumnName}' not found in the data. Available columns: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}.");
-        if (column.Type is not ImageDataViewType)
-            throw new ArgumentOutOfRangeException(ImageColumnName, $"Schema mismatch for image column '{ImageColumnName}': expected Image (from LoadImages or ResizeImages), got {column.Type}.");
-    }
+    internal void CheckImageColumn(DataViewSchema schema) => ImageColumns.Check(schema, ImageColumnName);
 
     /// <summary>x, y, width, height boxes as x0 y0 x1 y1 floats.</summary>
     internal static float[] ToCorners(System.Drawing.Rectangle[] boxes)

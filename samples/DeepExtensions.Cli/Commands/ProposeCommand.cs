@@ -35,34 +35,12 @@ public static class ProposeCommand
         if (Arguments.ParseOrShowHelp("propose", args, Options, Summary, context.Out) is not { } arguments)
             return ExitCodes.Success;
         bool force = arguments.Has("force");
-        var mode = arguments.Get("mode") switch
-        {
-            null or "fast" => SelectiveSearchMode.Fast,
-            "quality" => SelectiveSearchMode.Quality,
-            "single" => SelectiveSearchMode.Single,
-            var other => throw CliException.UsageError($"--mode must be fast, quality or single, got '{other}'"),
-        };
+        var mode = ParseMode(arguments.Get("mode"), "");
         int max = NonNegativeInt(arguments.Get("max"), "--max", 2000);
         int draw = NonNegativeInt(arguments.Get("draw"), "--draw", 50);
         string[] images = ImageFiles.Find(arguments.Require("image"), "--image");
         string outFolder = arguments.Require("out");
-        if (File.Exists(outFolder))
-            throw CliException.UsageError($"--out '{outFolder}' is a file; it must be a folder");
-        var outputs = images.Select(image => (Image: image, Drawn: Path.Combine(outFolder, DrawnName(image)), Json: Path.Combine(outFolder, Path.GetFileName(image) + ".json"))).ToArray();
-        foreach (var output in outputs)
-        {
-            if (Path.GetFullPath(output.Drawn) == Path.GetFullPath(output.Image))
-                throw CliException.UsageError($"--out '{outFolder}' would overwrite the input image '{output.Image}'; choose another folder");
-        }
-        // Check every output before writing any, so an existing file stops the run before it changes anything.
-        if (!force)
-        {
-            foreach (string path in outputs.SelectMany(o => new[] { o.Drawn, o.Json }))
-            {
-                if (File.Exists(path))
-                    throw CliException.UsageError($"--out: '{path}' already exists (pass --force to overwrite it)");
-            }
-        }
+        var outputs = PerImageOutputs.Plan(images, outFolder, force);
 
         var search = new SelectiveSearch(new SelectiveSearchOptions { Mode = mode, MaxProposals = max });
         OutputFile.CreateFolder(outFolder, "--out");
@@ -118,11 +96,14 @@ public static class ProposeCommand
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static string DrawnName(string image)
+    /// <summary>--mode fast|quality|single (default fast); <paramref name="prefix"/> starts the error message.</summary>
+    internal static SelectiveSearchMode ParseMode(string? text, string prefix) => text switch
     {
-        string name = Path.GetFileName(image);
-        return Path.GetExtension(image).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg" ? name : name + ".png";
-    }
+        null or "fast" => SelectiveSearchMode.Fast,
+        "quality" => SelectiveSearchMode.Quality,
+        "single" => SelectiveSearchMode.Single,
+        _ => throw CliException.UsageError($"{prefix}--mode must be fast, quality or single, got '{text}'"),
+    };
 
     private static int NonNegativeInt(string? text, string option, int fallback) =>
         text is null ? fallback

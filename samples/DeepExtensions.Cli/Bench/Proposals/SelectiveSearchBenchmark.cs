@@ -40,13 +40,7 @@ public static class SelectiveSearchBenchmark
         int maxSide = arguments.Get("max-side") is { } side
             ? int.TryParse(side, NumberStyles.None, CultureInfo.InvariantCulture, out int s) ? s : throw CliException.UsageError($"bench selective-search: --max-side must be zero or a positive integer, got '{side}'")
             : 200;
-        var mode = arguments.Get("mode") switch
-        {
-            null or "fast" => SelectiveSearchMode.Fast,
-            "quality" => SelectiveSearchMode.Quality,
-            "single" => SelectiveSearchMode.Single,
-            var other => throw CliException.UsageError($"bench selective-search: --mode must be fast, quality or single, got '{other}'"),
-        };
+        var mode = ProposeCommand.ParseMode(arguments.Get("mode"), "bench selective-search: ");
         string script = Path.Combine(AppContext.BaseDirectory, Script);
         if (!File.Exists(script))
             throw CliException.DataError($"OpenCV's side of the benchmark, '{script}', is missing");
