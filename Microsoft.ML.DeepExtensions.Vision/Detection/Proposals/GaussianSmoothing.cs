@@ -5,9 +5,10 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.Proposals;
 /// Gaussian smoothing of float planes as OpenCV's <c>GaussianBlur(src, dst, Size(0, 0), sigma, sigma)</c> computes it
 /// for a <c>CV_32F</c> image: a separable kernel of <c>round(8·sigma + 1) | 1</c> taps,
 /// <c>k_i = exp(-x_i²/(2·sigma²)) / Σ exp(...)</c> computed in double and stored as float, mirrored borders without
-/// repeating the edge pixel (<c>BORDER_REFLECT_101</c>). Rows are summed tap by tap with fused multiply-adds and
-/// columns centre first, then symmetric pairs, as OpenCV's vectorised filters do; for the 7-tap kernel of
-/// sigma = 0.8 (selective search) this is bit-for-bit OpenCV 4.6's result, for other sizes within an ulp.
+/// repeating the edge pixel (<c>BORDER_REFLECT_101</c>). Rows of up to 5 taps are summed centre and symmetric pairs,
+/// longer rows tap by tap, columns centre first and then symmetric pairs, all with OpenCV 4.6's fused multiply-adds, so
+/// that the 5-tap kernel of sigma = 0.5 (the graph segmentation's default) and the 7-tap one of sigma = 0.8 (selective
+/// search) give OpenCV's floats bit for bit (a last-bit difference can flip a merge between nearly equal edges).
 /// </summary>
 internal static class GaussianSmoothing
 {
@@ -51,12 +52,30 @@ internal static class GaussianSmoothing
                 int row = y * width;
                 for (int x = -radius; x < width + radius; x++)
                     padded[x + radius] = pixels[(row + Reflect101(x, width)) * channels + c];
-                for (int x = 0; x < width; x++)
+                if (kernel.Length <= 5)
                 {
-                    float s = 0;
-                    for (int i = 0; i < kernel.Length; i++)
-                        s = MathF.FusedMultiplyAdd(padded[x + i], kernel[i], s);
-                    rowPass[row + x] = s;
+                    // OpenCV's small symmetric row filter (3 or 5 taps): centre and pairs, contracted to fused
+                    // multiply-adds as GCC compiles it: fma(p2, k2, fma(c, k0, p1·k1)).
+                    float k0 = kernel[radius], k1 = radius >= 1 ? kernel[radius - 1] : 0, k2 = radius >= 2 ? kernel[radius - 2] : 0;
+                    for (int x = 0; x < width; x++)
+                    {
+                        int at = x + radius;
+                        float pair1 = radius >= 1 ? padded[at - 1] + padded[at + 1] : 0;
+                        float s = MathF.FusedMultiplyAdd(padded[at], k0, pair1 * k1);
+                        if (radius >= 2)
+                            s = MathF.FusedMultiplyAdd(padded[at - 2] + padded[at + 2], k2, s);
+                        rowPass[row + x] = s;
+                    }
+                }
+                else
+                {
+                    for (int x = 0; x < width; x++)
+                    {
+                        float s = 0;
+                        for (int i = 0; i < kernel.Length; i++)
+                            s = MathF.FusedMultiplyAdd(padded[x + i], kernel[i], s);
+                        rowPass[row + x] = s;
+                    }
                 }
             }
             // Columns: s = p_0·k_0, then s = fma(p_-i + p_+i, k_i, s) from the nearest pair out.

@@ -30,6 +30,26 @@ public sealed class GraphSegmentationTests
     }
 
     [TestMethod]
+    public void SmoothingEqualsOpenCVsGaussianBlurToTheBit()
+    {
+        foreach (var golden in ProposalsGolden.Section("smoothing").EnumerateArray())
+        {
+            int index = golden.GetProperty("image").GetInt32();
+            double sigma = golden.GetProperty("sigma").GetDouble();
+            var (bgr, width, height) = ProposalsGolden.Image(index);
+            var planes = GaussianSmoothing.Smooth(bgr, width, height, 3, sigma);
+            var interleaved = new float[bgr.Length];
+            for (int i = 0; i < width * height; i++)
+            {
+                for (int c = 0; c < 3; c++)
+                    interleaved[3 * i + c] = planes[c][i];
+            }
+            var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(interleaved.AsSpan()).ToArray();
+            Assert.AreEqual(golden.GetProperty("sha256").GetString(), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), $"image {index}, sigma {sigma}");
+        }
+    }
+
+    [TestMethod]
     public void AnImageSegmentsTheSameFromMLImageAsFromItsBgrBytes()
     {
         using var image = ProposalsGolden.MLImage(0);

@@ -6,6 +6,7 @@ in it as PNG (lossless; small copies of opencv-doc and scikit-image photos, shru
 decoder stands between OpenCV and the tests; labels are zlib-compressed little-endian uint16. References:
 
   colours        cv2.cvtColor BGR2HSV and BGR2Lab of every 17th of the 2^24 colours (SHA-256 of the bytes), samples
+  smoothing      cv2.GaussianBlur(float32 image, (0, 0), sigma) (SHA-256 of the floats), the segmentation's first step
   segmentations  cv2.ximgproc.segmentation.createGraphSegmentation(sigma, k, min_size).processImage labels
   similarities   the colour, texture, size and fill strategies (and their C+T+S+F combination) of
                  createSelectiveSearchSegmentationStrategy*: setImage on a segmentation, get() of every touching pair
@@ -141,6 +142,10 @@ def generate():
     for seed in (1, 42, 0):
         LIBC.srand(seed)
         golden["rand"].append({"seed": seed, "values": [LIBC.rand() for _ in range(40)]})
+
+    golden["smoothing"] = [{"image": index, "sigma": sigma, "sha256": hashlib.sha256(
+        cv2.GaussianBlur(image.astype(np.float32), (0, 0), sigma, sigma).astype("<f4").tobytes()).hexdigest()}
+        for index, (_, image) in enumerate(photos) for sigma in (0.5, 0.8, 1.0)]
 
     segmentations = []
     for index, (_, image) in enumerate(photos):
