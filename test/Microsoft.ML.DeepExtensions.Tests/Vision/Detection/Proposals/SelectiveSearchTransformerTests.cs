@@ -1,5 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.DeepExtensions.Persistence;
+using Microsoft.ML.DeepExtensions.Tests.Persistence;
 using Microsoft.ML.DeepExtensions.Vision.Detection.Proposals;
 using Microsoft.ML.Transforms.Image;
 
@@ -99,8 +100,12 @@ public sealed class SelectiveSearchTransformerTests
         Assert.AreEqual(120, batch.Proposals.Length);
     }
 
+    /// <summary>The proposals of photo1.png as text lines (also run by the fresh child process).</summary>
+    internal static string[] ScoreLines(MLContext ml, ITransformer model) =>
+        Score(ml, model, Paths(ml, "photo1.png")).Select(row => string.Join(",", row)).ToArray();
+
     [TestMethod]
-    public void ModelZipKeepsTheSettings()
+    public void ModelZipKeepsTheSettingsInThisAndInAFreshProcess()
     {
         var ml = new MLContext(seed: 1);
         var data = Paths(ml, "photo1.png");
@@ -122,6 +127,10 @@ public sealed class SelectiveSearchTransformerTests
         var transformer = ((TransformerChain<ITransformer>)reloaded).OfType<SelectiveSearchTransformer>().Single();
         Assert.AreEqual(SelectiveSearchMode.Single, transformer.SearchOptions.Mode);
         Assert.AreEqual(5u, transformer.SearchOptions.Seed);
+
+        var child = FreshProcessLoader.Run(zip, register: true, scenario: "proposals");
+        Assert.AreEqual(0, child.ExitCode, string.Join('\n', child.Lines) + child.StandardError);
+        CollectionAssert.AreEqual(ScoreLines(ml, model), child.Lines.Skip(1).ToArray());
     }
 
     [TestMethod]
