@@ -36,12 +36,7 @@ public sealed class ObjectDetectionEstimator<TTransformer> : IEstimator<TTransfo
     /// <summary>The detection columns appended to <paramref name="inputSchema"/>, after checking its image column (shared with detectors that train).</summary>
     internal static SchemaShape OutputSchema(SchemaShape inputSchema, string name, DetectionColumns columns)
     {
-        var found = inputSchema.Where(c => c.Name == name).ToArray();
-        if (found.Length == 0)
-            throw new ArgumentOutOfRangeException(name, $"Image column '{name}' not found in the data. Available columns: {string.Join(", ", inputSchema.Select(c => c.Name))}.");
-        var column = found[^1];
-        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || column.ItemType is not Microsoft.ML.Transforms.Image.ImageDataViewType)
-            throw new ArgumentOutOfRangeException(name, $"Schema mismatch for image column '{name}': expected Image (from LoadImages or ResizeImages), got {column.ItemType}.");
+        Imaging.ImageColumns.Check(inputSchema, name);
         return columns.Append(inputSchema);
     }
 }

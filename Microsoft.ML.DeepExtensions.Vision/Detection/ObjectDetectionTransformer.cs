@@ -116,13 +116,7 @@ public abstract class ObjectDetectionTransformer : ITransformer, ICanSaveModel
     private DetectionRowBatch CreateBatch(DataViewRow row, int capacity) => new(this, row, capacity);
 
     /// <summary>Throws ML.NET's schema errors unless <paramref name="schema"/> has the image column as an image.</summary>
-    internal void CheckImageColumn(DataViewSchema schema)
-    {
-        var column = schema.GetColumnOrNull(ImageColumnName)
-            ?? throw new ArgumentOutOfRangeException(ImageColumnName, $"Image column '{ImageColumnName}' not found in the data. Available columns: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}.");
-        if (column.Type is not ImageDataViewType)
-            throw new ArgumentOutOfRangeException(ImageColumnName, $"Schema mismatch for image column '{ImageColumnName}': expected Image (from LoadImages or ResizeImages), got {column.Type}.");
-    }
+    internal void CheckImageColumn(DataViewSchema schema) => Imaging.ImageColumns.Check(schema, ImageColumnName);
 
     /// <summary><see cref="DetectBatch"/> with its contract checked, so a subclass bug is named instead of misread.</summary>
     internal IReadOnlyList<ObjectDetections> DetectChecked(IReadOnlyList<MLImage> images)

@@ -27,12 +27,7 @@ public sealed class SemanticSegmentationEstimator : IEstimator<SemanticSegmenter
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        string name = _segmenter.ImageColumnName;
-        var column = inputSchema.LastOrDefault(c => c.Name == name);
-        if (column.Name is null)
-            throw new ArgumentOutOfRangeException(name, $"Image column '{name}' not found in the data. Available columns: {string.Join(", ", inputSchema.Select(c => c.Name))}.");
-        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || column.ItemType is not Microsoft.ML.Transforms.Image.ImageDataViewType)
-            throw new ArgumentOutOfRangeException(name, $"Schema mismatch for image column '{name}': expected Image (from LoadImages or ResizeImages), got {column.ItemType}.");
+        Imaging.ImageColumns.Check(inputSchema, _segmenter.ImageColumnName);
         var builder = new DataViewSchema.Builder();
         _segmenter.AddColumns(builder);
         var added = MlNetInternals.ToSchemaShape(builder.ToSchema());

@@ -182,13 +182,7 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
             builder.AddColumn(ProbabilitiesColumnName, new VectorDataViewType(NumberDataViewType.Single));
     }
 
-    internal void CheckImageColumn(DataViewSchema schema)
-    {
-        var column = schema.GetColumnOrNull(ImageColumnName)
-            ?? throw new ArgumentOutOfRangeException(ImageColumnName, $"Image column '{ImageColumnName}' not found in the data. Available columns: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}.");
-        if (column.Type is not ImageDataViewType)
-            throw new ArgumentOutOfRangeException(ImageColumnName, $"Schema mismatch for image column '{ImageColumnName}': expected Image (from LoadImages or ResizeImages), got {column.Type}.");
-    }
+    internal void CheckImageColumn(DataViewSchema schema) => ImageColumns.Check(schema, ImageColumnName);
 
     public IDataView Transform(IDataView input)
     {

@@ -55,23 +55,7 @@ public static class HaarDetectCommand
 
         string[] images = ImageFiles.Find(arguments.Require("image"), "--image");
         string outFolder = arguments.Require("out");
-        if (File.Exists(outFolder))
-            throw CliException.UsageError($"--out '{outFolder}' is a file; it must be a folder");
-        var outputs = images.Select(image => (Image: image, Drawn: Path.Combine(outFolder, DrawnName(image)), Json: Path.Combine(outFolder, Path.GetFileName(image) + ".json"))).ToArray();
-        foreach (var output in outputs)
-        {
-            if (Path.GetFullPath(output.Drawn) == Path.GetFullPath(output.Image))
-                throw CliException.UsageError($"--out '{outFolder}' would overwrite the input image '{output.Image}'; choose another folder");
-        }
-        // Check every output before writing any, so an existing file stops the run before it changes anything.
-        if (!force)
-        {
-            foreach (string path in outputs.SelectMany(o => new[] { o.Drawn, o.Json }))
-            {
-                if (File.Exists(path))
-                    throw CliException.UsageError($"--out: '{path}' already exists (pass --force to overwrite it)");
-            }
-        }
+        var outputs = PerImageOutputs.Plan(images, outFolder, force);
 
         HaarCascadeDetector detector;
         try
@@ -128,12 +112,6 @@ public static class HaarDetectCommand
         var max = options.MaxSize;
         if (max.Width > 0 && max.Height > 0 && (options.MinSize.Width > max.Width || options.MinSize.Height > max.Height))
             throw CliException.UsageError($"--min-size {options.MinSize.Width}x{options.MinSize.Height} must not exceed --max-size {max.Width}x{max.Height}");
-    }
-
-    private static string DrawnName(string image)
-    {
-        string name = Path.GetFileName(image);
-        return Path.GetExtension(image).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg" ? name : name + ".png";
     }
 
     private static double ParseDouble(string? text, string option, double fallback) =>

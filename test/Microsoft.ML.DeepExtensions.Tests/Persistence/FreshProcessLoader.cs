@@ -86,6 +86,10 @@ internal static class FreshProcessLoader
             {
                 lines.AddRange(Vision.Haar.HaarCascadeDetectorTests.Score(ml, model));
             }
+            else if (scenario == "proposals")
+            {
+                lines.AddRange(Vision.Detection.Proposals.SelectiveSearchTransformerTests.ScoreLines(ml, model));
+            }
             else if (scenario == "mlp-multiclass")
             {
                 lines.AddRange(Trainers.MlpPersistenceTests.Score(ml, model));
