@@ -76,7 +76,7 @@ internal sealed class LayerOnnxWriter
                 return _builder.Node("MaxPool", name, new[] { input }, PoolingAttributes(max));
             case AveragePooling average:
                 return _builder.Node("AveragePool", name, new[] { input },
-                    PoolingAttributes(average).Append(("count_include_pad", (object)(average.CountIncludePadding ? 1L : 0L))).ToArray());
+                    average.CountIncludePadding ? PoolingAttributes(average).Append(("count_include_pad", (object)1L)).ToArray() : PoolingAttributes(average));
             case AdaptiveAveragePooling adaptive:
                 return AdaptivePooling(adaptive, name, input, shape);
             case GlobalAveragePooling:
@@ -124,13 +124,19 @@ internal sealed class LayerOnnxWriter
         };
     }
 
-    private static (string, object)[] PoolingAttributes(Pooling pooling) => new (string, object)[]
+    /// <summary>Kernel, strides, pads, and ceil_mode only when set (OpenCV 4.6's importer refuses ceil_mode = 0).</summary>
+    private static (string, object)[] PoolingAttributes(Pooling pooling)
     {
-        ("kernel_shape", new long[] { pooling.KernelSize, pooling.KernelSize }),
-        ("strides", new long[] { pooling.Stride, pooling.Stride }),
-        ("pads", new long[] { pooling.Padding, pooling.Padding, pooling.Padding, pooling.Padding }),
-        ("ceil_mode", pooling.CeilMode ? 1L : 0L),
-    };
+        var attributes = new List<(string, object)>
+        {
+            ("kernel_shape", new long[] { pooling.KernelSize, pooling.KernelSize }),
+            ("strides", new long[] { pooling.Stride, pooling.Stride }),
+            ("pads", new long[] { pooling.Padding, pooling.Padding, pooling.Padding, pooling.Padding }),
+        };
+        if (pooling.CeilMode)
+            attributes.Add(("ceil_mode", 1L));
+        return attributes.ToArray();
+    }
 
     /// <summary>
     /// Adaptive average pooling as ONNX has no such operator: when the input divides into the output, an

@@ -52,12 +52,26 @@ public sealed class OnnxExportTests
             using (var noGrad = torch.no_grad())
                 expected = nn.functional.softmax(module.call(input), 1).data<float>().ToArray();
             var actual = OnnxTestFiles.RunOnnxRuntime(path, input.data<float>().ToArray(), shape);
+            KeepForOpenCv(architecture.Name, path, input.data<float>().ToArray(), shape, expected);
             return OnnxTestFiles.RelativeError(actual, expected);
         }
         finally
         {
             File.Delete(path);
         }
+    }
+
+    /// <summary>
+    /// With DEEPEXT_ONNX_EXPORT_DIR set, keeps each export with its input and our scores there, for the
+    /// independent check with OpenCV's dnn module (check_exports_with_opencv.py).
+    /// </summary>
+    private static void KeepForOpenCv(string name, string path, float[] input, long[] shape, float[] expected)
+    {
+        if (Environment.GetEnvironmentVariable("DEEPEXT_ONNX_EXPORT_DIR") is not { Length: > 0 } directory)
+            return;
+        Directory.CreateDirectory(directory);
+        File.Copy(path, Path.Combine(directory, $"{name}.onnx"), overwrite: true);
+        File.WriteAllText(Path.Combine(directory, $"{name}.json"), System.Text.Json.JsonSerializer.Serialize(new { shape, input, expected }));
     }
 
     [TestMethod]
