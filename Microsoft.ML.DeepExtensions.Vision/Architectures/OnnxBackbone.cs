@@ -31,7 +31,7 @@ public sealed class OnnxBackbone : ImageArchitecture
     private readonly bool _hasWeights;
     private readonly string _source;
 
-    private OnnxBackbone(ModelProto backbone, ModelProto? preprocessing, string? featuresOutput, float pixelScale, bool hasWeights, string source)
+    private OnnxBackbone(ModelProto backbone, ModelProto? preprocessing, string? featuresOutput, float pixelScale, bool newHead, bool hasWeights, string source)
     {
         if (!float.IsFinite(pixelScale) || pixelScale <= 0)
             throw new ArgumentOutOfRangeException(nameof(pixelScale), $"PixelScale must be positive and finite, got {pixelScale}.");
@@ -40,6 +40,7 @@ public sealed class OnnxBackbone : ImageArchitecture
         _hasWeights = hasWeights;
         _source = source;
         PixelScale = pixelScale;
+        NewHead = newHead;
         // Imports once now, so that an unsupported operator or a bad tensor is refused when the architecture is made.
         using var probe = OnnxGraphModule.FromModel(backbone, source, featuresOutput, allowMissingData: !hasWeights);
         FeaturesOutputName = probe.OutputName;
@@ -62,6 +63,9 @@ public sealed class OnnxBackbone : ImageArchitecture
     /// <summary>Multiplies the [0, 1] pixels before the graphs.</summary>
     public float PixelScale { get; }
 
+    /// <summary>Whether a new fully connected head gives the class scores (otherwise the graph's output does).</summary>
+    public bool NewHead { get; }
+
     /// <param name="path">The backbone's ONNX file.</param>
     /// <param name="options">Features output, preprocessing graph and pixel scale. Defaults to the graph's only output, no preprocessing, scale 1.</param>
     /// <exception cref="FileNotFoundException">A file does not exist.</exception>
@@ -72,7 +76,7 @@ public sealed class OnnxBackbone : ImageArchitecture
         var preprocessing = options.PreprocessingPath is null ? null : OnnxModelFile.Read(options.PreprocessingPath);
         if (preprocessing is not null)
             OnnxGraphModule.FromModel(preprocessing, $"ONNX file '{options.PreprocessingPath}'", null).Dispose();
-        return new OnnxBackbone(OnnxModelFile.Read(path), preprocessing, options.FeaturesOutputName, options.PixelScale, hasWeights: true, $"ONNX file '{path}'");
+        return new OnnxBackbone(OnnxModelFile.Read(path), preprocessing, options.FeaturesOutputName, options.PixelScale, options.NewHead, hasWeights: true, $"ONNX file '{path}'");
     }
 
     /// <inheritdoc/>
@@ -83,7 +87,7 @@ public sealed class OnnxBackbone : ImageArchitecture
         var preprocessing = _preprocessing is null ? null : OnnxGraphModule.FromModel(_preprocessing, "the preprocessing graph", null, allowMissingData: !_hasWeights);
         var backbone = OnnxGraphModule.FromModel(_backbone, _source, FeaturesOutputName, allowMissingData: !_hasWeights);
         long features = FeatureCount(inputShape, preprocessing, backbone);
-        return new OnnxBackboneNetwork(PixelScale, preprocessing, backbone, nn.Linear(features, classes));
+        return new OnnxBackboneNetwork(PixelScale, preprocessing, backbone, NewHead ? nn.Linear(features, classes) : null);
     }
 
     /// <inheritdoc/>
@@ -129,6 +133,7 @@ public sealed class OnnxBackbone : ImageArchitecture
             WriteBytes(writer, preprocessing.StructureWithoutWeights());
         }
         writer.Write(PixelScale);
+        writer.Write(NewHead);
         writer.Write(_source);
     }
 
@@ -138,8 +143,9 @@ public sealed class OnnxBackbone : ImageArchitecture
         string features = reader.ReadString();
         var preprocessing = reader.ReadBoolean() ? OnnxModelFile.Parse(ReadBytes(reader), "the saved preprocessing graph") : null;
         float scale = reader.ReadSingle();
+        bool newHead = reader.ReadBoolean();
         string source = reader.ReadString();
-        return new OnnxBackbone(backbone, preprocessing, features, scale, hasWeights: false, source);
+        return new OnnxBackbone(backbone, preprocessing, features, scale, newHead, hasWeights: false, source);
     }
 
     private static void WriteBytes(BinaryWriter writer, byte[] bytes)

@@ -7,11 +7,12 @@ namespace Microsoft.ML.DeepExtensions.Vision.Architectures;
 
 /// <summary>
 /// The module of an <see cref="OnnxBackbone"/>: pixels × <c>PixelScale</c>, the fixed preprocessing graph,
-/// the imported backbone, flattened, then a fully connected head (one logit per class).
+/// the imported backbone, flattened, then a fully connected head (one logit per class), or no head when the
+/// graph already gives the class scores.
 /// </summary>
 internal sealed class OnnxBackboneNetwork : nn.Module<Tensor, Tensor>
 {
-    public OnnxBackboneNetwork(float pixelScale, OnnxGraphModule? preprocessing, OnnxGraphModule backbone, Linear head)
+    public OnnxBackboneNetwork(float pixelScale, OnnxGraphModule? preprocessing, OnnxGraphModule backbone, Linear? head)
         : base(nameof(OnnxBackboneNetwork))
     {
         PixelScale = pixelScale;
@@ -26,7 +27,8 @@ internal sealed class OnnxBackboneNetwork : nn.Module<Tensor, Tensor>
             register_module("preprocessing", preprocessing);
         }
         register_module("backbone", backbone);
-        register_module("head", head);
+        if (head is not null)
+            register_module("head", head);
     }
 
     public float PixelScale { get; }
@@ -35,7 +37,7 @@ internal sealed class OnnxBackboneNetwork : nn.Module<Tensor, Tensor>
 
     public OnnxGraphModule Backbone { get; }
 
-    public Linear Head { get; }
+    public Linear? Head { get; }
 
     /// <summary>The backbone's features for a batch of [0, 1] pixels, flattened to [N, F].</summary>
     public Tensor Features(Tensor input)
@@ -46,5 +48,5 @@ internal sealed class OnnxBackboneNetwork : nn.Module<Tensor, Tensor>
         return Backbone.call(x).flatten(1);
     }
 
-    public override Tensor forward(Tensor input) => Head.call(Features(input));
+    public override Tensor forward(Tensor input) => Head is null ? Features(input) : Head.call(Features(input));
 }

@@ -21,4 +21,11 @@ public sealed class OnnxBackboneOptions
     /// network trained on 0..255 pixels such as the ResNet18 package's. Defaults to 1.
     /// </summary>
     public float PixelScale { get; init; } = 1;
+
+    /// <summary>
+    /// Whether a new fully connected head (fresh weights) maps the features to the classes. False uses the
+    /// graph's output (<see cref="FeaturesOutputName"/>) as the class scores: a complete pretrained classifier,
+    /// which must then give one logit per class. Defaults to true.
+    /// </summary>
+    public bool NewHead { get; init; } = true;
 }

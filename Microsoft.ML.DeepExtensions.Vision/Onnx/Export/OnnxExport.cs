@@ -104,6 +104,8 @@ public static class OnnxExport
             x = ImportedGraphWriter.Append(builder, network.Preprocessing, x, "preprocessing/");
         x = ImportedGraphWriter.Append(builder, network.Backbone, x, "backbone/");
         x = builder.Node("Flatten", "features", new[] { x }, ("axis", 1L));
+        if (network.Head is null)
+            return x;
         return builder.Node("Gemm", "head", new[] { x, builder.Initializer("head.weight", network.Head.weight!), builder.Initializer("head.bias", network.Head.bias!) }, ("transB", 1L));
     }
 }
