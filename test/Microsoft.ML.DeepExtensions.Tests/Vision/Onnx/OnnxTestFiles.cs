@@ -31,10 +31,24 @@ internal static class OnnxTestFiles
     // Sessions stay open for the test run: ResNet18.onnx takes a while to load.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, InferenceSession> Sessions = new();
 
-    /// <summary>Runs a one-input, one-output ONNX model with ONNX Runtime.</summary>
+    /// <summary>Runs a one-input ONNX model with ONNX Runtime; returns its first output. Sessions of the shipped files stay open.</summary>
     public static float[] RunOnnxRuntime(string path, float[] input, long[] shape)
     {
-        var session = Sessions.GetOrAdd(path, p => new InferenceSession(p));
+        bool shipped = path.StartsWith(AppContext.BaseDirectory, StringComparison.Ordinal);
+        var session = shipped ? Sessions.GetOrAdd(path, p => new InferenceSession(p)) : new InferenceSession(path);
+        try
+        {
+            return Run(session, input, shape);
+        }
+        finally
+        {
+            if (!shipped)
+                session.Dispose();
+        }
+    }
+
+    private static float[] Run(InferenceSession session, float[] input, long[] shape)
+    {
         string inputName = session.InputMetadata.Keys.Single();
         var tensor = new DenseTensor<float>(input, shape.Select(d => (int)d).ToArray());
         using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(inputName, tensor) });
