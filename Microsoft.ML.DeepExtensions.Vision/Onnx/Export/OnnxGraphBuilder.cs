@@ -41,30 +41,22 @@ internal sealed class OnnxGraphBuilder
     }
 
     /// <summary>A 1-D int64 initializer (shapes, pads, split sizes).</summary>
-    public string Ints(string name, params long[] values)
-    {
-        var proto = new TensorProto { Name = Unique(name), DataType = (int)TensorProto.Types.DataType.Int64 };
-        proto.Dims.Add(values.Length);
-        proto.Int64Data.AddRange(values);
-        _graph.Initializer.Add(proto);
-        return proto.Name;
-    }
+    public string Ints(string name, params long[] values) =>
+        Constant(name, TensorProto.Types.DataType.Int64, new long[] { values.Length }, t => t.Int64Data.AddRange(values));
 
     /// <summary>A 1-D float initializer (scales, clip bounds).</summary>
-    public string Floats(string name, params float[] values)
-    {
-        var proto = new TensorProto { Name = Unique(name), DataType = (int)TensorProto.Types.DataType.Float };
-        proto.Dims.Add(values.Length);
-        proto.FloatData.AddRange(values);
-        _graph.Initializer.Add(proto);
-        return proto.Name;
-    }
+    public string Floats(string name, params float[] values) =>
+        Constant(name, TensorProto.Types.DataType.Float, new long[] { values.Length }, t => t.FloatData.AddRange(values));
 
     /// <summary>A scalar float initializer.</summary>
-    public string Scalar(string name, float value)
+    public string Scalar(string name, float value) =>
+        Constant(name, TensorProto.Types.DataType.Float, Array.Empty<long>(), t => t.FloatData.Add(value));
+
+    private string Constant(string name, TensorProto.Types.DataType type, long[] dims, Action<TensorProto> fill)
     {
-        var proto = new TensorProto { Name = Unique(name), DataType = (int)TensorProto.Types.DataType.Float };
-        proto.FloatData.Add(value);
+        var proto = new TensorProto { Name = Unique(name), DataType = (int)type };
+        proto.Dims.AddRange(dims);
+        fill(proto);
         _graph.Initializer.Add(proto);
         return proto.Name;
     }
