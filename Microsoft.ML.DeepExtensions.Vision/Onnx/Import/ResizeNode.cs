@@ -40,7 +40,8 @@ internal sealed class ResizeNode : ImportedNode
         if (_scales is not null && (_scales.Length != 4 || _scales[0] != 1 || _scales[1] != 1) || _sizes is not null && _sizes.Length != 4)
             throw new OnnxFormatException($"{Description}: only resizing the height and width of [N, C, H, W] is supported, got scales [{string.Join(", ", _scales ?? Array.Empty<float>())}] sizes [{string.Join(", ", _sizes ?? Array.Empty<long>())}].");
 
-        var coordinates = legacy ? (_linear ? "asymmetric" : "asymmetric") : Attributes.String("coordinate_transformation_mode", "half_pixel");
+        // Upsample and the opset-10 Resize always map coordinates asymmetrically (x_in = x_out / scale).
+        var coordinates = legacy ? "asymmetric" : Attributes.String("coordinate_transformation_mode", "half_pixel");
         if (_linear)
         {
             if (coordinates is not ("half_pixel" or "pytorch_half_pixel" or "align_corners"))

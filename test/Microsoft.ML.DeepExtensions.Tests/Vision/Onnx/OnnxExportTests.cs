@@ -188,6 +188,47 @@ public sealed class OnnxExportTests
     }
 
     [TestMethod]
+    public void BinaryAndRegressionMlpsExportTheirOutputs()
+    {
+        // Binary: Score is the logit and Probability its sigmoid; regression: Score in the label's units (the
+        // network's output rescaled by the target's standard deviation and mean, inside the graph).
+        var ml = new MLContext(seed: 8);
+        var random = new Random(9);
+        var rows = Enumerable.Range(0, 40).Select(i =>
+        {
+            var features = Enumerable.Range(0, 28 * 28).Select(_ => (float)random.NextDouble()).ToArray();
+            return new TabularRow { Features = features, Positive = features[0] > 0.5f, Price = 1000 + 500 * features[1] };
+        }).ToArray();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var binary = ml.BinaryClassification.Trainers.Mlp(new MlpTrainer.Options { LabelColumnName = "Positive", HiddenLayers = new[] { 8 }, Activation = new Tanh(), Epochs = 3 }).Fit(data);
+        var regression = ml.Regression.Trainers.Mlp(new MlpTrainer.Options { LabelColumnName = "Price", HiddenLayers = new[] { 8 }, Epochs = 3 }).Fit(data);
+        foreach (var (name, model, columns) in new (string, NetworkPredictionTransformer, string[])[]
+        {
+            ("binary", binary, new[] { "Score", "Probability" }),
+            ("regression", regression, new[] { "Score" }),
+        })
+        {
+            var path = Path.Combine(Path.GetTempPath(), $"mlp-{name}-{Guid.NewGuid():N}.onnx");
+            try
+            {
+                OnnxExport.Save(model, path);
+                var ours = model.Transform(data);
+                var onnx = ml.Transforms.ApplyOnnxModel(columns, new[] { "Features" }, path).Fit(data).Transform(data);
+                foreach (var column in columns)
+                {
+                    var expected = ours.GetColumn<float>(column).ToArray();
+                    var actual = onnx.GetColumn<VBuffer<float>>(column).Select(v => v.GetItemOrDefault(0)).ToArray();
+                    Assert.IsTrue(OnnxTestFiles.RelativeError(actual, expected) < 1e-4, $"{name} {column}: relative error {OnnxTestFiles.RelativeError(actual, expected):E2}");
+                }
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        }
+    }
+
+    [TestMethod]
     public void FineTunedOnnxBackboneExportsWithItsPreprocessing()
     {
         // The PyTorch operator graph as a backbone (features: its 20 hidden units), fine-tuned by the CNN trainer,
@@ -226,6 +267,16 @@ public sealed class OnnxExportTests
         {
             File.Delete(path);
         }
+    }
+
+    private sealed class TabularRow
+    {
+        [VectorType(28 * 28)]
+        public float[] Features { get; set; } = Array.Empty<float>();
+
+        public bool Positive { get; set; }
+
+        public float Price { get; set; }
     }
 
     private sealed class SmallImageRow
