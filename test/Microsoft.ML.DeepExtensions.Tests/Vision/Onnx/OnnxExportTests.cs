@@ -246,6 +246,15 @@ public sealed class OnnxExportTests
         {
             Architecture = backbone, ImageShape = new Microsoft.ML.DeepExtensions.Vision.Classification.ImageShape(3, 16, 16), Epochs = 2, BatchSize = BatchSize.Of(8),
         }).Fit(data);
+        // Fine-tuned: the backbone's weights moved away from the file's, the new head has one output per class.
+        var trained = (OnnxBackboneNetwork)model.Module;
+        Assert.AreEqual(2L, trained.Head!.out_features);
+        using (var original = Microsoft.ML.DeepExtensions.Vision.Onnx.Import.OnnxGraphModule.Import(OnnxTestFiles.Model("ops_opset9.onnx")))
+        {
+            var before = original.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            Assert.IsTrue(trained.Backbone.named_parameters().Any(p => !p.parameter.cpu().allclose(before[p.name])), "Fit() trained the imported weights");
+        }
+
         var path = Path.Combine(Path.GetTempPath(), $"backbone-{Guid.NewGuid():N}.onnx");
         try
         {
