@@ -41,6 +41,16 @@ public sealed class CustomArchitecture : ImageArchitecture
     {
         using var scope = torch.NewDisposeScope();
         using var network = Create(inputShape, classes);
+        CheckOutput(Name, network, inputShape, classes);
+    }
+
+    /// <summary>
+    /// Runs one zero image through <paramref name="network"/> (evaluation mode, no gradients) and refuses
+    /// a failure or an output other than one score per class, naming the architecture.
+    /// </summary>
+    internal static void CheckOutput(string name, nn.Module<Tensor, Tensor> network, long[] inputShape, int classes)
+    {
+        using var scope = torch.NewDisposeScope();
         network.eval();
         long[] output;
         try
@@ -50,10 +60,10 @@ public sealed class CustomArchitecture : ImageArchitecture
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new ArgumentException($"The custom architecture '{Name}' fails on a {ImageShape.Format(inputShape)} input image: {e.Message}", nameof(inputShape), e);
+            throw new ArgumentException($"The custom architecture '{name}' fails on a {ImageShape.Format(inputShape)} input image: {e.Message}", nameof(inputShape), e);
         }
         if (!output.SequenceEqual(new long[] { 1, classes }))
-            throw new ArgumentException($"The custom architecture '{Name}' gives an output of shape {ImageShape.Tuple(output)} for one {ImageShape.Format(inputShape)} image, expected (1, {classes}): one score per class.", nameof(classes));
+            throw new ArgumentException($"The custom architecture '{name}' gives an output of shape {ImageShape.Tuple(output)} for one {ImageShape.Format(inputShape)} image, expected (1, {classes}): one score per class.", nameof(classes));
     }
 
     internal override NetworkSummary? Summarize(long[] inputShape, int classes) => null;

@@ -37,6 +37,11 @@ public abstract class ImageArchitecture
     /// <summary>The summary inferred without building the network, or null to build it and run one zero image.</summary>
     internal abstract NetworkSummary? Summarize(long[] inputShape, int classes);
 
+    /// <summary>What a saved model needs beyond <see cref="Name"/> to rebuild the architecture (an imported graph); nothing by default.</summary>
+    internal virtual void WriteDefinition(BinaryWriter writer)
+    {
+    }
+
     public override string ToString() => Name;
 
     /// <summary>Refuses a shape that is not <c>[C, H, W]</c> with positive sizes, or fewer than 2 classes.</summary>

@@ -107,17 +107,26 @@ public static class ImageArchitectures
     {
         if (string.IsNullOrWhiteSpace(name) || name.Trim() != name)
             throw new ArgumentException($"An architecture name must be non-empty without surrounding spaces, got '{name}'.", nameof(name));
-        if (BuiltIn.Any(a => string.Equals(a.Name, name, StringComparison.OrdinalIgnoreCase)))
+        if (BuiltIn.Any(a => string.Equals(a.Name, name, StringComparison.OrdinalIgnoreCase)) || string.Equals(name, OnnxBackbone.ArchitectureName, StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException($"'{name}' is a built-in architecture and cannot be registered again; choose another name.", nameof(name));
         return name;
     }
+
+    /// <summary>
+    /// A pretrained network from an ONNX file (e.g. the ResNet-18 of the Microsoft.ML.DnnImageFeaturizer.ResNet18
+    /// package) as the backbone of an image classifier: its weights start from the file's, a new fully connected
+    /// head gives one score per class, and the CNN trainer fine-tunes both inside <c>Fit()</c>.
+    /// </summary>
+    /// <inheritdoc cref="OnnxBackbone.Load" path="/param"/>
+    /// <inheritdoc cref="OnnxBackbone.Load" path="/exception"/>
+    public static OnnxBackbone FromOnnx(string path, OnnxBackboneOptions? options = null) => OnnxBackbone.Load(path, options);
 
     /// <summary>Removes a registered architecture; returns whether it was registered.</summary>
     public static bool Unregister(string name) => Custom.TryRemove(name, out _);
 
     /// <summary>The architecture a saved model names, or an error saying how to register a custom one.</summary>
-    internal static ImageArchitecture ForLoading(string name) =>
-        Find(name) ?? throw new InvalidOperationException(
+    internal static ImageArchitecture ForLoading(string name, BinaryReader reader) =>
+        name == OnnxBackbone.ArchitectureName ? OnnxBackbone.Read(reader) : Find(name) ?? throw new InvalidOperationException(
             $"The model was trained with the image architecture '{name}', which is not built in and not registered in this process. " +
             $"Call ImageArchitectures.Register(\"{name}\", (inputShape, classes) => ...) with the factory it was trained with before loading the model.");
 

@@ -63,13 +63,14 @@ public sealed class ImageNetwork : NetworkDefinition
     protected override void WriteFields(BinaryWriter writer)
     {
         writer.Write(Architecture.Name);
+        Architecture.WriteDefinition(writer);
         WriteShape(writer, _inputShape);
         writer.Write(Classes);
     }
 
     internal static ImageNetwork Read(BinaryReader reader)
     {
-        var architecture = ImageArchitectures.ForLoading(reader.ReadString());
+        var architecture = ImageArchitectures.ForLoading(reader.ReadString(), reader);
         var shape = ReadShape(reader);
         int classes = reader.ReadInt32();
         return new ImageNetwork(architecture, shape, classes);

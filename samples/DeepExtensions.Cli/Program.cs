@@ -27,6 +27,8 @@ public static class Program
         "  predict    Write a saved model's predictions for a CSV file or images.\n" +
         "  bench      Benchmark training and detection.\n" +
         "  summary    Print an image architecture's layers, output shapes and parameter counts.\n" +
+        "  export     Write a trained image classifier to ONNX (--out model.onnx).\n" +
+        "  import     Make a scoring model.zip from a pretrained ONNX image classifier (--onnx FILE).\n" +
         "  detect     Find objects in images: an ONNX detector (--model: YOLO, Faster/Mask R-CNN) or a Haar\n" +
         "             cascade (--cascade FILE.xml).\n" +
         "  segment    Label every pixel of images with a semantic segmentation model (torchvision FCN,\n" +
@@ -103,6 +105,10 @@ public static class Program
                     return SummaryCommand.Run(rest, context);
                 case "propose":
                     return ProposeCommand.Run(rest, context);
+                case "export":
+                    return ExportCommand.Run(rest, context);
+                case "import":
+                    return ImportCommand.Run(rest, context);
                 case "detect" when rest.Any(a => a == "--cascade" || a.StartsWith("--cascade=", StringComparison.Ordinal)):
                     return HaarDetectCommand.Run(rest, context);
                 case "detect" when !rest.Any(a => a is "--help" or "-h" || a == "--model" || a.StartsWith("--model=", StringComparison.Ordinal) || a == "--cfg" || a.StartsWith("--cfg=", StringComparison.Ordinal)):
@@ -110,13 +116,13 @@ public static class Program
                 case "detect":
                     // ONNX detectors (--model FILE.onnx --kind ...); its help names --cascade for Haar cascades.
                     return OnnxDetectCommand.Run(rest, context);
-                case "help" when rest.Length == 1 && rest[0] is "train" or "evaluate" or "predict" or "bench" or "summary" or "detect" or "segment" or "propose":
+                case "help" when rest.Length == 1 && rest[0] is "train" or "evaluate" or "predict" or "bench" or "summary" or "export" or "import" or "detect" or "segment" or "propose":
                     return Run(new[] { rest[0], "--help" }, stdout, stderr, live, cancellationToken);
                 case "help" or "--help" or "-h":
                     stdout.WriteLine(Usage);
                     return ExitCodes.Success;
                 default:
-                    throw CliException.UsageError($"unknown command '{args[0]}' (expected train, evaluate, predict, detect, segment, propose, bench or summary; see 'deepext --help')");
+                    throw CliException.UsageError($"unknown command '{args[0]}' (expected train, evaluate, predict, detect, segment, propose, export, import, bench or summary; see 'deepext --help')");
             }
         }
         catch (CliException e)

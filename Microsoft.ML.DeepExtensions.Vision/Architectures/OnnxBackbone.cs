@@ -1,0 +1,167 @@
+using global::Onnx;
+using Microsoft.ML.DeepExtensions.Backend;
+using Microsoft.ML.DeepExtensions.Networks;
+using Microsoft.ML.DeepExtensions.Vision.Layers;
+using Microsoft.ML.DeepExtensions.Vision.Onnx;
+using Microsoft.ML.DeepExtensions.Vision.Onnx.Import;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.DeepExtensions.Vision.Architectures;
+
+/// <summary>
+/// A pretrained ONNX network as the backbone of an image classifier (<see cref="ImageArchitectures.FromOnnx"/>):
+/// the graph imported as trainable TorchSharp layers (<see cref="OnnxGraphModule"/>) with the file's weights,
+/// then a new fully connected head sized for the classes. The CNN trainer fine-tunes all of it inside
+/// <c>Fit()</c>, like any other architecture.
+/// </summary>
+/// <remarks>
+/// A saved model keeps the graph's structure (without the file's weights, which its own trained weights
+/// replace), so it loads without the ONNX file. The input shape must be one the graph accepts (a graph
+/// with a fixed-size pooling, such as ResNet18.onnx's 7×7 average pool, needs its 224×224 images); this is
+/// checked with one zero image before training.
+/// </remarks>
+public sealed class OnnxBackbone : ImageArchitecture
+{
+    /// <summary>The name saved with models.</summary>
+    public const string ArchitectureName = "onnx";
+
+    private readonly ModelProto _backbone;
+    private readonly ModelProto? _preprocessing;
+    private readonly bool _hasWeights;
+    private readonly string _source;
+
+    private OnnxBackbone(ModelProto backbone, ModelProto? preprocessing, string? featuresOutput, float pixelScale, bool newHead, bool hasWeights, string source)
+    {
+        if (!float.IsFinite(pixelScale) || pixelScale <= 0)
+            throw new ArgumentOutOfRangeException(nameof(pixelScale), $"PixelScale must be positive and finite, got {pixelScale}.");
+        _backbone = backbone;
+        _preprocessing = preprocessing;
+        _hasWeights = hasWeights;
+        _source = source;
+        PixelScale = pixelScale;
+        NewHead = newHead;
+        // Imports once now, so that an unsupported operator or a bad tensor is refused when the architecture is made.
+        using var probe = OnnxGraphModule.FromModel(backbone, source, featuresOutput, allowMissingData: !hasWeights);
+        FeaturesOutputName = probe.OutputName;
+        InputShape = probe.InputShape;
+        Operators = probe.Operators;
+    }
+
+    /// <inheritdoc/>
+    public override string Name => ArchitectureName;
+
+    /// <summary>The graph value the head reads.</summary>
+    public string FeaturesOutputName { get; }
+
+    /// <summary>The graph input's declared shape (-1 for a symbolic dimension).</summary>
+    public IReadOnlyList<long> InputShape { get; }
+
+    /// <summary>The operator of each imported node, in order.</summary>
+    public IReadOnlyList<string> Operators { get; }
+
+    /// <summary>Multiplies the [0, 1] pixels before the graphs.</summary>
+    public float PixelScale { get; }
+
+    /// <summary>Whether a new fully connected head gives the class scores (otherwise the graph's output does).</summary>
+    public bool NewHead { get; }
+
+    /// <param name="path">The backbone's ONNX file.</param>
+    /// <param name="options">Features output, preprocessing graph and pixel scale. Defaults to the graph's only output, no preprocessing, scale 1.</param>
+    /// <exception cref="FileNotFoundException">A file does not exist.</exception>
+    /// <exception cref="OnnxFormatException">A file is truncated or not ONNX, or holds an unsupported operator (named with its node) or a bad tensor (named).</exception>
+    internal static OnnxBackbone Load(string path, OnnxBackboneOptions? options)
+    {
+        options ??= new OnnxBackboneOptions();
+        var preprocessing = options.PreprocessingPath is null ? null : OnnxModelFile.Read(options.PreprocessingPath);
+        if (preprocessing is not null)
+            OnnxGraphModule.FromModel(preprocessing, $"ONNX file '{options.PreprocessingPath}'", null).Dispose();
+        return new OnnxBackbone(OnnxModelFile.Read(path), preprocessing, options.FeaturesOutputName, options.PixelScale, options.NewHead, hasWeights: true, $"ONNX file '{path}'");
+    }
+
+    /// <inheritdoc/>
+    public override nn.Module<Tensor, Tensor> Create(long[] inputShape, int classes)
+    {
+        CheckArguments(inputShape, classes);
+        TorchBackend.EnsureStarted();
+        var preprocessing = _preprocessing is null ? null : OnnxGraphModule.FromModel(_preprocessing, "the preprocessing graph", null, allowMissingData: !_hasWeights);
+        var backbone = OnnxGraphModule.FromModel(_backbone, _source, FeaturesOutputName, allowMissingData: !_hasWeights);
+        long features = FeatureCount(inputShape, preprocessing, backbone);
+        return new OnnxBackboneNetwork(PixelScale, preprocessing, backbone, NewHead ? nn.Linear(features, classes) : null);
+    }
+
+    /// <inheritdoc/>
+    public override void Validate(long[] inputShape, int classes)
+    {
+        using var network = Create(inputShape, classes);
+        CustomArchitecture.CheckOutput(Name, network, inputShape, classes);
+    }
+
+    internal override NetworkSummary? Summarize(long[] inputShape, int classes) => null;
+
+    /// <summary>The size of the flattened features for one image of <paramref name="inputShape"/>.</summary>
+    private long FeatureCount(long[] inputShape, OnnxGraphModule? preprocessing, OnnxGraphModule backbone)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var x = torch.zeros(new long[] { 1 }.Concat(inputShape).ToArray());
+        try
+        {
+            if (preprocessing is not null)
+            {
+                preprocessing.eval();
+                x = preprocessing.call(x);
+            }
+            backbone.eval();
+            return backbone.call(x).numel();
+        }
+        catch (OnnxFormatException e)
+        {
+            throw new ArgumentException($"The ONNX backbone ({_source}) does not accept {ImageShape.Format(inputShape)} images: {e.Message}", nameof(inputShape), e);
+        }
+    }
+
+    internal override void WriteDefinition(BinaryWriter writer)
+    {
+        using var backbone = OnnxGraphModule.FromModel(_backbone, _source, FeaturesOutputName, allowMissingData: !_hasWeights);
+        WriteBytes(writer, backbone.StructureWithoutWeights());
+        writer.Write(FeaturesOutputName);
+        writer.Write(_preprocessing is not null);
+        if (_preprocessing is not null)
+        {
+            using var preprocessing = OnnxGraphModule.FromModel(_preprocessing, "the preprocessing graph", null, allowMissingData: !_hasWeights);
+            WriteBytes(writer, preprocessing.StructureWithoutWeights());
+        }
+        writer.Write(PixelScale);
+        writer.Write(NewHead);
+        writer.Write(_source);
+    }
+
+    internal static OnnxBackbone Read(BinaryReader reader)
+    {
+        var backbone = OnnxModelFile.Parse(ReadBytes(reader), "the saved ONNX backbone");
+        string features = reader.ReadString();
+        var preprocessing = reader.ReadBoolean() ? OnnxModelFile.Parse(ReadBytes(reader), "the saved preprocessing graph") : null;
+        float scale = reader.ReadSingle();
+        bool newHead = reader.ReadBoolean();
+        string source = reader.ReadString();
+        return new OnnxBackbone(backbone, preprocessing, features, scale, newHead, hasWeights: false, source);
+    }
+
+    private static void WriteBytes(BinaryWriter writer, byte[] bytes)
+    {
+        writer.Write(bytes.Length);
+        writer.Write(bytes);
+    }
+
+    private static byte[] ReadBytes(BinaryReader reader)
+    {
+        int length = reader.ReadInt32();
+        if (length is <= 0 or > 1 << 30)
+            throw new InvalidDataException($"Corrupt ONNX backbone definition: graph length {length}.");
+        var bytes = reader.ReadBytes(length);
+        if (bytes.Length != length)
+            throw new InvalidDataException("Corrupt ONNX backbone definition: the graph is truncated.");
+        return bytes;
+    }
+}

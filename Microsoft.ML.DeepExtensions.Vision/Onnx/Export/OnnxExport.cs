@@ -1,0 +1,111 @@
+using global::Onnx;
+using Microsoft.ML.Data;
+using Microsoft.ML.DeepExtensions.Networks;
+using Microsoft.ML.DeepExtensions.Scoring;
+using Microsoft.ML.DeepExtensions.Vision.Architectures;
+using Microsoft.ML.DeepExtensions.Vision.Layers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.DeepExtensions.Vision.Onnx.Export;
+
+/// <summary>
+/// Exports trained DeepExtensions networks (MLPs, every built-in CNN architecture, layer-described custom
+/// ones and ONNX-backbone classifiers) to ONNX (opset 13), so ONNX Runtime, ML.NET's <c>ApplyOnnxModel</c>,
+/// OpenCV's <c>dnn</c> module or any ONNX engine scores them.
+/// </summary>
+/// <remarks>
+/// The graph has one input named after the model's feature column: <c>[N, C, H, W]</c> floats for images
+/// (pixels in [0, 1], planar RGB, as the trainer reads them; any scaling or preprocessing the network applies
+/// is inside the graph), <c>[N, features]</c> for an MLP. Its outputs are the transformer's: <c>Score</c>
+/// (class probabilities for multiclass, the logit for binary, the prediction in the label's units for
+/// regression) and, for binary classifiers, <c>Probability</c>. <c>N</c> is a free batch dimension.
+/// </remarks>
+public static class OnnxExport
+{
+    /// <summary>Exports the network of <paramref name="model"/> (a fitted pipeline or model.zip) to <paramref name="path"/>.</summary>
+    /// <exception cref="ArgumentException">The model holds no DeepExtensions network.</exception>
+    /// <exception cref="OnnxFormatException">A layer has no ONNX form (the message names the layer), e.g. an opaque custom module.</exception>
+    public static void Save(ITransformer model, string path) => Save(FindNetwork(model), path);
+
+    /// <inheritdoc cref="Save(ITransformer, string)"/>
+    public static void Save(NetworkPredictionTransformer model, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        OnnxModelFile.Write(Build(model.Network, model.Module, model.Task, model.FeatureColumnName), path);
+    }
+
+    /// <summary>The DeepExtensions network of a model: itself, or the last one of a transformer chain.</summary>
+    internal static NetworkPredictionTransformer FindNetwork(ITransformer model) => model switch
+    {
+        NetworkPredictionTransformer network => network,
+        IEnumerable<ITransformer> chain => chain.OfType<NetworkPredictionTransformer>().LastOrDefault()
+            ?? throw new ArgumentException("The model holds no DeepExtensions network (MLP or CNN classifier) to export to ONNX.", nameof(model)),
+        _ => throw new ArgumentException($"The model ({model.GetType().Name}) holds no DeepExtensions network to export to ONNX.", nameof(model)),
+    };
+
+    /// <summary>The ONNX model of <paramref name="module"/>, built from <paramref name="definition"/>, scoring for <paramref name="task"/>.</summary>
+    internal static ModelProto Build(NetworkDefinition definition, nn.Module<Tensor, Tensor> module, PredictionTask task, string inputName)
+    {
+        var builder = new OnnxGraphBuilder();
+        var inputShape = new long[] { -1 }.Concat(definition.InputShape).ToArray();
+        string input = builder.Input(inputName, inputShape);
+        bool rescaled = definition.OutputShift != 0 || definition.OutputScale != 1;
+        var layers = rescaled ? (nn.Module<Tensor, Tensor>)module.named_children().Single(c => c.name == "layers").module : module;
+        var weights = layers.state_dict();
+
+        string output = definition switch
+        {
+            MlpNetwork mlp => WriteMlp(builder, mlp, weights, input),
+            ImageNetwork { Architecture: LayeredArchitecture layered } image =>
+                new LayerOnnxWriter(builder, weights, "").Write(layered.Layers(image.InputShape, image.Classes), "", input, image.InputShape),
+            ImageNetwork { Architecture: OnnxBackbone } => WriteBackbone(builder, (OnnxBackboneNetwork)layers, input),
+            ImageNetwork image => throw new OnnxFormatException(
+                $"The image architecture '{image.Architecture.Name}' is an opaque TorchSharp module; only networks described with layers (every built-in architecture, ImageArchitectures.Register with a LayerStack, ONNX backbones) can be exported to ONNX."),
+            _ => throw new OnnxFormatException($"Networks of kind '{definition.Kind}' have no ONNX export."),
+        };
+
+        if (rescaled)
+        {
+            output = builder.Node("Mul", "rescale.scale", new[] { output, builder.Scalar("rescale.scale", (float)definition.OutputScale) });
+            output = builder.Node("Add", "rescale.shift", new[] { output, builder.Scalar("rescale.shift", (float)definition.OutputShift) });
+        }
+        var scoreShape = new long[] { -1, definition.OutputSize };
+        if (task == PredictionTask.MulticlassClassification)
+            builder.Output(builder.Node("Softmax", PredictionColumns.Score, new[] { output }, ("axis", 1L)), scoreShape);
+        else
+        {
+            builder.Output(builder.Node("Identity", PredictionColumns.Score, new[] { output }), scoreShape);
+            if (task == PredictionTask.BinaryClassification)
+                builder.Output(builder.Node("Sigmoid", PredictionColumns.Probability, new[] { output }), scoreShape);
+        }
+        return builder.Build($"DeepExtensions {definition.Kind}: {definition}");
+    }
+
+    private static string WriteMlp(OnnxGraphBuilder builder, MlpNetwork mlp, IReadOnlyDictionary<string, Tensor> weights, string input)
+    {
+        var writer = new LayerOnnxWriter(builder, weights, "");
+        string Dense(string name, string x) =>
+            builder.Node("Gemm", name, new[] { x, builder.Initializer($"{name}.weight", weights[$"{name}.weight"]), builder.Initializer($"{name}.bias", weights[$"{name}.bias"]) }, ("transB", 1L));
+        for (int i = 0; i < mlp.HiddenLayers.Count; i++)
+        {
+            input = Dense($"dense{i}", input);
+            if (mlp.BatchNormalization)
+                input = writer.Write(new BatchNormalization(), $"norm{i}", input, new long[] { mlp.HiddenLayers[i] });
+            input = writer.Activation(mlp.Activation, $"act{i}", input);
+        }
+        return Dense("output", input);
+    }
+
+    private static string WriteBackbone(OnnxGraphBuilder builder, OnnxBackboneNetwork network, string input)
+    {
+        string x = network.PixelScale == 1 ? input : builder.Node("Mul", "pixel_scale", new[] { input, builder.Scalar("pixel_scale", network.PixelScale) });
+        if (network.Preprocessing is not null)
+            x = ImportedGraphWriter.Append(builder, network.Preprocessing, x, "preprocessing/");
+        x = ImportedGraphWriter.Append(builder, network.Backbone, x, "backbone/");
+        x = builder.Node("Flatten", "features", new[] { x }, ("axis", 1L));
+        if (network.Head is null)
+            return x;
+        return builder.Node("Gemm", "head", new[] { x, builder.Initializer("head.weight", network.Head.weight!), builder.Initializer("head.bias", network.Head.bias!) }, ("transB", 1L));
+    }
+}
