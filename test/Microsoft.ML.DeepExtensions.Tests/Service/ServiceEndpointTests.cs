@@ -4,6 +4,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.ML.DeepExtensions.Tests.Cli;
+using Microsoft.ML.DeepExtensions.Tests.Vision.Detection.Models;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Yolo;
 using Microsoft.ML.DeepExtensions.Vision.Detection;
 using Microsoft.ML.DeepExtensions.Vision.Haar;
 
@@ -155,8 +157,8 @@ public sealed class ServiceEndpointTests
         var expected = detector.Columns.ReadDetections(model.Transform(paths)).Single();
 
         Assert.AreEqual("astronaut.png", served.Image);
-        Assert.AreEqual(512, served.Width);
-        Assert.AreEqual(512, served.Height);
+        Assert.AreEqual(200, served.Width);
+        Assert.AreEqual(200, served.Height);
         CollectionAssert.AreEqual(detector.ClassNames.ToArray(), served.ClassNames.ToArray());
         Assert.IsTrue(expected.Count > 0, "the cascade finds the astronaut's face");
         Assert.AreEqual(expected.Count, served.Detections.Count);
@@ -166,13 +168,39 @@ public sealed class ServiceEndpointTests
     }
 
     [TestMethod]
+    public async Task OnnxYoloDetectorInAModelZipAnswersThePyTorchReferenceDetections()
+    {
+        // LoadImages -> DetectObjectsYolo (the generated YOLOv8-shaped ONNX model), saved by user code.
+        var ml = new MLContext(seed: 1);
+        var empty = ml.Data.LoadFromEnumerable(Array.Empty<ServiceModels.ImagePathRow>());
+        var loader = ml.Transforms.LoadImages("Image", "", nameof(ServiceModels.ImagePathRow.ImagePath)).Fit(empty);
+        using (var detector = ml.Transforms.DetectObjectsYolo(new YoloObjectDetector.Options
+        {
+            ModelPath = ExpectedDetections.ModelFile("yolov8"),
+            Version = YoloVersion.V8,
+            Device = global::Microsoft.ML.DeepExtensions.Backend.ComputeDevice.Cpu,
+        }).Fit(loader.Transform(empty)))
+            ml.Model.Save(loader.Append(detector), empty.Schema, ServiceModels.File("yolov8.zip"));
+
+        await using var service = new ServiceFactory(ServiceModels.File("yolov8.zip"));
+        using var client = service.CreateClient();
+        Assert.AreEqual("object-detection", (await GetJson(client, "/model")).GetProperty("kind").GetString());
+        foreach (var image in ExpectedDetections.Images("yolov8"))
+        {
+            var answer = await PostJson(client, Bytes(await File.ReadAllBytesAsync(image.Path), "application/octet-stream"));
+            var served = DetectionJson.Deserialize(answer.GetRawText());
+            Assert.AreEqual(image.Width, served.Width);
+            Assert.AreEqual(image.Height, served.Height);
+            ExpectedDetections.AssertMatches(image, served.Detections, $"served {Path.GetFileName(image.Path)}");
+        }
+    }
+
+    [TestMethod]
     public async Task BadImagesGetFourHundredsWithOneLineErrors()
     {
         byte[] png = ServiceModels.Png(32, 32, 1);
         // A PNG header declaring 100000 x 100000 pixels: refused before any pixel memory is allocated.
-        byte[] absurd = (byte[])png.Clone();
-        absurd[16] = 0; absurd[17] = 1; absurd[18] = 0x86; absurd[19] = 0xA0;
-        absurd[20] = 0; absurd[21] = 1; absurd[22] = 0x86; absurd[23] = 0xA0;
+        byte[] absurd = WithPngSize(png, 100_000, 100_000);
         var cases = new (string Name, HttpContent Content, HttpStatusCode Status, string Says)[]
         {
             ("empty body", Bytes(Array.Empty<byte>(), "image/png"), HttpStatusCode.BadRequest, "empty"),
@@ -257,6 +285,23 @@ public sealed class ServiceEndpointTests
             string error = JsonDocument.Parse(body).RootElement.GetProperty("error").GetString()!;
             StringAssert.Contains(error, says, $"{name}: {error}");
         }
+    }
+
+    /// <summary><paramref name="png"/> with its IHDR chunk declaring another size (and the chunk's CRC-32 recomputed, so the header is valid).</summary>
+    private static byte[] WithPngSize(byte[] png, int width, int height)
+    {
+        var bytes = (byte[])png.Clone();
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(16), width);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(20), height);
+        uint crc = 0xFFFFFFFF;
+        foreach (byte b in bytes.AsSpan(12, 17)) // the chunk type "IHDR" and its 13 data bytes
+        {
+            crc ^= b;
+            for (int k = 0; k < 8; k++)
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
+        }
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(29), ~crc);
+        return bytes;
     }
 
     internal static ByteArrayContent Bytes(byte[] bytes, string? contentType)

@@ -65,8 +65,19 @@ internal static class ServiceModels
         return data.ToArray();
     }
 
-    /// <summary>skimage's astronaut photo (a face), 512x512 PNG.</summary>
-    public static string Astronaut => HaarTestData.SkimagePhoto("astronaut.png");
+    private static readonly Lazy<string> SmallAstronaut = new(() =>
+    {
+        using var photo = SKBitmap.Decode(HaarTestData.SkimagePhoto("astronaut.png"));
+        using var small = photo.Resize(new SKImageInfo(200, 200, SKColorType.Bgra8888, SKAlphaType.Premul), new SKSamplingOptions(SKCubicResampler.Mitchell));
+        using var image = SKImage.FromBitmap(small);
+        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+        string path = File("astronaut-200.png");
+        System.IO.File.WriteAllBytes(path, data.ToArray());
+        return path;
+    });
+
+    /// <summary>skimage's astronaut photo (a face) scaled to 200x200, as a PNG.</summary>
+    public static string Astronaut => SmallAstronaut.Value;
 
     private static string Train(string name, params string[] args)
     {
