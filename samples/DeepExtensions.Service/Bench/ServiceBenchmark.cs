@@ -41,39 +41,26 @@ public static class ServiceBenchmark
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         using var client = new HttpClient { BaseAddress = new Uri(address) };
 
-        async Task<(string Answer, double Milliseconds)> SendAsync()
+        async Task<string> SendAsync(int _)
         {
             using var content = new ByteArrayContent(body);
             content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
-            long start = Stopwatch.GetTimestamp();
             using var response = await client.PostAsync("/predict", content);
             string answer = await response.Content.ReadAsStringAsync();
-            double elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            return (response.IsSuccessStatusCode ? answer : $"HTTP {(int)response.StatusCode}: {answer}", elapsed);
+            return response.IsSuccessStatusCode ? answer : $"HTTP {(int)response.StatusCode}: {answer}";
         }
 
-        var (expected, _) = await SendAsync();
+        string expected = await SendAsync(0);
         Console.WriteLine($"single-threaded answer: {expected}");
         for (int i = 0; i < warmup; i++)
-            await SendAsync();
-        var before = Memory.Measure();
-
-        var latencies = new double[requests];
-        var answers = new string[requests];
-        int next = -1;
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < requests)
-                (answers[i], latencies[i]) = await SendAsync();
-        })));
-        clock.Stop();
-        var after = Memory.Measure();
+            await SendAsync(i);
+        var before = MemoryUse.Measure();
+        var (answers, latencies, elapsed) = await RunConcurrentlyAsync(requests, concurrency, SendAsync);
+        var after = MemoryUse.Measure();
 
         int different = answers.Count(a => a != expected);
         Array.Sort(latencies);
-        double rate = requests / clock.Elapsed.TotalSeconds;
+        double rate = requests / elapsed.TotalSeconds;
         double p50 = Percentile(latencies, 0.50), p99 = Percentile(latencies, 0.99);
         Console.WriteLine($"{requests} requests, {concurrency} concurrent, {warmup} warm-up: {rate:F1} requests/s, p50 {p50:F2} ms, p99 {p99:F2} ms");
         Console.WriteLine($"memory after a forced GC: managed heap {before.HeapMb:F1} -> {after.HeapMb:F1} MB, working set {before.WorkingSetMb:F1} -> {after.WorkingSetMb:F1} MB");
@@ -87,6 +74,30 @@ public static class ServiceBenchmark
         }));
         await app.StopAsync();
         return different == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Sends requests 0 to <paramref name="requests"/> - 1 through <paramref name="send"/> from
+    /// <paramref name="concurrency"/> workers, each taking the next request as soon as its last one is answered.
+    /// </summary>
+    /// <returns>Each request's answer and latency (milliseconds), and the time of the whole run.</returns>
+    public static async Task<(string[] Answers, double[] Milliseconds, TimeSpan Elapsed)> RunConcurrentlyAsync(int requests, int concurrency, Func<int, Task<string>> send)
+    {
+        var answers = new string[requests];
+        var latencies = new double[requests];
+        int next = -1;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < requests)
+            {
+                long start = Stopwatch.GetTimestamp();
+                answers[i] = await send(i);
+                latencies[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
+        })));
+        return (answers, latencies, clock.Elapsed);
     }
 
     /// <summary>The value below which <paramref name="fraction"/> of the sorted values lie (nearest rank).</summary>
@@ -145,15 +156,16 @@ public static class ServiceBenchmark
         }
     }
 
-    private readonly record struct Memory(double HeapMb, double WorkingSetMb)
+    /// <summary>The process's managed heap and working set, in MB, after a forced full GC.</summary>
+    public readonly record struct MemoryUse(double HeapMb, double WorkingSetMb)
     {
-        public static Memory Measure()
+        public static MemoryUse Measure()
         {
             GC.Collect();
             GC.WaitForPendingFinalizers();
             GC.Collect();
             using var process = Process.GetCurrentProcess();
-            return new Memory(GC.GetTotalMemory(forceFullCollection: true) / 1048576.0, process.WorkingSet64 / 1048576.0);
+            return new MemoryUse(GC.GetTotalMemory(forceFullCollection: true) / 1048576.0, process.WorkingSet64 / 1048576.0);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using global::DeepExtensions.Service.Bench;
 
@@ -28,7 +27,7 @@ public sealed class ServiceLoadTests
         factory.UseKestrel(0);
         factory.StartServer();
         using var client = factory.CreateClient();
-        Assert.AreEqual(IPAddress.Loopback.ToString(), client.BaseAddress!.Host.Replace("localhost", IPAddress.Loopback.ToString()), "served on loopback");
+        Assert.IsTrue(client.BaseAddress!.IsLoopback, $"served by Kestrel on loopback, got {client.BaseAddress}");
 
         var images = Enumerable.Range(0, 4).Select(seed => ServiceModels.Png(36 + seed, 28 + 2 * seed, seed)).ToArray();
         async Task<string> Predict(int i)
@@ -46,26 +45,16 @@ public sealed class ServiceLoadTests
         Assert.AreNotEqual(1, expected.Distinct().Count(), "the images get different answers, so mixed-up answers would show");
         for (int i = 0; i < WarmUp; i++)
             await Predict(i);
-        var (heapBefore, workingSetBefore) = Memory();
-
-        var answers = new string[Requests];
-        int next = -1;
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(_ => Task.Run(async () =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < Requests)
-                answers[i] = await Predict(i);
-        })));
-        clock.Stop();
-        var (heapAfter, workingSetAfter) = Memory();
+        var before = ServiceBenchmark.MemoryUse.Measure();
+        var (answers, _, elapsed) = await ServiceBenchmark.RunConcurrentlyAsync(Requests, Concurrency, Predict);
+        var after = ServiceBenchmark.MemoryUse.Measure();
 
         var wrong = Enumerable.Range(0, Requests).Where(i => answers[i] != expected[i % images.Length]).ToArray();
         Assert.AreEqual(0, wrong.Length, $"{wrong.Length} answers differ from the single-threaded ones, e.g. request {wrong.FirstOrDefault()}: {answers[wrong.FirstOrDefault()]}");
-        string figures = $"{Requests / clock.Elapsed.TotalSeconds:F0} requests/s; heap {heapBefore:F1} -> {heapAfter:F1} MB, working set {workingSetBefore:F1} -> {workingSetAfter:F1} MB";
+        string figures = $"{Requests / elapsed.TotalSeconds:F0} requests/s; heap {before.HeapMb:F1} -> {after.HeapMb:F1} MB, working set {before.WorkingSetMb:F1} -> {after.WorkingSetMb:F1} MB";
         Console.WriteLine(figures);
-        Assert.IsTrue(heapAfter - heapBefore <= MaxHeapGrowthMb, $"managed heap grew by more than {MaxHeapGrowthMb} MB: {figures}");
-        Assert.IsTrue(workingSetAfter <= workingSetBefore * (1 + MaxWorkingSetGrowth), $"working set grew by more than {MaxWorkingSetGrowth:P0}: {figures}");
+        Assert.IsTrue(after.HeapMb - before.HeapMb <= MaxHeapGrowthMb, $"managed heap grew by more than {MaxHeapGrowthMb} MB: {figures}");
+        Assert.IsTrue(after.WorkingSetMb <= before.WorkingSetMb * (1 + MaxWorkingSetGrowth), $"working set grew by more than {MaxWorkingSetGrowth:P0}: {figures}");
     }
 
     [TestMethod]
@@ -101,14 +90,5 @@ public sealed class ServiceLoadTests
         Assert.AreEqual(50, ServiceBenchmark.Percentile(sorted, 0.50));
         Assert.AreEqual(99, ServiceBenchmark.Percentile(sorted, 0.99));
         Assert.AreEqual(7, ServiceBenchmark.Percentile(new[] { 7.0 }, 0.99));
-    }
-
-    private static (double HeapMb, double WorkingSetMb) Memory()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        using var process = Process.GetCurrentProcess();
-        return (GC.GetTotalMemory(forceFullCollection: true) / 1048576.0, process.WorkingSet64 / 1048576.0);
     }
 }
