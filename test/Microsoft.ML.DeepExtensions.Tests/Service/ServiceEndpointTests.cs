@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.ML.DeepExtensions.Tests.Cli;
 using Microsoft.ML.DeepExtensions.Tests.Vision.Detection.Models;
+using Microsoft.ML.DeepExtensions.Tests.Vision.Imaging;
 using Microsoft.ML.DeepExtensions.Vision.Detection.Yolo;
 using Microsoft.ML.DeepExtensions.Vision.Detection;
 using Microsoft.ML.DeepExtensions.Vision.Haar;
@@ -200,7 +201,7 @@ public sealed class ServiceEndpointTests
     {
         byte[] png = ServiceModels.Png(32, 32, 1);
         // A PNG header declaring 100000 x 100000 pixels: refused before any pixel memory is allocated.
-        byte[] absurd = WithPngSize(png, 100_000, 100_000);
+        byte[] absurd = File.ReadAllBytes(BadImageFiles.AbsurdSize(ServiceModels.File("")));
         var cases = new (string Name, HttpContent Content, HttpStatusCode Status, string Says)[]
         {
             ("empty body", Bytes(Array.Empty<byte>(), "image/png"), HttpStatusCode.BadRequest, "empty"),
@@ -285,23 +286,6 @@ public sealed class ServiceEndpointTests
             string error = JsonDocument.Parse(body).RootElement.GetProperty("error").GetString()!;
             StringAssert.Contains(error, says, $"{name}: {error}");
         }
-    }
-
-    /// <summary><paramref name="png"/> with its IHDR chunk declaring another size (and the chunk's CRC-32 recomputed, so the header is valid).</summary>
-    private static byte[] WithPngSize(byte[] png, int width, int height)
-    {
-        var bytes = (byte[])png.Clone();
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(16), width);
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(20), height);
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in bytes.AsSpan(12, 17)) // the chunk type "IHDR" and its 13 data bytes
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++)
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
-        }
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(29), ~crc);
-        return bytes;
     }
 
     internal static ByteArrayContent Bytes(byte[] bytes, string? contentType)
