@@ -133,6 +133,40 @@ public sealed class ServiceEndpointTests
     }
 
     [TestMethod]
+    [DataRow("binary")]
+    [DataRow("regression")]
+    public async Task BinaryAndRegressionCsvModelsAnswerAsDeepextPredict(string task)
+    {
+        string model = ServiceModels.File($"{task}.zip");
+        var train = CliRunner.Run(CliRunner.TrainArgs(task, model));
+        Assert.AreEqual(0, train.ExitCode, train.ToString());
+        var (stem, _) = CliRunner.Sets[task];
+        var lines = File.ReadAllLines(CliRunner.Sample($"{stem}-test.csv"));
+        string rows = ServiceModels.File($"{task}-rows.csv");
+        File.WriteAllLines(rows, lines.Take(4));
+        var cli = CliRunner.Run("predict", "--model", model, "--data", rows);
+        Assert.AreEqual(0, cli.ExitCode, cli.ToString());
+        string[] cliHeader = cli.StdoutLines[0].Split(',');
+        float Cli(int row, string column) => float.Parse(cli.StdoutLines[row].Split(',')[Array.IndexOf(cliHeader, column)], CultureInfo.InvariantCulture);
+
+        await using var service = new ServiceFactory(model);
+        using var client = service.CreateClient();
+        Assert.AreEqual(task, (await GetJson(client, "/model")).GetProperty("kind").GetString());
+        for (int r = 1; r <= 3; r++)
+        {
+            var answer = await PostJson(client, new StringContent(lines[0] + "\n" + lines[r], Encoding.UTF8, "text/csv"));
+            // One row against the CLI's batch: the same network, so equal to float rounding (relative 1e-6).
+            float score = Cli(r, "Score");
+            Assert.AreEqual(score, answer.GetProperty("score").GetSingle(), 1e-6f * Math.Max(1, Math.Abs(score)));
+            if (task == "binary")
+            {
+                Assert.AreEqual(Cli(r, "Probability"), answer.GetProperty("probability").GetSingle(), 1e-6f);
+                Assert.AreEqual(answer.GetProperty("score").GetSingle() > 0, answer.GetProperty("predictedLabel").GetBoolean());
+            }
+        }
+    }
+
+    [TestMethod]
     public async Task DetectorAnswersTheDetectionsJsonOfItsPipeline()
     {
         await using var faces = new ServiceFactory(ServiceModels.FaceDetector);
