@@ -46,11 +46,17 @@ public sealed class ServiceLoadTests
         for (int i = 0; i < WarmUp; i++)
             await Predict(i);
         var before = ServiceBenchmark.MemoryUse.Measure();
-        var (answers, _, elapsed) = await ServiceBenchmark.RunConcurrentlyAsync(Requests, Concurrency, Predict);
+        string? firstWrong = null;
+        var (_, wrong, elapsed) = await ServiceBenchmark.RunConcurrentlyAsync(Requests, Concurrency, Predict, (i, answer) =>
+        {
+            bool same = answer == expected[i % images.Length];
+            if (!same)
+                Interlocked.CompareExchange(ref firstWrong, $"request {i}: {answer}", null);
+            return same;
+        });
         var after = ServiceBenchmark.MemoryUse.Measure();
 
-        var wrong = Enumerable.Range(0, Requests).Where(i => answers[i] != expected[i % images.Length]).ToArray();
-        Assert.AreEqual(0, wrong.Length, $"{wrong.Length} answers differ from the single-threaded ones, e.g. request {wrong.FirstOrDefault()}: {answers[wrong.FirstOrDefault()]}");
+        Assert.AreEqual(0, wrong, $"{wrong} answers differ from the single-threaded ones, e.g. {firstWrong}");
         string figures = $"{Requests / elapsed.TotalSeconds:F0} requests/s; heap {before.HeapMb:F1} -> {after.HeapMb:F1} MB, working set {before.WorkingSetMb:F1} -> {after.WorkingSetMb:F1} MB";
         Console.WriteLine(figures);
         Assert.IsTrue(after.HeapMb - before.HeapMb <= MaxHeapGrowthMb, $"managed heap grew by more than {MaxHeapGrowthMb} MB: {figures}");
