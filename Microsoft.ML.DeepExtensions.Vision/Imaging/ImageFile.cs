@@ -31,30 +31,49 @@ public static class ImageFile
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (maxPixels <= 0)
             throw new ArgumentOutOfRangeException(nameof(maxPixels), maxPixels, $"maxPixels must be positive, got {maxPixels}.");
-        byte[] bytes = ReadBytes(path);
+        return DecodeChecked(ReadBytes(path), $"Image file '{path}'", maxPixels);
+    }
+
+    /// <summary>
+    /// Decodes an image held in memory (an upload, a database blob) with the same checks as <see cref="Load"/>.
+    /// </summary>
+    /// <param name="bytes">The encoded image (JPEG, PNG, BMP, GIF, WebP, ICO, WBMP).</param>
+    /// <param name="name">What the error messages call the image, e.g. an upload's file name.</param>
+    /// <param name="maxPixels">The most pixels (width x height) accepted. Defaults to <see cref="DefaultMaxPixels"/>.</param>
+    /// <exception cref="InvalidDataException">The bytes are empty, not an image, too large, truncated or damaged.</exception>
+    public static MLImage Decode(ReadOnlySpan<byte> bytes, string name, long maxPixels = DefaultMaxPixels)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (maxPixels <= 0)
+            throw new ArgumentOutOfRangeException(nameof(maxPixels), maxPixels, $"maxPixels must be positive, got {maxPixels}.");
+        return DecodeChecked(bytes, $"Image '{name}'", maxPixels);
+    }
+
+    private static MLImage DecodeChecked(ReadOnlySpan<byte> bytes, string subject, long maxPixels)
+    {
         if (bytes.Length == 0)
-            throw new InvalidDataException($"Image file '{path}' is empty (0 bytes).");
+            throw new InvalidDataException($"{subject} is empty (0 bytes).");
 
         using var data = SKData.CreateCopy(bytes);
         using var codec = SKCodec.Create(data)
-            ?? throw new InvalidDataException($"Image file '{path}' is not an image SkiaSharp can decode (JPEG, PNG, BMP, GIF, WebP): its first bytes are {Signature(bytes)}.");
+            ?? throw new InvalidDataException($"{subject} is not an image SkiaSharp can decode (JPEG, PNG, BMP, GIF, WebP): its first bytes are {Signature(bytes)}.");
         var declared = codec.Info;
         if (declared.Width <= 0 || declared.Height <= 0)
-            throw new InvalidDataException($"Image file '{path}' declares a size of {declared.Width}x{declared.Height} pixels; an image needs a positive width and height.");
+            throw new InvalidDataException($"{subject} declares a size of {declared.Width}x{declared.Height} pixels; an image needs a positive width and height.");
         if ((long)declared.Width * declared.Height > maxPixels)
             throw new InvalidDataException(
-                $"Image file '{path}' declares {declared.Width}x{declared.Height} pixels ({(long)declared.Width * declared.Height:N0}), more than the limit of {maxPixels:N0}; it is damaged or far larger than any image this reads.");
+                $"{subject} declares {declared.Width}x{declared.Height} pixels ({(long)declared.Width * declared.Height:N0}), more than the limit of {maxPixels:N0}; it is damaged or far larger than any image this reads.");
 
         // Premultiplied BGRA, as SkiaSharp's SKBitmap.Decode behind ML.NET's MLImage gives them (the same bytes for opaque images).
         var info = new SKImageInfo(declared.Width, declared.Height, SKColorType.Bgra8888, SKAlphaType.Premul);
         using var bitmap = new SKBitmap();
         if (!bitmap.TryAllocPixels(info))
-            throw new InvalidDataException($"Image file '{path}': {declared.Width}x{declared.Height} pixels do not fit in memory.");
+            throw new InvalidDataException($"{subject}: {declared.Width}x{declared.Height} pixels do not fit in memory.");
         var result = codec.GetPixels(info, bitmap.GetPixels());
         if (result != SKCodecResult.Success)
             throw new InvalidDataException(result == SKCodecResult.IncompleteInput
-                ? $"Image file '{path}' is truncated: its {codec.EncodedFormat} data ends before the last of its {declared.Width}x{declared.Height} pixels."
-                : $"Image file '{path}' is a damaged {codec.EncodedFormat} image: the decoder says {result}.");
+                ? $"{subject} is truncated: its {codec.EncodedFormat} data ends before the last of its {declared.Width}x{declared.Height} pixels."
+                : $"{subject} is a damaged {codec.EncodedFormat} image: the decoder says {result}.");
         return MLImage.CreateFromPixels(declared.Width, declared.Height, MLPixelFormat.Bgra32, bitmap.GetPixelSpan());
     }
 
@@ -75,6 +94,6 @@ public static class ImageFile
     }
 
     /// <summary>The first bytes in hex, for a message about a file that is no image.</summary>
-    private static string Signature(byte[] bytes) =>
-        string.Join(" ", bytes.Take(8).Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+    private static string Signature(ReadOnlySpan<byte> bytes) =>
+        string.Join(" ", bytes[..Math.Min(8, bytes.Length)].ToArray().Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
 }

@@ -39,6 +39,32 @@ public sealed class ImageFileTests
     }
 
     [TestMethod]
+    public void DecodeReadsBytesInMemoryAsLoadReadsTheFile()
+    {
+        using var folder = new TempFolder();
+        foreach (string file in new[] { BadImageFiles.Good(folder.Path), BadImageFiles.JpegNamedPng(folder.Path) })
+        {
+            using var fromFile = ImageFile.Load(file);
+            using var fromBytes = ImageFile.Decode(File.ReadAllBytes(file), "upload.png");
+            Assert.AreEqual((fromFile.Width, fromFile.Height), (fromBytes.Width, fromBytes.Height), file);
+            CollectionAssert.AreEqual(fromFile.Pixels.ToArray(), fromBytes.Pixels.ToArray(), file);
+        }
+
+        void Refused(string file, string says)
+        {
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => ImageFile.Decode(File.ReadAllBytes(file), "upload.png"));
+            StringAssert.Contains(e.Message, "Image 'upload.png' " + says);
+        }
+        Refused(BadImageFiles.Empty(folder.Path), "is empty (0 bytes)");
+        Refused(BadImageFiles.Truncated(folder.Path), "is truncated");
+        Refused(BadImageFiles.TextNamedPng(folder.Path), "is not an image SkiaSharp can decode");
+        Refused(BadImageFiles.AbsurdSize(folder.Path), "declares 100000x100000 pixels");
+        var limited = Assert.ThrowsExactly<InvalidDataException>(() => ImageFile.Decode(BadImageFiles.Png(), "upload.png", maxPixels: 40 * 30 - 1));
+        StringAssert.Contains(limited.Message, "more than the limit of 1,199");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ImageFile.Decode(BadImageFiles.Png(), "upload.png", maxPixels: 0));
+    }
+
+    [TestMethod]
     public void ContentDecidesTheFormatNotTheExtension()
     {
         using var folder = new TempFolder();
