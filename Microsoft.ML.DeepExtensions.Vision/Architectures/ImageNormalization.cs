@@ -98,28 +98,35 @@ public sealed class ImageNormalization
     private static float[] Numbers(string text) =>
         text.Split(',').Select(v => float.Parse(v.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
 
-    /// <summary>Subtracts the mean and divides by the deviation, channel by channel; its buffers are not part of the state dictionary.</summary>
+    /// <summary>Subtracts the mean and divides by the deviation, channel by channel; no weights, nothing in the state dictionary.</summary>
     private sealed class NormalizationModule : nn.Module<Tensor, Tensor>
     {
+        private readonly Tensor _mean;
+        private readonly Tensor _std;
+
         public NormalizationModule(ImageNormalization normalization)
             : base("ImageNormalization")
         {
-            register_buffer("mean", torch.tensor(normalization.Mean.ToArray()).view(1, -1, 1, 1), persistent: false);
-            register_buffer("std", torch.tensor(normalization.StandardDeviation.ToArray()).view(1, -1, 1, 1), persistent: false);
+            _mean = torch.tensor(normalization.Mean.ToArray()).view(1, -1, 1, 1).DetachFromDisposeScope();
+            _std = torch.tensor(normalization.StandardDeviation.ToArray()).view(1, -1, 1, 1).DetachFromDisposeScope();
         }
 
         public override Tensor forward(Tensor input)
         {
-            // Looked up each call: moving the module to a device replaces the buffers.
-            Tensor mean = null!, std = null!;
-            foreach (var (name, buffer) in named_buffers())
-            {
-                if (name == "mean")
-                    mean = buffer;
-                else if (name == "std")
-                    std = buffer;
-            }
+            // Three numbers per channel: copied to the input's device when it is another one (a GPU) rather than tracked as buffers.
+            var mean = _mean.device == input.device ? _mean : _mean.to(input.device);
+            var std = _std.device == input.device ? _std : _std.to(input.device);
             return (input - mean).div_(std);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _mean.Dispose();
+                _std.Dispose();
+            }
+            base.Dispose(disposing);
         }
     }
 }

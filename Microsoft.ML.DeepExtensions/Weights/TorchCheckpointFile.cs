@@ -53,7 +53,7 @@ internal static class TorchCheckpointFile
                             throw new WeightFileException(path, null, $"the state dictionary has a key of type {key.GetType().Name}; tensor names are strings.");
                         if (value is not Tensor tensor)
                             throw new WeightFileException(path, name, $"the value is {Describe(value)}, not a tensor.");
-                        result.Add(name, tensor.contiguous().clone().DetachFromDisposeScope());
+                        result.Add(name, tensor.contiguous().DetachFromDisposeScope()); // a view keeps its storage alive; no copy unless strided
                     }
                     return result;
                 }
