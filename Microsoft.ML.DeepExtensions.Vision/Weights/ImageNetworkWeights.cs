@@ -62,11 +62,34 @@ public static class ImageNetworkWeights
     internal static StateDict ReadPyTorchNamed(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (!Path.GetExtension(path).Equals(".zip", StringComparison.OrdinalIgnoreCase))
+        if (!IsModelZip(path))
             return WeightFiles.Read(path);
+        using var model = LoadImageClassifier(path);
+        var network = (ImageNetwork)model.Network;
+        var result = new StateDict();
+        foreach (var (name, tensor) in network.ArchitectureModule(model.Module).state_dict())
+            result.Add(network.Architecture.ToPyTorchName(name), tensor.detach().cpu().clone());
+        return result;
+    }
+
+    /// <summary>
+    /// The input normalization the weights of <paramref name="path"/> expect when a model.zip says it (the normalization
+    /// it was trained or imported with); null for other files, whose tensors do not record it.
+    /// </summary>
+    public static ImageNormalization? NormalizationOf(string path)
+    {
+        if (!IsModelZip(path))
+            return null;
+        using var model = LoadImageClassifier(path);
+        return ((ImageNetwork)model.Network).Normalization;
+    }
+
+    private static bool IsModelZip(string path) => Path.GetExtension(path).Equals(".zip", StringComparison.OrdinalIgnoreCase);
+
+    private static NetworkPredictionTransformer LoadImageClassifier(string path)
+    {
         if (!File.Exists(path))
             throw new FileNotFoundException($"Weight file '{path}' not found.", path);
-
         var mlContext = new MLContext();
         mlContext.RegisterDeepExtensions();
         ITransformer loaded;
@@ -78,13 +101,10 @@ public static class ImageNetworkWeights
         {
             throw new WeightFileException(path, null, $"the model.zip cannot be loaded: {ex.Message}", ex);
         }
-        using var model = FindNetwork(loaded) as IDisposable;
-        if (model is not NetworkPredictionTransformer { Network: ImageNetwork network } transformer)
-            throw new WeightFileException(path, null, "the model.zip holds no image classifier trained or imported by DeepExtensions.");
-        var result = new StateDict();
-        foreach (var (name, tensor) in network.ArchitectureModule(transformer.Module).state_dict())
-            result.Add(network.Architecture.ToPyTorchName(name), tensor.detach().cpu().clone());
-        return result;
+        if (FindNetwork(loaded) is NetworkPredictionTransformer { Network: ImageNetwork } transformer)
+            return transformer;
+        (loaded as IDisposable)?.Dispose();
+        throw new WeightFileException(path, null, "the model.zip holds no image classifier trained or imported by DeepExtensions.");
     }
 
     private static ITransformer? FindNetwork(ITransformer model) => model switch

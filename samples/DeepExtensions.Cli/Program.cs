@@ -32,6 +32,8 @@ public static class Program
         "  segment    Label every pixel of images with a semantic segmentation model (torchvision FCN,\n" +
         "             DeepLabV3, LRASPP exported to ONNX); writes class maps and overlays.\n" +
         "  haar-sample  Write a generated data set for 'train --task haar-cascade' (Haar cascade training).\n" +
+        "  import     Build a scoring model.zip from pretrained weights (PyTorch .pt or .safetensors).\n" +
+        "  export     Write a model.zip's network in another format (.pt, .safetensors).\n" +
         "\n" +
         "Example:\n" +
         "  deepext train --task binary --data samples/data/breast-cancer-train.csv --label diagnosis \\\n" +
@@ -99,6 +101,10 @@ public static class Program
                     return BenchCommand.Run(rest, stdout, stderr, cancellationToken);
                 case "summary":
                     return SummaryCommand.Run(rest, context);
+                case "import":
+                    return ImportCommand.Run(rest, context);
+                case "export":
+                    return ExportCommand.Run(rest, context);
                 case "detect" when rest.Any(a => a == "--cascade" || a.StartsWith("--cascade=", StringComparison.Ordinal)):
                     return HaarDetectCommand.Run(rest, context);
                 case "detect" when !rest.Any(a => a is "--help" or "-h" || a == "--model" || a.StartsWith("--model=", StringComparison.Ordinal) || a == "--cfg" || a.StartsWith("--cfg=", StringComparison.Ordinal)):
@@ -106,13 +112,13 @@ public static class Program
                 case "detect":
                     // ONNX detectors (--model FILE.onnx --kind ...); its help names --cascade for Haar cascades.
                     return OnnxDetectCommand.Run(rest, context);
-                case "help" when rest.Length == 1 && rest[0] is "train" or "evaluate" or "predict" or "bench" or "summary" or "detect" or "segment":
+                case "help" when rest.Length == 1 && rest[0] is "train" or "evaluate" or "predict" or "bench" or "summary" or "detect" or "segment" or "import" or "export":
                     return Run(new[] { rest[0], "--help" }, stdout, stderr, live, cancellationToken);
                 case "help" or "--help" or "-h":
                     stdout.WriteLine(Usage);
                     return ExitCodes.Success;
                 default:
-                    throw CliException.UsageError($"unknown command '{args[0]}' (expected train, evaluate, predict, detect, segment, bench or summary; see 'deepext --help')");
+                    throw CliException.UsageError($"unknown command '{args[0]}' (expected train, evaluate, predict, detect, segment, import, export, bench or summary; see 'deepext --help')");
             }
         }
         catch (CliException e)

@@ -1,0 +1,90 @@
+using DeepExtensions.Cli.Output;
+using Microsoft.ML;
+using Microsoft.ML.DeepExtensions.Persistence;
+using Microsoft.ML.DeepExtensions.Scoring;
+using Microsoft.ML.DeepExtensions.Vision.Weights;
+
+namespace DeepExtensions.Cli.Commands;
+
+/// <summary>
+/// <c>deepext export --model model.zip --out FILE</c>: writes a saved model's network in the format of FILE's extension.
+/// Each format is one entry of <see cref="Exporters"/>.
+/// </summary>
+public static class ExportCommand
+{
+    /// <summary>Writes the network of a loaded model to a file.</summary>
+    public delegate void Exporter(NetworkPredictionTransformer network, string path);
+
+    /// <summary>The formats by extension: adding one is one line here.</summary>
+    public static readonly IReadOnlyDictionary<string, (Exporter Write, string Description)> Exporters =
+        new Dictionary<string, (Exporter, string)>(StringComparer.OrdinalIgnoreCase)
+        {
+            [".pt"] = (ImageNetworkWeights.Save, "PyTorch state dictionary (torch.load, torchvision's tensor names)"),
+            [".pth"] = (ImageNetworkWeights.Save, "PyTorch state dictionary, as .pt"),
+            [".safetensors"] = (ImageNetworkWeights.Save, "safetensors (torchvision's tensor names)"),
+        };
+
+    public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
+    {
+        new("model", "FILE", "A model.zip saved by 'deepext train' or 'deepext import' (or any ML.NET model holding a DeepExtensions network).", Required: true),
+        new("out", "FILE", "Where to write the network; the extension picks the format: " + string.Join(", ", Exporters.Keys) + ".", Required: true),
+        new("force", null, "Overwrite --out if it exists."),
+    };
+
+    public const string Summary =
+        "Writes the network of a saved model in another format, picked by --out's extension: .pt/.pth (PyTorch's\n" +
+        "torch.save format) or .safetensors, both with torchvision's tensor names, so\n" +
+        "torchvision.models.resnet18(num_classes=N).load_state_dict(torch.load(FILE)) takes them. The input\n" +
+        "normalization the model applies (e.g. ImageNet's) is not part of a state dictionary: apply it in Python.";
+
+    public static int Run(IReadOnlyList<string> args, CliContext context)
+    {
+        if (Arguments.ParseOrShowHelp("export", args, Options, Summary, context.Out) is not { } arguments)
+            return ExitCodes.Success;
+        string modelPath = arguments.Require("model"), outPath = arguments.Require("out");
+        string extension = Path.GetExtension(outPath);
+        if (!Exporters.TryGetValue(extension, out var exporter))
+            throw CliException.UsageError($"export: --out '{outPath}' has the extension '{extension}': expected one of {string.Join(", ", Exporters.Keys)}");
+        OutputFile.CheckWritable(outPath, "--out", arguments.Has("force"));
+        if (!File.Exists(modelPath))
+            throw CliException.DataError($"--model '{modelPath}' not found");
+
+        var mlContext = new MLContext(TrainingArguments.DefaultSeed);
+        mlContext.RegisterDeepExtensions();
+        ITransformer model;
+        try
+        {
+            model = mlContext.Model.Load(modelPath, out _);
+        }
+        catch (Exception e) when (e is InvalidOperationException or InvalidDataException or FormatException)
+        {
+            throw CliException.DataError($"--model '{modelPath}' cannot be loaded: {Messages.OneLine(e)}");
+        }
+        try
+        {
+            var network = Find(model) ?? throw CliException.DataError($"--model '{modelPath}' holds no DeepExtensions network to export");
+            try
+            {
+                exporter.Write(network, outPath);
+            }
+            catch (ArgumentException e)
+            {
+                throw CliException.DataError($"--model '{modelPath}' cannot be exported to {extension}: {Messages.OneLine(e)}");
+            }
+            context.Note($"wrote {network.Network} to {outPath} ({exporter.Description})");
+            return ExitCodes.Success;
+        }
+        finally
+        {
+            (model as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary>The first DeepExtensions network of a model (a transformer chain's, searched in order).</summary>
+    internal static NetworkPredictionTransformer? Find(ITransformer model) => model switch
+    {
+        NetworkPredictionTransformer network => network,
+        IEnumerable<ITransformer> chain => chain.Select(Find).FirstOrDefault(t => t is not null),
+        _ => null,
+    };
+}
