@@ -82,6 +82,11 @@ public static class ImageTrainCommand
             options.RandomCropPadding = TrainingArguments.ParseInt(padding, "--crop-padding", minimum: 0);
         options.HorizontalFlip = arguments.Has("flip");
         ApplyFineTuning(arguments, options);
+        if (options.InitialWeights is not null)
+        {
+            context.Note($"fine-tuning from '{options.InitialWeights}' ({(options.FreezeBackbone ? "backbone frozen" : options.TrainableStages is int n ? $"the last {n} stages and the classifier trainable" : "all layers trainable")}" +
+                $"{(options.HeadLearningRate is double rate ? string.Create(CultureInfo.InvariantCulture, $", classifier learning rate {rate}") : "")}, input normalization: {options.Normalization?.ToString() ?? "none"})");
+        }
         int channels = arguments.Get("channels") is { } channelText ? TrainingArguments.ParseInt(channelText, "--channels", minimum: 1) : 3;
         if (channels is not (1 or 3))
             throw CliException.UsageError($"--channels '{channels}' is not valid: expected 1 or 3");
