@@ -107,7 +107,8 @@ public static class ImageNetworkWeights
         throw new WeightFileException(path, null, "the model.zip holds no image classifier trained or imported by DeepExtensions.");
     }
 
-    private static ITransformer? FindNetwork(ITransformer model) => model switch
+    /// <summary>The first DeepExtensions network of a loaded model (a transformer chain's, searched in order), or null.</summary>
+    internal static NetworkPredictionTransformer? FindNetwork(ITransformer model) => model switch
     {
         NetworkPredictionTransformer network => network,
         IEnumerable<ITransformer> chain => chain.Select(FindNetwork).FirstOrDefault(t => t is not null),

@@ -62,7 +62,7 @@ public static class ExportCommand
         }
         try
         {
-            var network = Find(model) ?? throw CliException.DataError($"--model '{modelPath}' holds no DeepExtensions network to export");
+            var network = ImageNetworkWeights.FindNetwork(model) ?? throw CliException.DataError($"--model '{modelPath}' holds no DeepExtensions network to export");
             try
             {
                 exporter.Write(network, outPath);
@@ -79,12 +79,4 @@ public static class ExportCommand
             (model as IDisposable)?.Dispose();
         }
     }
-
-    /// <summary>The first DeepExtensions network of a model (a transformer chain's, searched in order).</summary>
-    internal static NetworkPredictionTransformer? Find(ITransformer model) => model switch
-    {
-        NetworkPredictionTransformer network => network,
-        IEnumerable<ITransformer> chain => chain.Select(Find).FirstOrDefault(t => t is not null),
-        _ => null,
-    };
 }
