@@ -115,15 +115,16 @@ public sealed class ImageNetworkWeightsTests
     [TestMethod]
     public void OtherClassCountReinitializesTheClassifierOnly()
     {
-        var network = new ImageNetwork(ImageArchitectures.Get("alexnet"), TorchvisionGolden.InputShape, 5);
+        var network = new ImageNetwork(ImageArchitectures.Get("googlenet"), TorchvisionGolden.InputShape, 5);
         using var module = network.Build();
-        var report = ImageNetworkWeights.Load(network, module, TorchvisionGolden.WeightsOf("alexnet"));
-        CollectionAssert.AreEquivalent(new[] { "classifier.6.weight", "classifier.6.bias" }, report.Reinitialized.ToArray());
+        var report = ImageNetworkWeights.Load(network, module, TorchvisionGolden.WeightsOf("googlenet"));
+        CollectionAssert.AreEquivalent(new[] { "fc.weight", "fc.bias" }, report.Reinitialized.ToArray());
         Assert.AreEqual(0, report.Missing.Count + report.Unexpected.Count + report.Mismatched.Count);
-        using var file = WeightFiles.Read(TorchvisionGolden.WeightsOf("alexnet"));
+        Assert.AreEqual(TorchvisionGolden.Tensors("googlenet").Length - 2, report.Loaded.Count);
+        using var file = WeightFiles.Read(TorchvisionGolden.WeightsOf("googlenet"));
         var weights = module.state_dict();
-        Assert.IsTrue(Same(weights["features.conv1.weight"], file["features.0.weight"]));
-        Assert.AreEqual(5L, weights["classifier.fc3.weight"].shape[0]);
+        Assert.IsTrue(Same(weights["inception5b.branch4.1.conv.weight"], file["inception5b.branch4.1.conv.weight"]));
+        Assert.AreEqual(5L, weights["fc.weight"].shape[0]);
     }
 
     [TestMethod]
