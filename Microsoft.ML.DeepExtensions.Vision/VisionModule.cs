@@ -21,6 +21,7 @@ internal static class VisionModule
     {
         // Its network kinds become loadable from model.zip.
         NetworkDefinition.Register(ImageNetwork.KindName, ImageNetwork.Read);
+        NetworkDefinition.Register(ImageNetwork.NormalizedKindName, ImageNetwork.ReadNormalized);
         // Image columns become readable as tensors by every trainer and scorer.
         TensorColumn.RegisterAdapter(ImageColumnAdapter.Instance);
     }

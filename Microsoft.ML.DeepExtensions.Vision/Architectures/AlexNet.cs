@@ -20,8 +20,19 @@ namespace Microsoft.ML.DeepExtensions.Vision.Architectures;
 /// </remarks>
 public sealed class AlexNet : LayeredArchitecture
 {
+    /// <summary>torchvision's <c>features</c> and <c>classifier</c> are numbered <c>nn.Sequential</c>s (ReLU, pooling and dropout take numbers too).</summary>
+    private static readonly PyTorchModuleNames TorchvisionNames = new(new()
+    {
+        ["features.conv1"] = "features.0", ["features.conv2"] = "features.3", ["features.conv3"] = "features.6",
+        ["features.conv4"] = "features.8", ["features.conv5"] = "features.10",
+        ["classifier.fc1"] = "classifier.1", ["classifier.fc2"] = "classifier.4", ["classifier.fc3"] = "classifier.6",
+    });
+
     /// <inheritdoc/>
     public override string Name => "alexnet";
+
+    /// <inheritdoc/>
+    public override string ToPyTorchName(string name) => TorchvisionNames.Map(name);
 
     private protected override LayerStack DescribeLayers(long[] inputShape, int classes)
     {

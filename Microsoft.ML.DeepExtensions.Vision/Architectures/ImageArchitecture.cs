@@ -34,6 +34,14 @@ public abstract class ImageArchitecture
     /// <inheritdoc cref="Validate" path="/exception"/>
     public abstract nn.Module<Tensor, Tensor> Create(long[] inputShape, int classes);
 
+    /// <summary>
+    /// The name PyTorch (torchvision) gives the tensor that this architecture's module calls <paramref name="name"/>,
+    /// e.g. <c>features.0.weight</c> for AlexNet's <c>features.conv1.weight</c>: the one place where weight files
+    /// and DeepExtensions' module names (stored in model.zip, so never renamed) meet. Defaults to the same name
+    /// (ResNet, GoogLeNet and custom modules already use torchvision's names).
+    /// </summary>
+    public virtual string ToPyTorchName(string name) => name;
+
     /// <summary>The summary inferred without building the network, or null to build it and run one zero image.</summary>
     internal abstract NetworkSummary? Summarize(long[] inputShape, int classes);
 

@@ -29,6 +29,34 @@ public sealed class Vgg16 : LayeredArchitecture
     /// <inheritdoc/>
     public override string Name => BatchNormalization ? "vgg16-bn" : "vgg16";
 
+    /// <inheritdoc/>
+    public override string ToPyTorchName(string name) => (BatchNormalization ? TorchvisionNamesWithBatchNorm : TorchvisionNamesPlain).Map(name);
+
+    private static readonly PyTorchModuleNames TorchvisionNamesPlain = TorchvisionNames(batchNormalization: false);
+    private static readonly PyTorchModuleNames TorchvisionNamesWithBatchNorm = TorchvisionNames(batchNormalization: true);
+
+    /// <summary>
+    /// torchvision's <c>features</c> numbers every module in order (convolution, batch normalization, ReLU, ...,
+    /// max pooling) and its <c>classifier</c> is Linear, ReLU, Dropout, Linear, ReLU, Dropout, Linear.
+    /// </summary>
+    private static PyTorchModuleNames TorchvisionNames(bool batchNormalization)
+    {
+        var map = new Dictionary<string, string> { ["classifier.fc1"] = "classifier.0", ["classifier.fc2"] = "classifier.3", ["classifier.fc3"] = "classifier.6" };
+        int index = 0;
+        for (int block = 1; block <= Blocks.Length; block++)
+        {
+            for (int i = 1; i <= Blocks[block - 1].Length; i++)
+            {
+                map[$"features.conv{block}_{i}"] = $"features.{index++}";
+                if (batchNormalization)
+                    map[$"features.bn{block}_{i}"] = $"features.{index++}";
+                index++; // ReLU
+            }
+            index++; // max pooling
+        }
+        return new PyTorchModuleNames(map);
+    }
+
     private protected override LayerStack DescribeLayers(long[] inputShape, int classes)
     {
         var relu = Activations.Activations.ReLU;

@@ -50,6 +50,39 @@ public sealed class CnnTrainer : NetworkTrainer<CnnTrainer.Options>
         /// <summary>Flips half of the training images left to right. Defaults to false.</summary>
         public bool HorizontalFlip;
 
+        /// <summary>
+        /// Weights to start from instead of random ones: a PyTorch <c>torch.save(model.state_dict())</c> file (<c>.pt</c>,
+        /// <c>.pth</c>, <c>.bin</c>), a <c>.safetensors</c> file (torchvision's tensor names), or a model.zip of an image
+        /// classifier trained or imported by DeepExtensions. The classifier is re-initialized when its class count
+        /// differs. Defaults to null (random initialization).
+        /// </summary>
+        public string? InitialWeights;
+
+        /// <summary>Refuse <see cref="InitialWeights"/> that lack a tensor of the network or have one it does not (the classifier aside). Defaults to true.</summary>
+        public bool StrictWeights = true;
+
+        /// <summary>Train only the classifier; every other weight keeps its initial value. Defaults to false.</summary>
+        public bool FreezeBackbone;
+
+        /// <summary>
+        /// Train the classifier and the last this many stages of the backbone (e.g. 1 = <c>layer4</c> of a ResNet), the
+        /// earlier ones frozen; see <see cref="FineTuning"/> for what a stage is. Defaults to null (all stages train).
+        /// </summary>
+        public int? TrainableStages;
+
+        /// <summary>
+        /// The classifier's learning rate, which the schedule scales like the optimizer's (e.g. 10× a pretrained
+        /// backbone's). Defaults to null (the optimizer's learning rate).
+        /// </summary>
+        public double? HeadLearningRate;
+
+        /// <summary>
+        /// The per-channel normalization the weights expect of [0, 1] pixels, applied in the network and stored with the
+        /// model so scoring applies it too: <see cref="ImageNormalization.ImageNet"/> for torchvision's pretrained weights.
+        /// Defaults to null (pixels as they are).
+        /// </summary>
+        public ImageNormalization? Normalization;
+
         internal override void Validate()
         {
             base.Validate();
@@ -57,6 +90,10 @@ public sealed class CnnTrainer : NetworkTrainer<CnnTrainer.Options>
             Require(RandomCropPadding >= 0, nameof(RandomCropPadding), $"must be zero or positive, got {RandomCropPadding}");
             if (ImageShape is { } shape)
                 Require(shape.Channels > 0 && shape.Height > 0 && shape.Width > 0, nameof(ImageShape), $"must have positive sizes, got {shape}");
+            Require(TrainableStages is null or >= 0, nameof(TrainableStages), $"must be 0 or more, got {TrainableStages}");
+            Require(!(FreezeBackbone && TrainableStages is > 0), nameof(TrainableStages), $"cannot be {TrainableStages} with FreezeBackbone (which trains no stage)");
+            Require(HeadLearningRate is null || (HeadLearningRate > 0 && double.IsFinite(HeadLearningRate.Value)), nameof(HeadLearningRate), $"must be positive, got {HeadLearningRate}");
+            Require(InitialWeights is null || File.Exists(InitialWeights), nameof(InitialWeights), $"must name an existing file, got '{InitialWeights}'");
         }
     }
 
@@ -75,5 +112,8 @@ public sealed class CnnTrainer : NetworkTrainer<CnnTrainer.Options>
     }
 
     private protected override NetworkDefinition CreateNetwork(TensorColumn features, int outputSize) =>
-        new ImageNetwork(TrainerOptions.Architecture, features.Shape, outputSize);
+        new ImageNetwork(TrainerOptions.Architecture, features.Shape, outputSize, TrainerOptions.Normalization);
+
+    private protected override IReadOnlyList<ParameterGroup>? PrepareNetwork(NetworkDefinition definition, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> network, IChannel channel) =>
+        FineTuning.Prepare(TrainerOptions, (ImageNetwork)definition, network, channel);
 }

@@ -54,6 +54,12 @@ public abstract class NetworkTrainer<TOptions> : IEstimator<NetworkPredictionTra
     /// <summary>A random change of each training batch (e.g. image crops and flips); none by default.</summary>
     private protected virtual BatchAugmentation? CreateAugmentation(TensorColumn features) => null;
 
+    /// <summary>
+    /// Readies the freshly built network before training (e.g. loads pretrained weights, freezes layers) and says
+    /// which parameters train at which learning rate; null (the default) trains every parameter at the optimizer's rate.
+    /// </summary>
+    private protected virtual IReadOnlyList<ParameterGroup>? PrepareNetwork(NetworkDefinition definition, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> network, IChannel channel) => null;
+
     /// <summary>The network to train for these features and this many outputs.</summary>
     private protected abstract NetworkDefinition CreateNetwork(TensorColumn features, int outputSize);
 
@@ -101,8 +107,10 @@ public abstract class NetworkTrainer<TOptions> : IEstimator<NetworkPredictionTra
         try
         {
             network.to(device);
+            // After the move: moving to a GPU replaces the parameter objects the groups hold.
+            var groups = PrepareNetwork(definition, network, channel);
             var objective = new SupervisedObjective(network, Task, Loss, CreateAugmentation(features), validation);
-            var summary = TrainingLoop.Run(network, objective, TrainerOptions, training, validation is not null, shuffleRandom, channel);
+            var summary = TrainingLoop.Run(network, objective, TrainerOptions, training, validation is not null, shuffleRandom, channel, groups);
             TrainingHistory = summary.History;
             var scorer = new NetworkScorer(definition, network, device, Task);
             return new NetworkPredictionTransformer(Host, scorer, predictions, features.Name, TrainerOptions.ScoringBatchSize, TrainerOptions.Device, TrainerOptions.CudaDeviceIndex);

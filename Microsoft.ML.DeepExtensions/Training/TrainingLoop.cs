@@ -26,17 +26,23 @@ internal static class TrainingLoop
         IBatchSource<TBatch> training,
         bool validate,
         Random shuffleRandom,
-        IChannel channel)
+        IChannel channel,
+        IReadOnlyList<ParameterGroup>? groups = null)
     {
         var cancellation = options.CancellationToken;
         var parameters = network.parameters().Where(p => p.requires_grad).ToArray();
         if (parameters.Length == 0)
             throw new InvalidOperationException("The network has no trainable parameters.");
+        // One optimizer per group (all trainable parameters in one group by default): every optimizer type then
+        // supports per-group learning rates, with its state (moments) kept per group as PyTorch's param_groups do.
+        groups = groups?.Where(g => g.Parameters.Count > 0).ToArray() is { Length: > 0 } given
+            ? given
+            : new[] { new ParameterGroup("all", parameters, 1) };
         // On a GPU the loss is summed on the device and read once per epoch (reading it per batch
         // would synchronise every step); on the CPU reading it is one call, cheaper than tensor sums.
         var device = parameters[0].device;
         bool lossOnHost = parameters[0].device_type == DeviceType.CPU;
-        using var optimizer = options.Optimizer.Create(parameters);
+        var optimizers = groups.Select(g => options.Optimizer.Create(g.Parameters)).ToArray();
         var schedule = (options.LearningRateSchedule ?? new ConstantSchedule()).Start(options.Optimizer.LearningRate, options.Epochs);
         int batchSize = options.BatchSize.RowsFor(training.RowCount);
         var metricName = objective.MetricName;
@@ -56,7 +62,8 @@ internal static class TrainingLoop
             {
                 cancellation.ThrowIfCancellationRequested();
                 double learningRate = schedule.LearningRate;
-                Optimizers.Optimizer.SetLearningRate(optimizer, learningRate);
+                for (int g = 0; g < optimizers.Length; g++)
+                    Optimizers.Optimizer.SetLearningRate(optimizers[g], learningRate * groups[g].LearningRateFactor);
                 network.train();
                 using var lossTotal = torch.zeros(1, dtype: ScalarType.Float64, device: device);
                 using var metricTotal = torch.zeros(1, dtype: ScalarType.Float64, device: device);
@@ -80,14 +87,16 @@ internal static class TrainingLoop
                             break;
                         var batch = batches.Current;
                         int batchRows = objective.Rows(batch);
-                        optimizer.zero_grad();
+                        foreach (var optimizer in optimizers)
+                            optimizer.zero_grad();
                         var value = objective.Forward(batch);
                         value.Total.backward();
                         if (options.GradientClipValue is double clipValue)
                             nn.utils.clip_grad_value_(parameters, clipValue);
                         if (options.GradientClipNorm is double clipNorm)
                             nn.utils.clip_grad_norm_(parameters, clipNorm);
-                        optimizer.step();
+                        foreach (var optimizer in optimizers)
+                            optimizer.step();
                         using (torch.no_grad())
                         {
                             if (lossOnHost)
@@ -181,6 +190,8 @@ internal static class TrainingLoop
         }
         finally
         {
+            foreach (var optimizer in optimizers)
+                optimizer.Dispose();
             if (bestWeights is not null)
             {
                 foreach (var tensor in bestWeights.Values)

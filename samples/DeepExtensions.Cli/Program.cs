@@ -27,8 +27,9 @@ public static class Program
         "  predict    Write a saved model's predictions for a CSV file or images.\n" +
         "  bench      Benchmark training and detection.\n" +
         "  summary    Print an image architecture's layers, output shapes and parameter counts.\n" +
-        "  export     Write a trained image classifier to ONNX (--out model.onnx).\n" +
-        "  import     Make a scoring model.zip from a pretrained ONNX image classifier (--onnx FILE).\n" +
+        "  export     Write a model.zip's network in another format (.onnx, .pt, .safetensors).\n" +
+        "  import     Make a scoring model.zip from pretrained weights (--arch NAME --weights FILE.pt|.safetensors)\n" +
+        "             or from an ONNX image classifier (--onnx FILE).\n" +
         "  detect     Find objects in images: an ONNX detector (--model: YOLO, Faster/Mask R-CNN) or a Haar\n" +
         "             cascade (--cascade FILE.xml).\n" +
         "  segment    Label every pixel of images with a semantic segmentation model (torchvision FCN,\n" +
@@ -107,6 +108,8 @@ public static class Program
                     return ProposeCommand.Run(rest, context);
                 case "export":
                     return ExportCommand.Run(rest, context);
+                case "import" when rest.Any(a => a == "--onnx" || a.StartsWith("--onnx=", StringComparison.Ordinal)):
+                    return OnnxImportCommand.Run(rest, context);
                 case "import":
                     return ImportCommand.Run(rest, context);
                 case "detect" when rest.Any(a => a == "--cascade" || a.StartsWith("--cascade=", StringComparison.Ordinal)):

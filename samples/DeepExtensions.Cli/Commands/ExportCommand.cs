@@ -1,51 +1,108 @@
+using System.IO.Compression;
+using DeepExtensions.Cli.Output;
 using DeepExtensions.Cli.Pipelines;
 using Microsoft.ML;
+using Microsoft.ML.DeepExtensions.Persistence;
+using Microsoft.ML.DeepExtensions.Scoring;
 using Microsoft.ML.DeepExtensions.Vision.Onnx;
 using Microsoft.ML.DeepExtensions.Vision.Onnx.Export;
+using Microsoft.ML.DeepExtensions.Vision.Weights;
 
 namespace DeepExtensions.Cli.Commands;
 
 /// <summary>
-/// <c>deepext export</c>: writes a trained image classifier's network to an interchange format chosen by
-/// the output's extension; <c>.onnx</c> (opset 13) here.
+/// <c>deepext export --model model.zip --out FILE</c>: writes a saved model's network in the format of FILE's extension.
+/// Each format is one entry of <see cref="Exporters"/>.
 /// </summary>
 public static class ExportCommand
 {
+    /// <summary>Writes the network of a loaded model to a file.</summary>
+    public delegate void Exporter(NetworkPredictionTransformer network, string path);
+
+    /// <summary>The formats by extension: adding one is one line here.</summary>
+    public static readonly IReadOnlyDictionary<string, (Exporter Write, string Description)> Exporters =
+        new Dictionary<string, (Exporter, string)>(StringComparer.OrdinalIgnoreCase)
+        {
+            [".pt"] = (ImageNetworkWeights.Save, "PyTorch state dictionary (torch.load, torchvision's tensor names)"),
+            [".pth"] = (ImageNetworkWeights.Save, "PyTorch state dictionary, as .pt"),
+            [".safetensors"] = (ImageNetworkWeights.Save, "safetensors (torchvision's tensor names)"),
+            [".onnx"] = (OnnxExport.Save, "ONNX opset 13: input [N, C, H, W] pixels in [0, 1], output Score"),
+        };
+
     public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
     {
-        new("model", "FILE", "A model.zip of 'deepext train --task image-classification'.", Required: true),
-        new("out", "FILE.onnx", "The file to write; its extension picks the format (.onnx: ONNX, opset 13).", Required: true),
+        new("model", "FILE", "A model.zip saved by 'deepext train' or 'deepext import' (or any ML.NET model holding a DeepExtensions network).", Required: true),
+        new("out", "FILE", "Where to write the network; the extension picks the format: " + string.Join(", ", Exporters.Keys) + ".", Required: true),
         new("force", null, "Overwrite --out if it exists."),
     };
 
     public const string Summary =
-        "Exports a trained image classifier to ONNX (opset 13): input [N, C, H, W] floats with pixels in [0, 1]\n" +
-        "(planar RGB, or gray), output Score (class probabilities). ONNX Runtime, ML.NET's ApplyOnnxModel and\n" +
-        "OpenCV's dnn module run the file.";
+        "Writes the network of a saved model in another format, picked by --out's extension: .onnx (opset 13; input\n" +
+        "[N, C, H, W] floats with pixels in [0, 1], output Score, the class probabilities; ONNX Runtime, ML.NET's\n" +
+        "ApplyOnnxModel and OpenCV's dnn module run it), .pt/.pth (PyTorch's torch.save format) or .safetensors, both\n" +
+        "with torchvision's tensor names, so\n" +
+        "torchvision.models.resnet18(num_classes=N).load_state_dict(torch.load(FILE)) takes them. The input\n" +
+        "normalization the model applies (e.g. ImageNet's) is not part of a state dictionary: apply it in Python.";
 
     public static int Run(IReadOnlyList<string> args, CliContext context)
     {
         if (Arguments.ParseOrShowHelp("export", args, Options, Summary, context.Out) is not { } arguments)
             return ExitCodes.Success;
-        string output = arguments.Require("out");
-        if (!string.Equals(Path.GetExtension(output), ".onnx", StringComparison.OrdinalIgnoreCase))
-            throw CliException.UsageError($"export: --out '{output}' must end in .onnx");
-        if (File.Exists(output) && !arguments.Has("force"))
-            throw CliException.UsageError($"export: --out '{output}' exists; pass --force to overwrite it");
+        string modelPath = arguments.Require("model"), outPath = arguments.Require("out");
+        string extension = Path.GetExtension(outPath);
+        if (!Exporters.TryGetValue(extension, out var exporter))
+            throw CliException.UsageError($"export: --out '{outPath}' has the extension '{extension}': expected one of {string.Join(", ", Exporters.Keys)}");
+        OutputFile.CheckWritable(outPath, "--out", arguments.Has("force"));
+        if (!File.Exists(modelPath))
+            throw CliException.DataError($"--model '{modelPath}' not found");
+        if (extension.Equals(".onnx", StringComparison.OrdinalIgnoreCase) && IsCsvModel(modelPath))
+            throw CliException.DataError($"export: --model '{modelPath}' is a CSV model; ONNX export covers image classifiers (a CSV model's pipeline normalizes its columns before the network, which the graph would leave out)");
 
-        var ml = new MLContext(seed: 1);
-        var loaded = ModelFile.Load(ml, arguments.Require("model"));
-        if (loaded.Info.Images is null)
-            throw CliException.DataError($"export: --model '{arguments.Require("model")}' is not an image classifier; ONNX export covers 'deepext train --task image-classification' models (a CSV model's pipeline normalizes its columns before the network)");
+        var mlContext = new MLContext(TrainingArguments.DefaultSeed);
+        mlContext.RegisterDeepExtensions();
+        ITransformer model;
         try
         {
-            OnnxExport.Save(loaded.Model, output);
+            model = mlContext.Model.Load(modelPath, out _);
         }
-        catch (Exception e) when (e is OnnxFormatException or ArgumentException)
+        catch (Exception e) when (e is InvalidOperationException or InvalidDataException or FormatException)
         {
-            throw CliException.DataError($"export: {Messages.OneLine(e)}");
+            throw CliException.DataError($"--model '{modelPath}' cannot be loaded: {Messages.OneLine(e)}");
         }
-        context.Out.WriteLine($"Wrote {output} ({new FileInfo(output).Length:N0} bytes, ONNX opset 13).");
-        return ExitCodes.Success;
+        try
+        {
+            var network = ImageNetworkWeights.FindNetwork(model) ?? throw CliException.DataError($"--model '{modelPath}' holds no DeepExtensions network to export");
+            try
+            {
+                exporter.Write(network, outPath);
+            }
+            catch (Exception e) when (e is ArgumentException or OnnxFormatException)
+            {
+                throw CliException.DataError($"--model '{modelPath}' cannot be exported to {extension}: {Messages.OneLine(e)}");
+            }
+            context.Note($"wrote {network.Network} to {outPath} ({exporter.Description})");
+            return ExitCodes.Success;
+        }
+        finally
+        {
+            (model as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary>True for a model.zip of <c>deepext train</c> on CSV data, whose network reads normalized columns.</summary>
+    private static bool IsCsvModel(string path)
+    {
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            if (zip.GetEntry(ModelInfo.EntryName) is not { } entry)
+                return false;
+            using var reader = new StreamReader(entry.Open());
+            return ModelInfo.FromJson(reader.ReadToEnd()) is { Images: null, Detection: null };
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
     }
 }

@@ -9,6 +9,7 @@ using Microsoft.ML.DeepExtensions.Training;
 using Microsoft.ML.DeepExtensions.Vision;
 using Microsoft.ML.DeepExtensions.Vision.Architectures;
 using Microsoft.ML.DeepExtensions.Vision.Classification;
+using Microsoft.ML.DeepExtensions.Vision.Weights;
 
 namespace DeepExtensions.Cli.Commands;
 
@@ -45,6 +46,11 @@ public static class ImageTrainCommand
         new("classes", "NAMES", "IDX class names in label order, comma-separated (default: Fashion-MNIST's names when the folder's path says fashion, else the digits)."),
         new("crop-padding", "N", "Augmentation: random crops after padding each side by N pixels (default: 0, off)."),
         new("flip", null, "Augmentation: flip half of the training images left to right."),
+        new("weights", "FILE", "Fine-tune: start from these weights (torch.save .pt/.pth, .safetensors with torchvision's names, or a model.zip); a classifier of another class count is re-initialized."),
+        new("freeze-backbone", null, "Fine-tune: train only the classifier."),
+        new("trainable-stages", "N", "Fine-tune: train the classifier and the last N stages (e.g. 1 = layer4 of a ResNet)."),
+        new("head-learning-rate", "R", "The classifier's learning rate (default: --learning-rate)."),
+        new("normalize", "imagenet|none", "Input normalization stored with the model (default: imagenet with .pt/.safetensors --weights, the model's own with a model.zip, else none)."),
         new("force", null, "Overwrite --out and the charts if they exist."),
     }.Concat(TrainingArguments.Options(new("softmax-cross-entropy", "cosine", "5 for small-cnn, 20 for lenet, 10 otherwise", "128 for small-cnn, 64 otherwise"))).ToArray();
 
@@ -75,6 +81,12 @@ public static class ImageTrainCommand
         if (arguments.Get("crop-padding") is { } padding)
             options.RandomCropPadding = TrainingArguments.ParseInt(padding, "--crop-padding", minimum: 0);
         options.HorizontalFlip = arguments.Has("flip");
+        ApplyFineTuning(arguments, options);
+        if (options.InitialWeights is not null)
+        {
+            context.Note($"fine-tuning from '{options.InitialWeights}' ({(options.FreezeBackbone ? "backbone frozen" : options.TrainableStages is int n ? $"the last {n} stages and the classifier trainable" : "all layers trainable")}" +
+                $"{(options.HeadLearningRate is double rate ? string.Create(CultureInfo.InvariantCulture, $", classifier learning rate {rate}") : "")}, input normalization: {options.Normalization?.ToString() ?? "none"})");
+        }
         int channels = arguments.Get("channels") is { } channelText ? TrainingArguments.ParseInt(channelText, "--channels", minimum: 1) : 3;
         if (channels is not (1 or 3))
             throw CliException.UsageError($"--channels '{channels}' is not valid: expected 1 or 3");
@@ -165,6 +177,38 @@ public static class ImageTrainCommand
         }
         // Unreadable images were reported and left out, as every command that reads images does.
         return train.Unreadable + (test?.Unreadable ?? 0) + (validation?.Unreadable ?? 0) == 0 ? ExitCodes.Success : ExitCodes.Data;
+    }
+
+    /// <summary>--weights, --freeze-backbone, --trainable-stages, --head-learning-rate and --normalize.</summary>
+    private static void ApplyFineTuning(Arguments arguments, CnnTrainer.Options options)
+    {
+        if (arguments.Get("weights") is { } weights)
+        {
+            if (!File.Exists(weights))
+                throw CliException.DataError($"--weights '{weights}' not found");
+            options.InitialWeights = weights;
+        }
+        options.FreezeBackbone = arguments.Has("freeze-backbone");
+        if (arguments.Get("trainable-stages") is { } stages)
+            options.TrainableStages = TrainingArguments.ParseInt(stages, "--trainable-stages", minimum: 0);
+        if (options.FreezeBackbone && options.TrainableStages is not null)
+            throw CliException.UsageError("--freeze-backbone and --trainable-stages cannot be combined (a frozen backbone trains no stage)");
+        if (arguments.Get("head-learning-rate") is { } rate)
+            options.HeadLearningRate = TrainingArguments.ParsePositive(rate, "--head-learning-rate");
+        try
+        {
+            options.Normalization = arguments.Get("normalize") is { } text
+                ? ImageNormalization.Parse(text)
+                : options.InitialWeights is null ? null : ImageNetworkWeights.NormalizationOf(options.InitialWeights) ?? (options.InitialWeights.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) ? null : ImageNormalization.ImageNet);
+        }
+        catch (ArgumentException e)
+        {
+            throw CliException.UsageError($"--normalize: {Messages.OneLine(e)}");
+        }
+        catch (Microsoft.ML.DeepExtensions.Weights.WeightFileException e)
+        {
+            throw CliException.DataError(Messages.OneLine(e));
+        }
     }
 
     /// <summary>MODEL.curves.png and MODEL.confusion.png beside MODEL.zip.</summary>

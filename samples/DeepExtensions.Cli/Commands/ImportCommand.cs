@@ -1,120 +1,123 @@
 using System.Globalization;
+using DeepExtensions.Cli.Output;
 using DeepExtensions.Cli.Pipelines;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.DeepExtensions;
+using Microsoft.ML.DeepExtensions.Scoring;
 using Microsoft.ML.DeepExtensions.Vision.Architectures;
-using Microsoft.ML.DeepExtensions.Vision.Classification;
-using Microsoft.ML.DeepExtensions.Vision.Onnx;
+using Microsoft.ML.DeepExtensions.Vision.Weights;
+using Microsoft.ML.DeepExtensions.Weights;
 
 namespace DeepExtensions.Cli.Commands;
 
 /// <summary>
-/// <c>deepext import --onnx FILE</c>: makes a scoring model.zip from a pretrained ONNX image classifier,
-/// imported as TorchSharp layers, so <c>deepext predict</c> and <c>evaluate</c> use it like a trained model.
+/// <c>deepext import --arch NAME --weights FILE --out model.zip</c>: a scoring model from pretrained weights (a torchvision
+/// state dictionary saved by torch.save, or safetensors), saved like a trained image classifier so that
+/// <c>deepext predict</c>, <c>evaluate</c> and <c>export</c> take it.
 /// </summary>
 public static class ImportCommand
 {
     public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
     {
-        new("onnx", "FILE", "An ONNX image classifier (operators: Conv, BatchNormalization, Gemm, pooling, ...).", Required: true),
-        new("classes", "N|FILE", "The class count, or a text file with one class name per line (in the order of the scores).", Required: true),
-        new("out", "FILE", "The model.zip to write.", Required: true),
-        new("input", "CxHxW", "Image shape the network reads. Default: the graph input's, when fixed."),
-        new("output", "NAME", "The graph value holding the class scores (logits). Default: the graph's only output."),
-        new("pixel-scale", "S", "Multiplies the [0, 1] pixels before the graph, e.g. 255 for a network trained on 0..255 pixels. Default: 1."),
-        new("preprocess", "FILE", "An ONNX preprocessing graph run before the network (e.g. mean subtraction)."),
+        new("arch", "NAME", "The architecture the weights belong to: " + string.Join(", ", ImageArchitectures.Names) + ".", Required: true),
+        new("weights", "FILE", "A state dictionary: torch.save(model.state_dict(), FILE) (.pt, .pth, .bin) or .safetensors, with torchvision's tensor names.", Required: true),
+        new("out", "FILE", "Where to save the model (.zip).", Required: true),
+        new("classes", "N|FILE", "The class names: N (named 0 to N-1) or a text file with one name per line, in the classifier's output order (default: as many as the file's classifier has, named 0 to N-1)."),
+        new("input", "CxHxW", "The images the model scores: channels x height x width (default: 3x224x224)."),
+        new("normalize", "imagenet|none", "What the weights expect of the [0, 1] pixels: ImageNet's mean and standard deviation (torchvision's pretrained models), or none (default: imagenet)."),
+        new("no-strict", null, "Accept files with tensors the architecture lacks, or lacking some (they keep fresh values); by default they are refused, naming them."),
         new("force", null, "Overwrite --out if it exists."),
     };
 
     public const string Summary =
-        "Imports a pretrained ONNX image classifier as a model.zip (TorchSharp layers with the file's weights) that\n" +
-        "'deepext predict' and 'deepext evaluate' score like a trained model. Images are resized to --input and read\n" +
-        "as RGB (or gray) pixels in [0, 1]; --pixel-scale and --preprocess adapt them to what the network expects.";
+        "Builds a scoring model from pretrained weights, without training: images are loaded, resized to --input,\n" +
+        "normalized as the weights expect and scored; 'deepext predict --model FILE --data IMAGES' then prints each\n" +
+        "image's class probabilities. Missing, unexpected and wrongly-shaped tensors are reported by name.\n" +
+        "An ONNX classifier instead: deepext import --onnx FILE --classes N|FILE --out model.zip (see 'deepext import --onnx FILE --help').";
 
     public static int Run(IReadOnlyList<string> args, CliContext context)
     {
         if (Arguments.ParseOrShowHelp("import", args, Options, Summary, context.Out) is not { } arguments)
             return ExitCodes.Success;
         string outPath = arguments.Require("out");
-        if (File.Exists(outPath) && !arguments.Has("force"))
-            throw CliException.UsageError($"import: --out '{outPath}' exists; pass --force to overwrite it");
-        var classes = ReadClasses(arguments.Require("classes"));
-        float pixelScale = arguments.Get("pixel-scale") is { } scaleText
-            ? float.TryParse(scaleText, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 && float.IsFinite(s)
-                ? s
-                : throw CliException.UsageError($"import: --pixel-scale must be a positive number, got '{scaleText}'")
-            : 1;
+        bool force = arguments.Has("force");
+        OutputFile.CheckWritable(outPath, "--out", force);
+        string architectureName = arguments.Require("arch").Trim().ToLowerInvariant();
+        var architecture = TrainingArguments.FromRegistry("--arch", () => ImageArchitectures.Get(architectureName));
+        var inputShape = arguments.Get("input") is { } input ? SummaryCommand.ParseShape(input) : new long[] { 3, 224, 224 };
+        var normalization = ParseNormalization(arguments.Get("normalize") ?? "imagenet", inputShape);
+        string weights = arguments.Require("weights");
+        if (!File.Exists(weights))
+            throw CliException.DataError($"--weights '{weights}' not found");
 
-        var mlContext = new MLContext(seed: 1);
-        OnnxBackbone architecture;
-        long[] shape;
+        var mlContext = new MLContext(TrainingArguments.DefaultSeed);
+        NetworkPredictionTransformer network;
+        IReadOnlyList<string> classes;
         try
         {
-            architecture = ImageArchitectures.FromOnnx(arguments.Require("onnx"), new OnnxBackboneOptions
-            {
-                FeaturesOutputName = arguments.Get("output"),
-                PreprocessingPath = arguments.Get("preprocess"),
-                PixelScale = pixelScale,
-                NewHead = false,
-            });
-            shape = arguments.Get("input") is { } inputText ? SummaryCommand.ParseShape(inputText) : GraphShape(architecture);
+            classes = ClassNames(arguments.Get("classes"), () => PretrainedImageClassifier.ClassCount(architecture, inputShape, weights));
+            network = PretrainedImageClassifier.Create(mlContext, architecture, weights, inputShape, classes, normalization,
+                ImagePipeline.ImageColumn, out var report, strict: !arguments.Has("no-strict"));
+            context.Note($"--weights '{weights}': {report}");
         }
-        catch (Exception e) when (e is OnnxFormatException or FileNotFoundException)
+        catch (WeightFileException e)
         {
-            throw CliException.DataError($"import: {Messages.OneLine(e)}");
-        }
-
-        var imageShape = new ImageShape((int)shape[0], (int)shape[1], (int)shape[2]);
-        var data = mlContext.Data.LoadFromEnumerable(Array.Empty<ImageRow>());
-        var preparation = ImagePipeline.LabelToKey(mlContext, classes).Append(ImagePipeline.LoadImages(mlContext, ImageSourceKind.Folder, imageShape)!).Fit(data);
-        Microsoft.ML.DeepExtensions.Scoring.NetworkPredictionTransformer network;
-        try
-        {
-            network = PretrainedImageClassifier.Create(mlContext, architecture, shape, classes, ImagePipeline.ImageColumn);
+            throw CliException.DataError(Messages.OneLine(e));
         }
         catch (ArgumentException e)
         {
-            throw CliException.DataError($"import: {Messages.OneLine(e)}");
+            throw CliException.UsageError($"import: {Messages.OneLine(e)}");
         }
-        var post = ImagePipeline.PredictedKeyToLabel(mlContext).Fit(network.Transform(preparation.Transform(data)));
-        var info = new ModelInfo(Microsoft.ML.DeepExtensions.PredictionTask.MulticlassClassification, ImagePipeline.LabelColumn, classes)
+
+        // The same pipeline 'deepext train' saves for image folders: label to key, load and resize, network, key to label.
+        var empty = mlContext.Data.LoadFromEnumerable(Array.Empty<LabelledImage>());
+        var shape = new Microsoft.ML.DeepExtensions.Vision.Classification.ImageShape((int)inputShape[0], (int)inputShape[1], (int)inputShape[2]);
+        var prepared = ImagePipeline.LabelToKey(mlContext, classes).Append(ImagePipeline.LoadImages(mlContext, ImageSourceKind.Folder, shape)!).Fit(empty);
+        var post = ImagePipeline.PredictedKeyToLabel(mlContext).Fit(network.Transform(prepared.Transform(empty)));
+        var info = new ModelInfo(PredictionTask.MulticlassClassification, ImagePipeline.LabelColumn, classes)
         {
-            Images = new ImageModelInput("folder", string.Join("x", shape), OnnxBackbone.ArchitectureName),
+            Images = new ImageModelInput("folder", string.Join("x", inputShape), architectureName),
         };
-        using (var model = new TransformerChain<ITransformer>(preparation, network, post))
-            ModelFile.Save(mlContext, model, data.Schema, info, outPath, arguments.Has("force"));
-        context.Out.WriteLine($"Imported {arguments.Require("onnx")} ({architecture.Operators.Count} nodes, {classes.Count} classes, {ImageShapeText(shape)} input) to {outPath}.");
+        using (var model = new TransformerChain<ITransformer>(prepared, network, post))
+            ModelFile.Save(mlContext, model, empty.Schema, info, outPath, force);
+        context.Note($"saved {network.Network} from '{weights}' to {outPath}");
         return ExitCodes.Success;
     }
 
-    private static string ImageShapeText(long[] shape) => string.Join("x", shape);
-
-    /// <summary>The [C, H, W] of a graph input declared [N, C, H, W] with fixed sizes.</summary>
-    private static long[] GraphShape(OnnxBackbone architecture) =>
-        architecture.InputShape.Count == 4 && architecture.InputShape.Skip(1).All(d => d > 0)
-            ? architecture.InputShape.Skip(1).ToArray()
-            : throw CliException.UsageError($"import: the graph input's shape is [{string.Join(", ", architecture.InputShape)}], not a fixed [N, C, H, W]; give --input CxHxW");
-
-    /// <summary>A count (names 0 … N-1) or a file of one name per line.</summary>
-    private static IReadOnlyList<string> ReadClasses(string text)
+    private static ImageNormalization? ParseNormalization(string text, long[] inputShape)
     {
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int count))
+        try
         {
-            return count >= 2
-                ? Enumerable.Range(0, count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray()
-                : throw CliException.UsageError($"import: --classes must be at least 2, got {count}");
+            var normalization = ImageNormalization.Parse(text);
+            if (normalization is not null && normalization.Channels != inputShape[0])
+                throw CliException.UsageError($"import: --normalize '{text}' has {normalization.Channels} channels; --input has {inputShape[0]}");
+            return normalization;
         }
+        catch (ArgumentException e)
+        {
+            throw CliException.UsageError($"import: --normalize: {Messages.OneLine(e)}");
+        }
+    }
+
+    /// <summary>N (named 0..N-1), a file with one name per line, or the file's own class count.</summary>
+    private static IReadOnlyList<string> ClassNames(string? text, Func<int> countInFile)
+    {
+        if (text is null)
+            return Numbered(countInFile());
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int count))
+            return count >= 2 ? Numbered(count) : throw CliException.UsageError($"import: --classes '{text}' is not valid: at least 2 classes");
         if (!File.Exists(text))
             throw CliException.UsageError($"import: --classes '{text}' is neither a number nor an existing file of class names");
         var names = File.ReadAllLines(text).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
-        if (names.Length < 2)
-            throw CliException.DataError($"import: --classes '{text}' lists {names.Length} class name(s); at least 2 are needed");
-        if (names.Distinct(StringComparer.Ordinal).Count() != names.Length)
-            throw CliException.DataError($"import: --classes '{text}' lists a class name twice");
+        if (names.Length < 2 || names.Distinct(StringComparer.Ordinal).Count() != names.Length)
+            throw CliException.DataError($"--classes '{text}' must list at least 2 distinct class names, one per line; it has {names.Length} ({names.Distinct(StringComparer.Ordinal).Count()} distinct)");
         return names;
     }
 
-    private sealed class ImageRow
+    private static string[] Numbered(int count) => Enumerable.Range(0, count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+
+    private sealed class LabelledImage
     {
         public string Label { get; set; } = "";
 
