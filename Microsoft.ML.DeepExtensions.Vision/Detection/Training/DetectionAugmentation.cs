@@ -44,36 +44,68 @@ internal sealed class DetectionAugmentation
     /// <summary>Uniform draws in [-1, 1], one per image, on the images' device.</summary>
     private static Tensor Symmetric(long n, Device device) => torch.rand(n).mul_(2).sub_(1).to(device);
 
+    /// <summary>
+    /// YOLOv5's mosaic: the image and three others of the batch, at full size, tile a canvas twice the side, and a
+    /// window of the image's size at a random position of it is kept, so objects keep their scale and those the
+    /// window cuts are clipped (and dropped below <see cref="DetectionAugmentationOptions.MinVisibleArea"/>).
+    /// </summary>
     private (Tensor Images, Tensor Targets) Mosaic(Tensor images, Tensor targets)
     {
         long n = images.shape[0];
         var device = images.device;
-        int half = _size / 2;
-        var chosen = (torch.rand(n) < _options.Mosaic).to(device);
-        var small = nn.functional.interpolate(images, new long[] { half, half }, mode: InterpolationMode.Bilinear, align_corners: false);
-        var others = Enumerable.Range(0, 3).Select(_ => torch.randperm(n).to(device)).ToArray();
-        var top = torch.cat(new[] { small, small.index_select(0, others[0]) }, 3);
-        var bottom = torch.cat(new[] { small.index_select(0, others[1]), small.index_select(0, others[2]) }, 3);
-        var mosaic = nn.functional.pad(torch.cat(new[] { top, bottom }, 2), new long[] { 0, _size - 2 * half, 0, _size - 2 * half }, value: Fill);
-        var mixed = torch.where(chosen.view(n, 1, 1, 1), mosaic, images);
+        var chosen = (torch.rand(n) < _options.Mosaic).data<bool>().ToArray();
+        var others = Enumerable.Range(0, 3).Select(_ => torch.randperm(n)).ToArray();
+        var partners = others.Select(o => o.data<long>().ToArray()).ToArray();
+        var windows = torch.randint(0, _size + 1, new long[] { n, 2 });
+        var corner = windows.data<long>().ToArray();
 
-        // The image's own objects: halved in the top-left quadrant when it became a mosaic, unchanged otherwise.
-        var image = targets[.., 0].to_type(ScalarType.Int64);
-        var own = chosen.index_select(0, image);
-        var scale = torch.where(own, 0.5f, 1f).unsqueeze(1);
-        var parts = new List<Tensor> { torch.cat(new[] { targets[.., ..2], targets[.., 2..] * scale }, 1) };
-        // Each other quadrant shows image others[q][i] in mosaic i: its objects move to i = inverse(others[q])[their image].
-        var offsets = new (float X, float Y)[] { (half, 0), (0, half), (half, half) };
-        for (int q = 0; q < 3; q++)
+        var outputs = new Tensor[n];
+        for (int i = 0; i < n; i++)
         {
-            var inverse = torch.argsort(others[q]);
-            var destination = inverse.index_select(0, image);
-            var keep = chosen.index_select(0, destination);
-            var moved = targets[.., 2..] * 0.5f + torch.tensor(new[] { offsets[q].X, offsets[q].Y, offsets[q].X, offsets[q].Y }, device: device);
-            var rows = torch.cat(new[] { destination.to_type(ScalarType.Float32).unsqueeze(1), targets[.., 1..2], moved }, 1);
-            parts.Add(rows[keep]);
+            if (!chosen[i])
+            {
+                outputs[i] = images[i];
+                continue;
+            }
+            var top = torch.cat(new[] { images[i], images[partners[0][i]] }, 2);
+            var bottom = torch.cat(new[] { images[partners[1][i]], images[partners[2][i]] }, 2);
+            long x = corner[2 * i], y = corner[2 * i + 1];
+            outputs[i] = torch.cat(new[] { top, bottom }, 1).narrow(1, y, _size).narrow(2, x, _size);
+        }
+        var mixed = torch.stack(outputs);
+
+        var chosenOnDevice = torch.tensor(chosen, device: device);
+        var window = windows.to_type(ScalarType.Float32).to(device).repeat(1, 2);
+        var image = targets[.., 0].to_type(ScalarType.Int64);
+        var own = chosenOnDevice.index_select(0, image);
+        var parts = new List<Tensor> { targets[own.logical_not()] };
+        var quadrants = new (float X, float Y)[] { (0, 0), (_size, 0), (0, _size), (_size, _size) };
+        for (int q = 0; q < 4; q++)
+        {
+            // Quadrant q > 0 of mosaic i shows image others[q - 1][i]: its objects move to inverse(others[q - 1])[their image].
+            var destination = q == 0 ? image : torch.argsort(others[q - 1]).to(device).index_select(0, image);
+            var keep = chosenOnDevice.index_select(0, destination);
+            var shift = torch.tensor(new[] { quadrants[q].X, quadrants[q].Y, quadrants[q].X, quadrants[q].Y }, device: device);
+            var boxes = targets[.., 2..] + shift - window.index_select(0, destination);
+            var rows = torch.cat(new[] { destination.to_type(ScalarType.Float32).unsqueeze(1), targets[.., 1..2], boxes }, 1);
+            parts.Add(KeepVisible(rows[keep]));
         }
         return (mixed, torch.cat(parts, 0));
+    }
+
+    /// <summary>
+    /// Target rows <c>[T, 6]</c> whose boxes may reach outside the image: boxes clipped to it, and dropped when the clipped
+    /// box is thinner than <see cref="MinBoxSide"/> or keeps less than <see cref="DetectionAugmentationOptions.MinVisibleArea"/> of its area.
+    /// </summary>
+    private Tensor KeepVisible(Tensor rows)
+    {
+        var boxes = rows[.., 2..];
+        var clipped = boxes.clamp(0, _size);
+        var area = (boxes[.., 2] - boxes[.., 0]) * (boxes[.., 3] - boxes[.., 1]);
+        var width = clipped[.., 2] - clipped[.., 0];
+        var height = clipped[.., 3] - clipped[.., 1];
+        var keep = (width >= MinBoxSide) & (height >= MinBoxSide) & (width * height >= area * (float)_options.MinVisibleArea);
+        return torch.cat(new[] { rows[.., ..2], clipped }, 1)[keep];
     }
 
     private (Tensor Images, Tensor Targets) Flip(Tensor images, Tensor targets)
@@ -111,13 +143,7 @@ internal sealed class DetectionAugmentation
         var s = scale.index_select(0, image).unsqueeze(1);
         var t = torch.stack(new[] { shiftX, shiftY, shiftX, shiftY }, 1).index_select(0, image);
         var boxes = (targets[.., 2..] - _size / 2f) * s + _size / 2f + t;
-        var clipped = boxes.clamp(0, _size);
-        var area = (boxes[.., 2] - boxes[.., 0]) * (boxes[.., 3] - boxes[.., 1]);
-        var width = clipped[.., 2] - clipped[.., 0];
-        var height = clipped[.., 3] - clipped[.., 1];
-        var keep = (width >= MinBoxSide) & (height >= MinBoxSide) & (width * height >= area * (float)_options.MinVisibleArea);
-        var moved = torch.cat(new[] { targets[.., ..2], clipped }, 1)[keep];
-        return (warped, moved);
+        return (warped, KeepVisible(torch.cat(new[] { targets[.., ..2], boxes }, 1)));
     }
 
     /// <summary>Turns the hue and scales saturation and value of each image by its own random gains.</summary>

@@ -42,7 +42,7 @@ public static class DetectionTrainCommand
         new("box-loss", "mse|giou|ciou", "YOLO's box regression: YOLOv3's squared error, or an IoU loss (default: mse)."),
         new("no-augment", null, "Train on the images as they are (default: flips, zoom and shift, HSV jitter, mosaic)."),
         new("force", null, "Overwrite --out and the chart if they exist."),
-    }.Concat(TrainingArguments.Options(new("-", "cosine", "16", "16")).Where(o => o.Name != "loss")).ToArray();
+    }.Concat(TrainingArguments.Options(new("-", "cosine", "14", "16")).Where(o => o.Name != "loss")).ToArray();
 
     public const string Summary =
         "Trains a YOLO object detector (or, with --arch faster-rcnn, a Faster R-CNN) on labelled images and saves it to --out.\n" +
