@@ -101,10 +101,12 @@ public static class ImportCommand
     }
 
     /// <summary>N (named 0..N-1), a file with one name per line, or the file's own class count.</summary>
-    private static IReadOnlyList<string> ClassNames(string? text, Func<int> countInFile)
+    private static IReadOnlyList<string> ClassNames(string? text, Func<int> countInFile) =>
+        text is null ? Numbered(countInFile()) : ParseClasses(text);
+
+    /// <summary><c>--classes N|FILE</c> of both import forms: N (named 0..N-1) or a file with one name per line.</summary>
+    internal static IReadOnlyList<string> ParseClasses(string text)
     {
-        if (text is null)
-            return Numbered(countInFile());
         if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int count))
             return count >= 2 ? Numbered(count) : throw CliException.UsageError($"import: --classes '{text}' is not valid: at least 2 classes");
         if (!File.Exists(text))

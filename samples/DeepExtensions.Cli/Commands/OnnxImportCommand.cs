@@ -38,7 +38,7 @@ public static class OnnxImportCommand
         string outPath = arguments.Require("out");
         if (File.Exists(outPath) && !arguments.Has("force"))
             throw CliException.UsageError($"import: --out '{outPath}' exists; pass --force to overwrite it");
-        var classes = ReadClasses(arguments.Require("classes"));
+        var classes = ImportCommand.ParseClasses(arguments.Require("classes"));
         float pixelScale = arguments.Get("pixel-scale") is { } scaleText
             ? float.TryParse(scaleText, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 && float.IsFinite(s)
                 ? s
@@ -94,25 +94,6 @@ public static class OnnxImportCommand
         architecture.InputShape.Count == 4 && architecture.InputShape.Skip(1).All(d => d > 0)
             ? architecture.InputShape.Skip(1).ToArray()
             : throw CliException.UsageError($"import: the graph input's shape is [{string.Join(", ", architecture.InputShape)}], not a fixed [N, C, H, W]; give --input CxHxW");
-
-    /// <summary>A count (names 0 … N-1) or a file of one name per line.</summary>
-    private static IReadOnlyList<string> ReadClasses(string text)
-    {
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int count))
-        {
-            return count >= 2
-                ? Enumerable.Range(0, count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray()
-                : throw CliException.UsageError($"import: --classes must be at least 2, got {count}");
-        }
-        if (!File.Exists(text))
-            throw CliException.UsageError($"import: --classes '{text}' is neither a number nor an existing file of class names");
-        var names = File.ReadAllLines(text).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
-        if (names.Length < 2)
-            throw CliException.DataError($"import: --classes '{text}' lists {names.Length} class name(s); at least 2 are needed");
-        if (names.Distinct(StringComparer.Ordinal).Count() != names.Length)
-            throw CliException.DataError($"import: --classes '{text}' lists a class name twice");
-        return names;
-    }
 
     private sealed class ImageRow
     {
