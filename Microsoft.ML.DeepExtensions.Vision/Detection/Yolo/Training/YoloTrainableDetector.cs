@@ -74,8 +74,8 @@ internal sealed class YoloTrainableDetector : TrainableDetector
         return (torch.cat(boxes, 1), torch.cat(scores, 1));
     }
 
-    /// <summary>One image's detections from its candidates: threshold, class-aware NMS, the best ones.</summary>
-    private ObjectDetections Select(Tensor boxes, Tensor scores)
+    /// <summary>One image's detections from its candidates: threshold, class-aware NMS, the best ones, clipped to the input.</summary>
+    internal ObjectDetections Select(Tensor boxes, Tensor scores)
     {
         var above = (scores > Thresholds.Confidence).nonzero();
         if (above.shape[0] == 0)
@@ -88,11 +88,14 @@ internal sealed class YoloTrainableDetector : TrainableDetector
             var best = candidateScores.topk(YoloCandidates.MaxNmsCandidates).indexes;
             (candidate, classes, candidateScores) = (candidate.index_select(0, best), classes.index_select(0, best), candidateScores.index_select(0, best));
         }
-        var candidateBoxes = boxes.index_select(0, candidate).clamp(0, ImageSize);
+        // NMS compares the boxes as decoded, and only the kept ones are clipped to the input, as Darknet's do_nms_sort
+        // does: clipping first changes the IoU of boxes that cross the border, and the exported model would then keep
+        // other boxes in Darknet than here.
+        var candidateBoxes = boxes.index_select(0, candidate);
         var kept = NonMaxSuppression.ApplyPerClass(candidateBoxes, candidateScores, classes, Thresholds.Iou);
         if (kept.shape[0] > Thresholds.MaxDetections)
             kept = kept.narrow(0, 0, Thresholds.MaxDetections);
-        var keptBoxes = candidateBoxes.index_select(0, kept).cpu().data<float>().ToArray();
+        var keptBoxes = candidateBoxes.index_select(0, kept).clamp(0, ImageSize).cpu().data<float>().ToArray();
         var keptScores = candidateScores.index_select(0, kept).cpu().data<float>().ToArray();
         var keptClasses = classes.index_select(0, kept).cpu().data<long>().Select(c => (int)c).ToArray();
         return new ObjectDetections(keptBoxes, keptClasses, keptScores);

@@ -264,10 +264,10 @@ public static class YoloTrainingBenchmark
                 var above = (scores[i] > model.ConfidenceThreshold).nonzero();
                 if (above.shape[0] == 0)
                     continue;
-                var candidates = boxes[i].index_select(0, above[.., 0]).clamp(0, size);
+                var candidates = boxes[i].index_select(0, above[.., 0]);
                 var candidateScores = scores[i].index(new TensorIndex[] { TensorIndex.Tensor(above[.., 0]), TensorIndex.Tensor(above[.., 1]) });
                 var kept = NonMaxSuppression.ApplyPerClass(candidates, candidateScores, above[.., 1], model.IouThreshold);
-                var keptBoxes = candidates.index_select(0, kept.narrow(0, 0, Math.Min(kept.shape[0], model.MaxDetections))).data<float>().ToArray();
+                var keptBoxes = candidates.index_select(0, kept.narrow(0, 0, Math.Min(kept.shape[0], model.MaxDetections))).clamp(0, size).data<float>().ToArray();
                 mappings[i].BoxesToSource(keptBoxes);
             }
         }
