@@ -141,7 +141,7 @@ public sealed class FasterRcnnParityTests
         return new FasterRcnn(backbone, anchors, classes, new RcnnImageTransform(minSize, maxSize), rpn, roi);
     }
 
-    private static void LoadSeededWeights(FasterRcnn model, JsonElement parameters)
+    internal static void LoadSeededWeights(FasterRcnn model, JsonElement parameters)
     {
         var state = model.state_dict();
         using var noGrad = torch.no_grad();
@@ -153,14 +153,14 @@ public sealed class FasterRcnnParityTests
         }
     }
 
-    private static Tensor[] Images() => Golden.Value.GetProperty("images").EnumerateArray().Select(i =>
+    internal static Tensor[] Images(JsonElement? root = null) => (root ?? Golden.Value).GetProperty("images").EnumerateArray().Select(i =>
     {
         int h = i.GetProperty("height").GetInt32(), w = i.GetProperty("width").GetInt32();
         return torch.tensor(SeededValues.Uniform(i.GetProperty("seed").GetInt64(), 3L * h * w, 0, 1), new long[] { 3, h, w });
     }).ToArray();
 
     /// <summary>Same count, and each value within <paramref name="tolerance"/>·(1 + |expected|).</summary>
-    private static void AssertClose(double[] expected, Tensor actual, double tolerance, string what)
+    internal static void AssertClose(double[] expected, Tensor actual, double tolerance, string what)
     {
         var got = actual.numel() == 0 ? Array.Empty<double>() : actual.detach().to(ScalarType.Float64).contiguous().data<double>().ToArray();
         Assert.AreEqual(expected.Length, got.Length, $"{what}: count of values");
@@ -177,7 +177,7 @@ public sealed class FasterRcnnParityTests
         Assert.AreEqual(0, bad, $"{what}: {bad} of {got.Length} values differ, first {first}.");
     }
 
-    private static long[] Longs(JsonElement array) => array.EnumerateArray().Select(e => e.GetInt64()).ToArray();
+    internal static long[] Longs(JsonElement array) => array.EnumerateArray().Select(e => e.GetInt64()).ToArray();
 
-    private static double[] Doubles(JsonElement array) => array.EnumerateArray().Select(e => e.GetDouble()).ToArray();
+    internal static double[] Doubles(JsonElement array) => array.EnumerateArray().Select(e => e.GetDouble()).ToArray();
 }
