@@ -14,14 +14,10 @@ public sealed class FasterRcnnDetector : RcnnDetector
 
     static FasterRcnnDetector() => DeepExtensionsRegistration.AddLoader(LoaderSignature, typeof(FasterRcnnDetector), Load);
 
-    private FasterRcnnDetector(IHostEnvironment env, Parts parts)
+    internal FasterRcnnDetector(IHostEnvironment env, Parts parts)
         : base(env, nameof(FasterRcnnDetector), LoaderSignature, ModelSignature, parts)
     {
     }
-
-    internal static FasterRcnnDetector Create(IHostEnvironment env, Training.FasterRcnnTrainableDetector detector, FasterRcnnArchitecture architecture,
-        string imageColumnName, DetectionColumns columns, int batchSize, TorchSharp.torch.Device device, Backend.ComputeDevice devicePreference, int? cudaDeviceIndex) =>
-        new(env, new Parts(detector, architecture, imageColumnName, columns, batchSize, device, devicePreference, cudaDeviceIndex));
 
     private static object Load(IHostEnvironment env, BinaryReader reader) =>
         new FasterRcnnDetector(env, Read(env, reader, "Faster R-CNN", masks: false));

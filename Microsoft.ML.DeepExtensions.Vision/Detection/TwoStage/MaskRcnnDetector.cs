@@ -17,14 +17,10 @@ public sealed class MaskRcnnDetector : RcnnDetector
 
     static MaskRcnnDetector() => DeepExtensionsRegistration.AddLoader(LoaderSignature, typeof(MaskRcnnDetector), Load);
 
-    private MaskRcnnDetector(IHostEnvironment env, Parts parts)
+    internal MaskRcnnDetector(IHostEnvironment env, Parts parts)
         : base(env, nameof(MaskRcnnDetector), LoaderSignature, ModelSignature, parts)
     {
     }
-
-    internal static MaskRcnnDetector Create(IHostEnvironment env, Training.FasterRcnnTrainableDetector detector, FasterRcnnArchitecture architecture,
-        string imageColumnName, DetectionColumns columns, int batchSize, TorchSharp.torch.Device device, Backend.ComputeDevice devicePreference, int? cudaDeviceIndex) =>
-        new(env, new Parts(detector, architecture, imageColumnName, columns, batchSize, device, devicePreference, cudaDeviceIndex));
 
     private static object Load(IHostEnvironment env, BinaryReader reader) =>
         new MaskRcnnDetector(env, Read(env, reader, "Mask R-CNN", masks: true));

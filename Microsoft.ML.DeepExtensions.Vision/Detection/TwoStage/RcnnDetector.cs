@@ -43,7 +43,7 @@ public abstract class RcnnDetector : ObjectDetectionTransformer, IDisposable
     }
 
     /// <summary>What a detector is made of: the trained network and the settings it scores with.</summary>
-    private protected sealed record Parts(FasterRcnnTrainableDetector Detector, FasterRcnnArchitecture Architecture, string ImageColumnName,
+    internal sealed record Parts(FasterRcnnTrainableDetector Detector, FasterRcnnArchitecture Architecture, string ImageColumnName,
         DetectionColumns Columns, int BatchSize, Device Device, ComputeDevice DevicePreference, int? CudaDeviceIndex);
 
     /// <summary>The side of the square network input the images are letterboxed to.</summary>

@@ -32,11 +32,6 @@ public sealed class FasterRcnnTrainer : DetectionTrainer<FasterRcnnTrainer.Optio
     private protected override TrainableDetector CreateDetector(DetectionTrainingSetup setup) =>
         FasterRcnnTrainableDetector.Create(TrainerOptions.Architecture(setup.ClassNames.Count, setup.ImageSize), setup);
 
-    private protected override FasterRcnnDetector CreateTransformer(TrainableDetector detector, DetectionTrainingSetup setup, DetectionColumns columns)
-    {
-        var rcnn = (FasterRcnnTrainableDetector)detector;
-        var architecture = TrainerOptions.Architecture(setup.ClassNames.Count, setup.ImageSize);
-        return FasterRcnnDetector.Create(Host, rcnn, architecture, TrainerOptions.ImageColumnName, columns,
-            TrainerOptions.ScoringBatchSize, setup.Device, TrainerOptions.Device, TrainerOptions.CudaDeviceIndex);
-    }
+    private protected override FasterRcnnDetector CreateTransformer(TrainableDetector detector, DetectionTrainingSetup setup, DetectionColumns columns) =>
+        new(Host, TrainerOptions.DetectorParts(detector, setup, columns));
 }

@@ -59,6 +59,5 @@ public sealed class MaskRcnnTrainer : DetectionTrainer<MaskRcnnTrainer.Options, 
         FasterRcnnTrainableDetector.Create(TrainerOptions.Architecture(setup.ClassNames.Count, setup.ImageSize), setup);
 
     private protected override MaskRcnnDetector CreateTransformer(TrainableDetector detector, DetectionTrainingSetup setup, DetectionColumns columns) =>
-        MaskRcnnDetector.Create(Host, (FasterRcnnTrainableDetector)detector, TrainerOptions.Architecture(setup.ClassNames.Count, setup.ImageSize),
-            TrainerOptions.ImageColumnName, columns, TrainerOptions.ScoringBatchSize, setup.Device, TrainerOptions.Device, TrainerOptions.CudaDeviceIndex);
+        new(Host, TrainerOptions.DetectorParts(detector, setup, columns));
 }

@@ -69,4 +69,9 @@ public abstract class RcnnTrainerOptions : DetectionTrainerOptions
         var roi = RoIHeads with { ScoreThreshold = ConfidenceThreshold, NmsThreshold = IouThreshold, DetectionsPerImage = MaxDetections };
         return new FasterRcnnArchitecture(BackboneDepth, Fpn, FpnChannels, objectClasses + 1, imageSize, sizes, ratios, Rpn, roi, MaskBranch);
     }
+
+    /// <summary>The fitted detector's parts: the trained network with these options' architecture, columns, scoring batch and device.</summary>
+    internal RcnnDetector.Parts DetectorParts(TrainableDetector detector, DetectionTrainingSetup setup, DetectionColumns columns) =>
+        new((FasterRcnnTrainableDetector)detector, Architecture(setup.ClassNames.Count, setup.ImageSize), ImageColumnName, columns,
+            ScoringBatchSize, setup.Device, Device, CudaDeviceIndex);
 }

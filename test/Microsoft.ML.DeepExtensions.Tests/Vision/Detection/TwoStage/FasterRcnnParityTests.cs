@@ -82,8 +82,14 @@ public sealed class FasterRcnnParityTests
         }
 
         loss.Total.backward();
+        AssertGradients(model, golden.GetProperty("gradients"));
+    }
+
+    /// <summary>Each probe parameter's gradient has torchvision's sum and sum of absolute values, to 1e-3 of the latter.</summary>
+    internal static void AssertGradients(FasterRcnn model, JsonElement gradients)
+    {
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        foreach (var probe in golden.GetProperty("gradients").EnumerateObject())
+        foreach (var probe in gradients.EnumerateObject())
         {
             var grad = parameters[probe.Name].grad!.to(ScalarType.Float64);
             double absSum = probe.Value.GetProperty("abs_sum").GetDouble();
@@ -98,12 +104,19 @@ public sealed class FasterRcnnParityTests
     {
         var golden = Golden.Value.GetProperty("cases").GetProperty(name);
         using var model = Build(name, golden);
+        AssertTorchvisionNamesAndShapes(model, golden.GetProperty("parameters"));
+    }
+
+    /// <summary>Our state dictionary (without batch-norm counters) has exactly torchvision's names, each with its shape; returns the names.</summary>
+    internal static IReadOnlyCollection<string> AssertTorchvisionNamesAndShapes(FasterRcnn model, JsonElement parameters)
+    {
         var ours = model.state_dict().Where(p => !p.Key.EndsWith("num_batches_tracked", StringComparison.Ordinal))
             .ToDictionary(p => p.Key, p => p.Value.shape);
-        var theirs = golden.GetProperty("parameters").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, p => Longs(p.GetProperty("shape")));
+        var theirs = parameters.EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, p => Longs(p.GetProperty("shape")));
         CollectionAssert.AreEquivalent(theirs.Keys.ToArray(), ours.Keys.ToArray(), $"state-dict names; ours not theirs: {string.Join(", ", ours.Keys.Except(theirs.Keys).Take(10))}; theirs not ours: {string.Join(", ", theirs.Keys.Except(ours.Keys).Take(10))}");
         foreach (var (key, shape) in theirs)
             CollectionAssert.AreEqual(shape, ours[key], $"shape of {key}");
+        return theirs.Keys;
     }
 
     /// <summary>The script's model: 4 classes, min size 128, max 213, box head of 128, FPN of the script's width; every label and proposal sampled.</summary>

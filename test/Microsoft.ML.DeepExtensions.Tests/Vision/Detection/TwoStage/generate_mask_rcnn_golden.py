@@ -100,22 +100,9 @@ def build():
     return model, settings
 
 
-def fill(model, base_seed):
-    entries = []
-    with torch.no_grad():
-        for index, (name, tensor) in enumerate(model.state_dict().items()):
-            if name.endswith("num_batches_tracked"):
-                continue
-            low, high = weight_range(name, list(tensor.shape))
-            seed = base_seed + index
-            tensor.copy_(torch.from_numpy(frcnn.seeded_uniform(seed, tensor.numel(), low, high)).view(tensor.shape))
-            entries.append({"name": name, "shape": list(tensor.shape), "seed": seed, "low": low, "high": high})
-    return entries
-
-
 def main():
     model, settings = build()
-    entries = fill(model, 9000)
+    entries = frcnn.fill(model, 9000, weight_range)
     images = [torch.from_numpy(frcnn.seeded_uniform(seed, 3 * h * w, 0.0, 1.0)).view(3, h, w) for h, w, seed in frcnn.IMAGES]
     masks = [np.stack([object_mask(b, h, w) for b in t["boxes"]]) for t, (h, w, _) in zip(frcnn.TARGETS, frcnn.IMAGES)]
     targets = [{"boxes": torch.tensor(t["boxes"]), "labels": torch.tensor(t["labels"], dtype=torch.int64), "masks": torch.from_numpy(m)}
