@@ -115,6 +115,10 @@ public static class ModelEvaluation
         }
     }
 
+    /// <summary>Whether the model writes a <c>PredictedMasks</c> column (a Mask R-CNN) on this data.</summary>
+    public static bool PredictsMasks(LoadedModel model, DetectionDataset data) =>
+        model.Model.GetOutputSchema(data.ToDataView().Schema).GetColumnOrNull(Microsoft.ML.DeepExtensions.Vision.Detection.DetectionColumns.DefaultPredictedMasksColumnName) is not null;
+
     /// <summary>The column of ground-truth masks <see cref="EvaluateDetectionMasks"/> adds: each object's mask over its box rounded out, as <c>PredictedMasks</c>.</summary>
     private const string TruthMasksColumn = "GroundTruthMasks";
 

@@ -155,6 +155,10 @@ public sealed class DetectionTrainCommandTests
         var epoch = train.StderrLines.Single(l => l.StartsWith("epoch ", StringComparison.Ordinal));
         foreach (var part in new[] { "rpn-objectness ", "classifier ", "mask " })
             StringAssert.Contains(epoch, part);
+        var evaluate = CliRunner.Run("evaluate", "--model", model, "--data", Path.Combine(annotations, "instances_test.json"));
+        Assert.AreEqual(0, evaluate.ExitCode, evaluate.ToString());
+        foreach (var key in new[] { "AP", "MaskAP", "MaskAP50", "MaskAR100" })
+            Assert.AreEqual(train.Metrics.GetProperty(key).GetDouble(), evaluate.Metrics.GetProperty(key).GetDouble(), $"evaluate's {key} is train's");
 
         using var boxesOnly = SyntheticDetectionData.Create(2, seed: 7, width: 64, height: 64, minSide: 14, maxSide: 30);
         var coco = Path.Combine(boxesOnly.Folder, "instances.json");
