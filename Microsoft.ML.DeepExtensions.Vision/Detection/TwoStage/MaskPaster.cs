@@ -25,7 +25,7 @@ public static class MaskPaster
     /// <returns><c>[K, H, W]</c> probabilities.</returns>
     public static Tensor Paste(Tensor probabilities, Tensor boxes, (int Height, int Width) imageSize)
     {
-        ArgumentNullException.ThrowIfNull(boxes);
+        Check(probabilities, boxes, imageSize);
         var windows = Enumerable.Repeat((0, 0, imageSize.Width, imageSize.Height), (int)boxes.shape[0]).ToArray();
         var pasted = PasteWindows(probabilities, boxes, imageSize, windows);
         return pasted.Length == 0
@@ -43,7 +43,9 @@ public static class MaskPaster
     /// <param name="imageSize">The image's (height, width).</param>
     public static InstanceMask[] ToInstanceMasks(Tensor probabilities, Tensor boxes, (int Height, int Width) imageSize)
     {
-        ArgumentNullException.ThrowIfNull(boxes);
+        Check(probabilities, boxes, imageSize);
+        if (boxes.shape[0] == 0)
+            return Array.Empty<InstanceMask>();
         var corners = boxes.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
         var windows = new (int Left, int Top, int Width, int Height)[boxes.shape[0]];
         for (int i = 0; i < windows.Length; i++)
@@ -63,16 +65,23 @@ public static class MaskPaster
         return masks;
     }
 
-    /// <summary>torchvision's pasting of each mask, written into a window of the image (left, top, width, height) instead of the whole image.</summary>
-    private static Tensor[] PasteWindows(Tensor probabilities, Tensor boxes, (int Height, int Width) imageSize, IReadOnlyList<(int Left, int Top, int Width, int Height)> windows)
+    private static void Check(Tensor probabilities, Tensor boxes, (int Height, int Width) imageSize)
     {
         ArgumentNullException.ThrowIfNull(probabilities);
         ArgumentNullException.ThrowIfNull(boxes);
         Boxes.BoxChecks.CheckBoxList(boxes, nameof(boxes));
-        if (probabilities.dim() != 3 || probabilities.shape[0] != boxes.shape[0] || probabilities.shape[1] != probabilities.shape[2] || !probabilities.is_floating_point())
+        if (probabilities.dim() != 3 || probabilities.shape[0] != boxes.shape[0] || probabilities.shape[1] != probabilities.shape[2] || probabilities.shape[1] == 0 || !probabilities.is_floating_point())
             throw new ArgumentException($"probabilities must be float [K, M, M] with one mask per box ({boxes.shape[0]}), got {probabilities.dtype} [{string.Join(", ", probabilities.shape)}].", nameof(probabilities));
         if (imageSize.Height <= 0 || imageSize.Width <= 0)
             throw new ArgumentOutOfRangeException(nameof(imageSize), $"The image must be at least 1x1, got {imageSize.Height}x{imageSize.Width}.");
+    }
+
+    /// <summary>torchvision's pasting of each mask (arguments checked by the caller), written into a window of the image (left, top, width, height) instead of the whole image.</summary>
+    private static Tensor[] PasteWindows(Tensor probabilities, Tensor boxes, (int Height, int Width) imageSize, IReadOnlyList<(int Left, int Top, int Width, int Height)> windows)
+    {
+        // TorchSharp cannot read an empty tensor's values, and there is nothing to paste.
+        if (windows.Count == 0)
+            return Array.Empty<Tensor>();
         long size = probabilities.shape[1];
         var padded = nn.functional.pad(probabilities, new long[] { Padding, Padding, Padding, Padding });
         float scale = (float)(size + 2 * Padding) / size;
