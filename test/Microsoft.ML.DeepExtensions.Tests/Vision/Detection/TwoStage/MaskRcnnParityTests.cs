@@ -92,7 +92,7 @@ public sealed class MaskRcnnParityTests
     }
 
     [TestMethod]
-    public void Loss_RefusesMissingOrMisshapenMasks_NamingTheImage()
+    public void Loss_RefusesMissingOrMisshapenMasks_NamingTheImage_AndTakesBackgroundImages()
     {
         using var scope = torch.NewDisposeScope();
         using var model = MaskRcnn.ResNetFpn(18, classes: 3, minSize: 64, maxSize: 64, fpnChannels: 16,
@@ -107,6 +107,13 @@ public sealed class MaskRcnnParityTests
         var good = new[] { torch.ones(1, 64, 64, ScalarType.Byte), torch.ones(1, 64, 64, ScalarType.Byte) };
         var loss = model.Loss(images, targets, good);
         Assert.IsTrue(loss.Mask!.item<float>() > 0, "a mask loss");
+        // Background-only images are valid: one of them beside an object, or all of them (no positive proposal: a mask loss of 0).
+        var background = (torch.zeros(0, 4), torch.zeros(0, ScalarType.Int64));
+        var mixed = model.Loss(images, new[] { target, background }, new[] { good[0], torch.zeros(0, 64, 64, ScalarType.Byte) });
+        Assert.IsTrue(float.IsFinite(mixed.Total.item<float>()) && mixed.Mask!.item<float>() > 0, "one image with an object, one without");
+        var none = model.Loss(images, new[] { background, background }, new[] { torch.zeros(0, 64, 64, ScalarType.Byte), torch.zeros(0, 64, 64, ScalarType.Byte) });
+        Assert.AreEqual(0f, none.Mask!.item<float>(), "no object, no mask loss");
+        none.Total.backward();
         using var faster = FasterRcnn.ResNetFpn(18, classes: 3, minSize: 64, maxSize: 64, fpnChannels: 16, roiHeadSettings: new RoIHeadSettings { RepresentationSize = 16 });
         faster.train();
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => faster.Loss(images, targets, good)).Message, "no mask branch");
