@@ -134,6 +134,27 @@ public sealed class ImageResizeMapping
     }
 
     /// <summary>
+    /// Maps masks from the source image into target pixels, as <see cref="Apply"/> maps the image: the masks resized
+    /// bilinearly (half-pixel centers) to the content size and placed at (<see cref="PadLeft"/>, <see cref="PadTop"/>);
+    /// the padding is 0.
+    /// </summary>
+    /// <param name="masks"><c>[N, SourceHeight, SourceWidth]</c> floating-point masks.</param>
+    /// <returns><c>[N, TargetHeight, TargetWidth]</c>.</returns>
+    public Tensor MasksToTarget(Tensor masks)
+    {
+        ArgumentNullException.ThrowIfNull(masks);
+        if (masks.dim() != 3 || masks.shape[1] != SourceHeight || masks.shape[2] != SourceWidth || !masks.is_floating_point())
+            throw new ArgumentException($"Masks must be floating point with shape [N, {SourceHeight}, {SourceWidth}], got {masks.dtype} [{string.Join(", ", masks.shape)}].", nameof(masks));
+        using var scope = torch.NewDisposeScope();
+        var target = torch.zeros(new long[] { masks.shape[0], TargetHeight, TargetWidth }, masks.dtype, masks.device);
+        if (masks.shape[0] == 0)
+            return target.MoveToOuterDisposeScope();
+        var resized = nn.functional.interpolate(masks.unsqueeze(1), new long[] { ContentHeight, ContentWidth }, mode: InterpolationMode.Bilinear, align_corners: false).squeeze(1);
+        target[.., PadTop..(PadTop + ContentHeight), PadLeft..(PadLeft + ContentWidth)] = resized;
+        return target.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// Renders <paramref name="image"/> (of the source size) into a new target-size image: bilinear resize of the
     /// content, padding filled with <paramref name="padding"/>.
     /// </summary>

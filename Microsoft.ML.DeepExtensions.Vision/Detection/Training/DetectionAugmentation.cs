@@ -28,6 +28,8 @@ internal sealed class DetectionAugmentation
     /// <summary>The augmented batch; its tensors are created in the caller's dispose scope.</summary>
     public DetectionBatch Apply(DetectionBatch batch)
     {
+        if (batch.Masks is not null)
+            throw new InvalidOperationException("The detection augmentations do not move masks: train a detector that learns masks with Augmentation = DetectionAugmentationOptions.None.");
         using var noGrad = torch.no_grad();
         var (images, targets) = (batch.Images, batch.Targets);
         if (_options.Mosaic > 0 && batch.Rows >= 2)

@@ -9,4 +9,6 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.Training;
 /// <param name="Targets"><c>[T, 6]</c> float: image index in the batch, class index, x0 y0 x1 y1 in the batch's
 /// pixels; all the batch's objects, grouped by image. <c>T</c> may be 0 (background only).</param>
 /// <param name="Rows">Images in the batch (<c>N</c>).</param>
-internal readonly record struct DetectionBatch(Tensor Images, Tensor Targets, int Rows);
+/// <param name="Masks">For detectors that learn masks, <c>[T, S, S]</c> bytes: each object's binary mask (1 = object) in the
+/// batch's pixels, in the order of <paramref name="Targets"/>; null otherwise.</param>
+internal readonly record struct DetectionBatch(Tensor Images, Tensor Targets, int Rows, Tensor? Masks = null);

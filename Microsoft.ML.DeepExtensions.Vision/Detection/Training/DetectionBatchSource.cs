@@ -18,6 +18,9 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.Training;
 /// keys in range, finite boxes with positive size inside the image) and, when the letterboxed images fit in <c>cacheLimitBytes</c> as 8-bit pixels, keeps
 /// them, so later epochs decode nothing. Larger data is decoded again every epoch and shuffled through a pool of
 /// at most that many bytes, so it trains in bounded memory. Rows whose image is missing are skipped and counted.
+/// With a mask column (Mask R-CNN) every object must have an outline; its mask is rasterized at the image's size,
+/// letterboxed with the image (bilinear, kept where at least half covered) and kept over the rectangle it spans, and
+/// batches carry the masks at the batch's size.
 /// </remarks>
 internal sealed class DetectionBatchSource : IBatchSource<DetectionBatch>
 {
@@ -161,6 +164,8 @@ internal sealed class DetectionBatchSource : IBatchSource<DetectionBatch>
         var pixels = new byte[(long)n * plane];
         int objects = examples.Sum(e => e.Classes.Length);
         var targets = new float[objects * 6];
+        int side = ImageSize;
+        var masks = _columns.Masks is null ? null : new byte[(long)objects * side * side];
         for (int i = 0, t = 0; i < n; i++)
         {
             var example = examples[i];
@@ -170,26 +175,39 @@ internal sealed class DetectionBatchSource : IBatchSource<DetectionBatch>
                 targets[6 * t] = i;
                 targets[6 * t + 1] = example.Classes[k];
                 example.Boxes.AsSpan(4 * k, 4).CopyTo(targets.AsSpan(6 * t + 2, 4));
+                if (masks is not null)
+                {
+                    var mask = example.Masks![k];
+                    var source = mask.Pixels.Span;
+                    for (int y = 0; y < mask.Height; y++)
+                        source.Slice(y * mask.Width, mask.Width).CopyTo(masks.AsSpan((int)((long)t * side * side + (long)(mask.Top + y) * side + mask.Left), mask.Width));
+                }
             }
         }
         // Bytes travel to the device (a quarter of the floats' traffic) and become [0, 1] floats there. torch.tensor
         // copies: the arrays are this call's, and a tensor sharing them would outlive them in the caller's scope.
         var images = torch.tensor(pixels, new long[] { n, 3, ImageSize, ImageSize }).to(_device).to_type(ScalarType.Float32).div_(255f);
         var targetTensor = torch.tensor(targets, new long[] { objects, 6 }).to(_device);
-        return new DetectionBatch(images, targetTensor, n);
+        var maskTensor = masks is null ? null : torch.tensor(masks, new long[] { objects, side, side }).to(_device);
+        return new DetectionBatch(images, targetTensor, n, maskTensor);
     }
 
     /// <summary>Reads, checks and letterboxes the rows in order; a row with a missing image calls <paramref name="skipped"/>.</summary>
     private IEnumerable<DetectionExample> Read(CancellationToken cancellation, Action skipped)
     {
         var schema = _data.Schema;
-        using var cursor = _data.GetRowCursor(new[] { schema[_columns.Image], schema[_columns.Label], schema[_columns.Box] });
+        var needed = new List<DataViewSchema.Column> { schema[_columns.Image], schema[_columns.Label], schema[_columns.Box] };
+        if (_columns.Masks is { } masksName)
+            needed.Add(schema[masksName]);
+        using var cursor = _data.GetRowCursor(needed);
         var getImage = cursor.GetGetter<MLImage>(schema[_columns.Image]);
         var getLabel = cursor.GetGetter<VBuffer<uint>>(schema[_columns.Label]);
         var getBox = cursor.GetGetter<VBuffer<float>>(schema[_columns.Box]);
+        var getMasks = _columns.Masks is { } maskColumn ? cursor.GetGetter<VBuffer<float>>(schema[maskColumn]) : null;
         MLImage image = null!;
         VBuffer<uint> labels = default;
         VBuffer<float> boxes = default;
+        VBuffer<float> outlines = default;
         long row = 0;
         while (cursor.MoveNext())
         {
@@ -214,7 +232,14 @@ internal sealed class DetectionBatchSource : IBatchSource<DetectionBatch>
             DetectionExample example;
             try
             {
-                example = Letterbox(image, Objects(row, labels, boxes, image.Width, image.Height));
+                var objects = Objects(row, labels, boxes, image.Width, image.Height);
+                InstanceMask[]? masks = null;
+                if (getMasks is not null)
+                {
+                    getMasks(ref outlines);
+                    masks = Masks(row, outlines, objects.Classes.Length, image.Width, image.Height);
+                }
+                example = Letterbox(image, objects, masks);
             }
             finally
             {
@@ -244,7 +269,58 @@ internal sealed class DetectionBatchSource : IBatchSource<DetectionBatch>
         return (classes, values);
     }
 
-    private DetectionExample Letterbox(MLImage image, (int[] Classes, float[] Boxes) objects)
+    /// <summary>The row's object masks at the image's size; every object must have an outline.</summary>
+    private InstanceMask[] Masks(long row, VBuffer<float> outlines, int objectCount, int width, int height)
+    {
+        ObjectSegmentation?[] segmentations;
+        try
+        {
+            segmentations = SegmentationColumn.Decode(outlines.DenseValues().ToArray(), objectCount, width, height);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"The {_role} data: row {row}: column '{_columns.Masks}': {ex.Message}", ex);
+        }
+        var masks = new InstanceMask[objectCount];
+        for (int k = 0; k < objectCount; k++)
+        {
+            masks[k] = segmentations[k]?.ToMask(width, height)
+                ?? throw new InvalidDataException($"The {_role} data: row {row}: object {k} has no outline in column '{_columns.Masks}'; a detector that learns masks needs one for every object (COCO annotations with 'segmentation').");
+        }
+        return masks;
+    }
+
+    /// <summary>Full-image masks letterboxed with the image, each kept over the rectangle its pixels span.</summary>
+    private InstanceMask[] LetterboxMasks(ImageResizeMapping mapping, InstanceMask[] masks)
+    {
+        if (masks.Length == 0)
+            return masks;
+        using var scope = torch.NewDisposeScope();
+        int width = mapping.SourceWidth, height = mapping.SourceHeight;
+        var pixels = new byte[(long)masks.Length * width * height];
+        for (int k = 0; k < masks.Length; k++)
+            masks[k].Pixels.Span.CopyTo(pixels.AsSpan(k * width * height));
+        var full = torch.tensor(pixels, new long[] { masks.Length, height, width }).to(ScalarType.Float32);
+        var letterboxed = (mapping.MasksToTarget(full) >= 0.5f).to(ScalarType.Byte);
+        var result = new InstanceMask[masks.Length];
+        for (int k = 0; k < masks.Length; k++)
+        {
+            var rows = letterboxed[k].any(1).nonzero();
+            var columns = letterboxed[k].any(0).nonzero();
+            if (rows.shape[0] == 0)
+            {
+                result[k] = new InstanceMask(0, 0, 0, 0, Array.Empty<byte>());
+                continue;
+            }
+            int top = (int)rows[0, 0].item<long>(), bottom = (int)rows[-1, 0].item<long>() + 1;
+            int left = (int)columns[0, 0].item<long>(), right = (int)columns[-1, 0].item<long>() + 1;
+            var crop = letterboxed[k, top..bottom, left..right].contiguous().data<byte>().ToArray();
+            result[k] = new InstanceMask(left, top, right - left, bottom - top, crop);
+        }
+        return result;
+    }
+
+    private DetectionExample Letterbox(MLImage image, (int[] Classes, float[] Boxes) objects, InstanceMask[]? masks)
     {
         var mapping = ImageResizeMapping.Letterbox(image.Width, image.Height, ImageSize, ImageSize);
         var pixels = new byte[BytesPerImage];
@@ -265,6 +341,6 @@ internal sealed class DetectionBatchSource : IBatchSource<DetectionBatch>
             boxes[k + 2] = (float)(boxes[k + 2] * mapping.ScaleX + mapping.PadLeft);
             boxes[k + 3] = (float)(boxes[k + 3] * mapping.ScaleY + mapping.PadTop);
         }
-        return new DetectionExample(pixels, objects.Classes, boxes);
+        return new DetectionExample(pixels, objects.Classes, boxes, masks is null ? null : LetterboxMasks(mapping, masks));
     }
 }

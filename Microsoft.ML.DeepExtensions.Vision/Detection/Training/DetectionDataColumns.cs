@@ -7,12 +7,14 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.Training;
 /// <summary>
 /// The three columns of ML.NET's object-detection convention, bound to a schema and checked: an image column
 /// (<see cref="MLImage"/>), a label column (a vector of keys, one per object) and a box column (a vector of
-/// Single, x0 y0 x1 y1 per object in the image's pixels).
+/// Single, x0 y0 x1 y1 per object in the image's pixels), and for detectors that learn masks (Mask R-CNN) a fourth:
+/// every object's outline in the encoding of <see cref="SegmentationColumn"/> (the COCO loader's <c>Segmentation</c>).
 /// </summary>
 internal sealed class DetectionDataColumns
 {
-    private DetectionDataColumns(string image, string label, string box, int classCount, IReadOnlyList<string> classNames)
+    private DetectionDataColumns(string image, string label, string box, string? masks, int classCount, IReadOnlyList<string> classNames)
     {
+        Masks = masks;
         Image = image;
         Label = label;
         Box = box;
@@ -26,6 +28,9 @@ internal sealed class DetectionDataColumns
 
     public string Box { get; }
 
+    /// <summary>The objects' outlines (<see cref="SegmentationColumn"/>'s encoding), or null when the detector learns no masks.</summary>
+    public string? Masks { get; }
+
     /// <summary>Classes the label's key type counts.</summary>
     public int ClassCount { get; }
 
@@ -33,7 +38,8 @@ internal sealed class DetectionDataColumns
     public IReadOnlyList<string> ClassNames { get; }
 
     /// <summary>Checks the columns' types (<see cref="DetectionColumnsCheck"/>) in ML.NET's "Schema mismatch" wording; <paramref name="role"/> names the data ("training").</summary>
-    public static DetectionDataColumns Bind(DataViewSchema schema, string imageColumn, string labelColumn, string boxColumn, string role)
+    /// <param name="maskColumn">The outlines column for a detector that learns masks; null (the default) for none.</param>
+    public static DetectionDataColumns Bind(DataViewSchema schema, string imageColumn, string labelColumn, string boxColumn, string role, string? maskColumn = null)
     {
         var image = Find(schema, imageColumn, "Image", role);
         if (image.Type is not ImageDataViewType)
@@ -47,8 +53,16 @@ internal sealed class DetectionDataColumns
         {
             throw new ArgumentOutOfRangeException(ex.ParamName, $"The {role} data: {ex.Message}");
         }
+        if (maskColumn is not null)
+        {
+            var masks = schema.GetColumnOrNull(maskColumn)
+                ?? throw new ArgumentOutOfRangeException(maskColumn,
+                    $"Mask column '{maskColumn}' not found in the {role} data: a detector that learns masks needs every object's outline (the COCO loader's '{DetectionDataView.SegmentationColumnName}' column, from annotations with 'segmentation'). Available columns: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}.");
+            if (masks.Type is not VectorDataViewType { ItemType: var item } || item != NumberDataViewType.Single)
+                throw new ArgumentOutOfRangeException(maskColumn, $"Schema mismatch for mask column '{maskColumn}' of the {role} data: expected a vector of Single (polygons or run lengths, as the COCO loader's '{DetectionDataView.SegmentationColumnName}'), got {masks.Type}.");
+        }
         int classes = names.Count;
-        return new DetectionDataColumns(imageColumn, labelColumn, boxColumn, classes, names);
+        return new DetectionDataColumns(imageColumn, labelColumn, boxColumn, maskColumn, classes, names);
     }
 
     private static DataViewSchema.Column Find(DataViewSchema schema, string name, string what, string role) =>

@@ -37,7 +37,7 @@ internal sealed class DetectionObjective : TrainingObjective<DetectionBatch>
     {
         if (_augmentation is not null)
             batch = _augmentation.Apply(batch);
-        var (total, parts) = _detector.Loss(batch.Images, batch.Targets);
+        var (total, parts) = _detector.Loss(batch);
         return new BatchLoss(total, parts, null);
     }
 

@@ -39,6 +39,14 @@ public abstract class DetectionTrainer<TOptions, TTransformer> : IEstimator<TTra
     /// <summary>The input side the architecture asks for when the options leave it open (a cfg file's <c>[net]</c>); null when it has none.</summary>
     private protected virtual int? ArchitectureImageSize => null;
 
+    /// <summary>The column of the objects' outlines for a detector that learns masks (Mask R-CNN); null (the default) for boxes only.</summary>
+    private protected virtual string? MaskColumnName => null;
+
+    /// <summary>The fitted detector's output columns: <see cref="DetectionColumns"/>' three, and <c>PredictedMasks</c> for a detector that learns masks.</summary>
+    private protected DetectionColumns OutputColumns(IReadOnlyList<string> classNames) => MaskColumnName is null
+        ? new DetectionColumns(classNames)
+        : new DetectionColumns(classNames, predictedMasksColumnName: DetectionColumns.DefaultPredictedMasksColumnName);
+
     /// <summary>Images looked at to choose the input size when neither the options nor the architecture give one.</summary>
     private const int ImageSizeSample = 64;
 
@@ -52,11 +60,11 @@ public abstract class DetectionTrainer<TOptions, TTransformer> : IEstimator<TTra
     {
         ArgumentNullException.ThrowIfNull(input);
         var options = TrainerOptions;
-        var columns = DetectionDataColumns.Bind(input.Schema, options.ImageColumnName, options.LabelColumnName, options.BoxColumnName, "training");
+        var columns = DetectionDataColumns.Bind(input.Schema, options.ImageColumnName, options.LabelColumnName, options.BoxColumnName, "training", MaskColumnName);
         DetectionDataColumns? validationColumns = null;
         if (options.ValidationData is { } validationData)
         {
-            validationColumns = DetectionDataColumns.Bind(validationData.Schema, options.ImageColumnName, options.LabelColumnName, options.BoxColumnName, "validation");
+            validationColumns = DetectionDataColumns.Bind(validationData.Schema, options.ImageColumnName, options.LabelColumnName, options.BoxColumnName, "validation", MaskColumnName);
             if (validationColumns.ClassCount != columns.ClassCount)
                 throw new ArgumentOutOfRangeException(nameof(DeepTrainerOptions.ValidationData), $"ValidationData's label column '{options.LabelColumnName}' has {validationColumns.ClassCount} classes; the training data has {columns.ClassCount}. Map the labels of both with the same key mapping.");
         }
@@ -91,7 +99,7 @@ public abstract class DetectionTrainer<TOptions, TTransformer> : IEstimator<TTra
             var summary = TrainingLoop.Run(detector.Module, objective, options, training, validation is not null, shuffleRandom, channel);
             TrainingHistory = summary.History;
             detector.Module.eval();
-            var outputColumns = new DetectionColumns(columns.ClassNames);
+            var outputColumns = OutputColumns(columns.ClassNames);
             return CreateTransformer(detector, setup, outputColumns);
         }
         catch
@@ -139,7 +147,7 @@ public abstract class DetectionTrainer<TOptions, TTransformer> : IEstimator<TTra
         if (!label.IsKey || label.Kind == SchemaShape.Column.VectorKind.Scalar)
             throw new ArgumentOutOfRangeException(TrainerOptions.LabelColumnName, $"Schema mismatch for label column '{label.Name}': expected a vector of keys, one per object (MapValueToKey on a vector of class names), got {label.ItemType}.");
         // The class names are known only after Fit; the schema needs the columns' kinds, not the names.
-        var placeholder = new DetectionColumns(new[] { "class" });
+        var placeholder = OutputColumns(new[] { "class" });
         return ObjectDetectionEstimator<TTransformer>.OutputSchema(inputSchema, TrainerOptions.ImageColumnName, placeholder);
     }
 }

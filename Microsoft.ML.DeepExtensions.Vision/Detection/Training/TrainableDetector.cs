@@ -21,6 +21,9 @@ internal abstract class TrainableDetector
     /// <returns>The scalar to differentiate (a mean over the images) and its parts as a detached float vector.</returns>
     public abstract (Tensor Total, Tensor Parts) Loss(Tensor images, Tensor targets);
 
+    /// <summary>The loss of a batch (training mode); a detector that learns masks overrides this to read <see cref="DetectionBatch.Masks"/>.</summary>
+    public virtual (Tensor Total, Tensor Parts) Loss(DetectionBatch batch) => Loss(batch.Images, batch.Targets);
+
     /// <summary>Detections of a batch with the module in evaluation mode, without gradients.</summary>
     /// <param name="images"><c>[N, 3, S, S]</c> RGB in [0, 1].</param>
     /// <returns>One result per image, boxes in the images' own (network-input) pixels, best first.</returns>

@@ -8,12 +8,15 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.TwoStage;
 /// Faster R-CNN (Ren, He, Girshick and Sun, "Faster R-CNN: Towards Real-Time Object Detection with Region Proposal
 /// Networks", NeurIPS 2015; torchvision's <c>GeneralizedRCNN</c>/<c>FasterRCNN</c>) as composed stages: the
 /// <see cref="RcnnImageTransform"/>, an <see cref="RcnnBackbone"/> (<c>backbone</c>), a
-/// <see cref="RegionProposalNetwork"/> (<c>rpn</c>) and the <see cref="RoIHeads"/> (<c>roi_heads</c>).
+/// <see cref="RegionProposalNetwork"/> (<c>rpn</c>) and the <see cref="RoIHeads"/> (<c>roi_heads</c>). Given
+/// <see cref="MaskHeadSettings"/>, the RoI heads also have Mask R-CNN's mask branch (He, Gkioxari, Dollár and Girshick,
+/// "Mask R-CNN", ICCV 2017; torchvision's <c>MaskRCNN</c>, which is a <c>FasterRCNN</c> with that branch): detections
+/// then carry mask probabilities and the loss a fifth part (see <see cref="MaskRcnn"/> for its builders).
 /// </summary>
 /// <remarks>
 /// Parameter names and shapes are torchvision's (<c>backbone.body.layer1.0.conv1.weight</c>,
 /// <c>backbone.fpn.inner_blocks.0.0.weight</c>, <c>rpn.head.conv.0.0.weight</c>, <c>roi_heads.box_head.fc6.weight</c>,
-/// <c>roi_heads.box_predictor.cls_score.weight</c>, …), so a torchvision state dictionary copies across name by name.
+/// <c>roi_heads.box_predictor.cls_score.weight</c>, <c>roi_heads.mask_head.0.0.weight</c>, …), so a torchvision state dictionary copies across name by name.
 /// Class 0 is the background.
 /// </remarks>
 public sealed class FasterRcnn : nn.Module
@@ -29,8 +32,9 @@ public sealed class FasterRcnn : nn.Module
     /// <param name="rpnSettings">RPN numbers. Defaults to <see cref="RpnSettings"/>' defaults.</param>
     /// <param name="roiHeadSettings">Box head numbers. Defaults to <see cref="RoIHeadSettings"/>' defaults.</param>
     /// <param name="device">Where the head weights live (the backbone's are where it was built). Defaults to the CPU.</param>
+    /// <param name="maskHead">The mask branch's numbers for a Mask R-CNN; null (the default) for a Faster R-CNN.</param>
     public FasterRcnn(RcnnBackbone backbone, AnchorGenerator anchors, int classes, RcnnImageTransform transform,
-        RpnSettings? rpnSettings = null, RoIHeadSettings? roiHeadSettings = null, Device? device = null) : base(nameof(FasterRcnn))
+        RpnSettings? rpnSettings = null, RoIHeadSettings? roiHeadSettings = null, Device? device = null, MaskHeadSettings? maskHead = null) : base(nameof(FasterRcnn))
     {
         _backbone = backbone ?? throw new ArgumentNullException(nameof(backbone));
         ArgumentNullException.ThrowIfNull(anchors);
@@ -39,7 +43,7 @@ public sealed class FasterRcnn : nn.Module
             throw new ArgumentException($"The anchors have {anchors.Levels} levels but the backbone gives {backbone.FeatureNames.Count} maps ({string.Join(", ", backbone.FeatureNames)}).", nameof(anchors));
         _rpn = new RegionProposalNetwork(anchors, backbone.OutChannels, rpnSettings, device);
         var pooled = backbone.HasPyramid ? backbone.FeatureNames.Where(n => n != "pool").ToArray() : backbone.FeatureNames.ToArray();
-        _roiHeads = new RoIHeads(pooled, backbone.OutChannels, classes, roiHeadSettings, device);
+        _roiHeads = new RoIHeads(pooled, backbone.OutChannels, classes, roiHeadSettings, device, maskHead);
         register_module("backbone", _backbone);
         register_module("rpn", _rpn);
         register_module("roi_heads", _roiHeads);
@@ -90,7 +94,11 @@ public sealed class FasterRcnn : nn.Module
     /// <summary>Classes including the background.</summary>
     public int Classes => _roiHeads.Classes;
 
-    /// <summary>Detections of images of any sizes, in each image's own pixels (evaluation mode; call <c>eval()</c> first).</summary>
+    /// <summary>Whether the network has Mask R-CNN's mask branch.</summary>
+    public bool HasMasks => _roiHeads.HasMasks;
+
+    /// <summary>Detections of images of any sizes, in each image's own pixels (evaluation mode; call <c>eval()</c> first). With a mask branch each
+    /// detection has its mask probabilities on its box's grid; <see cref="MaskPaster.Paste"/> with the image's size gives torchvision's pasted masks.</summary>
     /// <param name="images">Each <c>[3, H, W]</c> float RGB in [0, 1].</param>
     public RcnnDetections[] Detect(IReadOnlyList<Tensor> images)
     {
@@ -119,16 +127,31 @@ public sealed class FasterRcnn : nn.Module
     /// <param name="images">Each <c>[3, H, W]</c> float RGB in [0, 1].</param>
     /// <param name="targets">Per image, <c>[G, 4]</c> xyxy boxes (positive width and height) and <c>[G]</c> int64 classes counted from 1; G may be 0.</param>
     /// <param name="generator">Random source of the anchor and proposal sampling. Defaults to null (the global one).</param>
-    public RcnnLoss Loss(IReadOnlyList<Tensor> images, IReadOnlyList<(Tensor Boxes, Tensor Labels)> targets, Generator? generator = null)
+    public RcnnLoss Loss(IReadOnlyList<Tensor> images, IReadOnlyList<(Tensor Boxes, Tensor Labels)> targets, Generator? generator = null) =>
+        Loss(images, targets, null, generator);
+
+    /// <summary>The training loss of images of any sizes, with the objects' masks for a Mask R-CNN (training mode).</summary>
+    /// <param name="images">Each <c>[3, H, W]</c> float RGB in [0, 1].</param>
+    /// <param name="targets">Per image, <c>[G, 4]</c> xyxy boxes (positive width and height) and <c>[G]</c> int64 classes counted from 1; G may be 0.</param>
+    /// <param name="masks">Mask R-CNN: per image, <c>[G, H, W]</c> binary masks of its objects at its size (resized with the image,
+    /// nearest neighbour, as torchvision); null for a Faster R-CNN.</param>
+    /// <param name="generator">Random source of the anchor and proposal sampling. Defaults to null (the global one).</param>
+    public RcnnLoss Loss(IReadOnlyList<Tensor> images, IReadOnlyList<(Tensor Boxes, Tensor Labels)> targets, IReadOnlyList<Tensor>? masks, Generator? generator = null)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(targets);
         if (targets.Count != images.Count)
             throw new ArgumentException($"targets must give one ground truth per image ({images.Count}), got {targets.Count}.", nameof(targets));
+        if (masks is not null && masks.Count != images.Count)
+            throw new ArgumentException($"masks must give one mask tensor per image ({images.Count}), got {masks.Count}.", nameof(masks));
+        var originals = images.Select(image => image is null || image.dim() != 3 ? (0, 0) : ((int)image.shape[1], (int)image.shape[2])).ToArray();
+        if (masks is not null)
+            CheckMasks(targets, masks, originals);
         var (batch, sizes) = Transform.Apply(images);
         var scaled = targets.Select((t, i) =>
-            (RcnnImageTransform.ScaleBoxes(t.Boxes.to(ScalarType.Float32), ((int)images[i].shape[1], (int)images[i].shape[2]), sizes[i]), t.Labels)).ToArray();
-        return LossBatch(batch, sizes, scaled, generator);
+            (RcnnImageTransform.ScaleBoxes(t.Boxes.to(ScalarType.Float32), originals[i], sizes[i]), t.Labels)).ToArray();
+        var resizedMasks = masks?.Select((m, i) => RcnnImageTransform.ResizeMasks(m, sizes[i])).ToArray();
+        return LossBatch(batch, sizes, scaled, resizedMasks, generator);
     }
 
     /// <summary>The training loss of a transformed batch, objects in its pixels (training mode).</summary>
@@ -136,14 +159,30 @@ public sealed class FasterRcnn : nn.Module
     /// <param name="imageSizes">Each image's (height, width) inside the batch.</param>
     /// <param name="targets">Per image, <c>[G, 4]</c> xyxy boxes and <c>[G]</c> int64 classes counted from 1.</param>
     /// <param name="generator">Random source of the sampling. Defaults to null (the global one).</param>
-    public RcnnLoss LossBatch(Tensor batch, IReadOnlyList<(int Height, int Width)> imageSizes, IReadOnlyList<(Tensor Boxes, Tensor Labels)> targets, Generator? generator = null)
+    public RcnnLoss LossBatch(Tensor batch, IReadOnlyList<(int Height, int Width)> imageSizes, IReadOnlyList<(Tensor Boxes, Tensor Labels)> targets, Generator? generator = null) =>
+        LossBatch(batch, imageSizes, targets, null, generator);
+
+    /// <summary>The training loss of a transformed batch, objects and their masks in its pixels (training mode).</summary>
+    /// <param name="batch"><c>[N, 3, Hb, Wb]</c> normalized images.</param>
+    /// <param name="imageSizes">Each image's (height, width) inside the batch.</param>
+    /// <param name="targets">Per image, <c>[G, 4]</c> xyxy boxes and <c>[G]</c> int64 classes counted from 1.</param>
+    /// <param name="masks">Mask R-CNN: per image, <c>[G, h, w]</c> binary masks at its (height, width) in the batch; null for a Faster R-CNN.</param>
+    /// <param name="generator">Random source of the sampling. Defaults to null (the global one).</param>
+    public RcnnLoss LossBatch(Tensor batch, IReadOnlyList<(int Height, int Width)> imageSizes, IReadOnlyList<(Tensor Boxes, Tensor Labels)> targets,
+        IReadOnlyList<Tensor>? masks, Generator? generator = null)
     {
         RequireMode(true);
         CheckTargets(targets);
+        if (HasMasks && masks is null)
+            throw new ArgumentNullException(nameof(masks), "Mask R-CNN's loss needs the ground-truth masks of every image's objects; masks is null.");
+        if (!HasMasks && masks is not null)
+            throw new ArgumentException("masks are for a Mask R-CNN; this network has no mask branch.", nameof(masks));
+        if (masks is not null)
+            CheckMasks(targets, masks, imageSizes);
         var (maps, features) = Features(batch);
         var (proposals, _, objectness, rpnBox) = _rpn.forward(batch, maps, imageSizes, targets.Select(t => t.Boxes).ToArray(), generator);
-        var (_, classifier, box) = _roiHeads.forward(features, proposals, imageSizes, targets, generator);
-        return new RcnnLoss(objectness!, rpnBox!, classifier!, box!);
+        var (_, classifier, box, mask) = _roiHeads.forward(features, proposals, imageSizes, targets, generator, masks);
+        return new RcnnLoss(objectness!, rpnBox!, classifier!, box!, mask);
     }
 
     /// <summary>The backbone's maps in order (for the RPN, one per anchor level) and by name (for RoI pooling).</summary>
@@ -186,6 +225,21 @@ public sealed class FasterRcnn : nn.Module
             long low = labels.min().item<long>(), high = labels.max().item<long>();
             if (low < 1 || high >= Classes)
                 throw new ArgumentOutOfRangeException(nameof(targets), $"targets[{i}].Labels must be object classes in [1, {Classes - 1}] (0 is the background), got values in [{low}, {high}].");
+        }
+    }
+
+    /// <summary>Each image's masks must be <c>[G, H, W]</c>: one per target box, at the image's size.</summary>
+    private static void CheckMasks(IReadOnlyList<(Tensor Boxes, Tensor Labels)> targets, IReadOnlyList<Tensor> masks, IReadOnlyList<(int Height, int Width)> sizes)
+    {
+        if (masks.Count != targets.Count)
+            throw new ArgumentException($"masks must give one mask tensor per image ({targets.Count}), got {masks.Count}.", nameof(masks));
+        for (int i = 0; i < masks.Count; i++)
+        {
+            var m = masks[i];
+            long objects = targets[i].Boxes?.shape[0] ?? 0;
+            if (m is null || m.dim() != 3 || m.shape[0] != objects || m.shape[1] != sizes[i].Height || m.shape[2] != sizes[i].Width)
+                throw new ArgumentException(
+                    $"masks[{i}] must be [{objects}, {sizes[i].Height}, {sizes[i].Width}] (one mask per target box at the image's size), got {(m is null ? "null" : $"{m.dtype} [{string.Join(", ", m.shape)}]")}.", nameof(masks));
         }
     }
 

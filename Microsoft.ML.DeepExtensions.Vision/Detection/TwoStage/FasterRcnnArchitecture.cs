@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.DeepExtensions.Vision.Detection.TwoStage;
 
 /// <summary>
-/// Everything that determines a trained Faster R-CNN's modules and scoring besides its weights: what the trainer builds
-/// and what model.zip stores beside the state dictionary.
+/// Everything that determines a trained Faster R-CNN's (or Mask R-CNN's) modules and scoring besides its weights: what the
+/// trainer builds and what model.zip stores beside the state dictionary.
 /// </summary>
 /// <param name="Depth">ResNet depth.</param>
 /// <param name="Fpn">Whether the backbone has a feature pyramid.</param>
@@ -16,17 +16,19 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.TwoStage;
 /// <param name="AspectRatios">Anchor aspect ratios, one list for every level or one per level.</param>
 /// <param name="Rpn">RPN numbers.</param>
 /// <param name="RoIHeads">Box head numbers.</param>
+/// <param name="MaskHead">The mask branch's numbers for a Mask R-CNN; null for a Faster R-CNN.</param>
 internal sealed record FasterRcnnArchitecture(int Depth, bool Fpn, int FpnChannels, int Classes, int ImageSize,
-    float[][] AnchorSizes, float[][] AspectRatios, RpnSettings Rpn, RoIHeadSettings RoIHeads)
+    float[][] AnchorSizes, float[][] AspectRatios, RpnSettings Rpn, RoIHeadSettings RoIHeads, MaskHeadSettings? MaskHead = null)
 {
-    private const int Version = 1;
+    /// <summary>Version 2 adds the mask branch; version 1 (Faster R-CNN only) still loads.</summary>
+    private const int Version = 2;
 
     /// <summary>A network of this architecture with fresh weights.</summary>
     public FasterRcnn Build(Device? device)
     {
         var backbone = Fpn ? RcnnBackbone.ResNetFpn(Depth, FpnChannels, device) : RcnnBackbone.ResNetSingleMap(Depth, device);
         var anchors = new AnchorGenerator(AnchorSizes, AspectRatios);
-        return new FasterRcnn(backbone, anchors, Classes, new RcnnImageTransform(ImageSize, ImageSize), Rpn, RoIHeads, device);
+        return new FasterRcnn(backbone, anchors, Classes, new RcnnImageTransform(ImageSize, ImageSize), Rpn, RoIHeads, device, MaskHead);
     }
 
     public void Write(BinaryWriter writer)
@@ -60,13 +62,24 @@ internal sealed record FasterRcnnArchitecture(int Depth, bool Fpn, int FpnChanne
         writer.Write(RoIHeads.PooledSize);
         writer.Write(RoIHeads.SamplingRatio);
         writer.Write(RoIHeads.RepresentationSize);
+        writer.Write(MaskHead is not null);
+        if (MaskHead is not null)
+        {
+            writer.Write(MaskHead.PooledSize);
+            writer.Write(MaskHead.SamplingRatio);
+            writer.Write(MaskHead.Layers.Count);
+            foreach (int layer in MaskHead.Layers)
+                writer.Write(layer);
+            writer.Write(MaskHead.Dilation);
+            writer.Write(MaskHead.PredictorChannels);
+        }
     }
 
     public static FasterRcnnArchitecture Read(BinaryReader reader)
     {
         int version = reader.ReadInt32();
-        if (version != Version)
-            throw new InvalidDataException($"Faster R-CNN model format version {version} is not supported (this build reads {Version}).");
+        if (version is < 1 or > Version)
+            throw new InvalidDataException($"Faster R-CNN model format version {version} is not supported (this build reads 1 to {Version}).");
         int depth = reader.ReadInt32();
         bool fpn = reader.ReadBoolean();
         int fpnChannels = reader.ReadInt32(), classes = reader.ReadInt32(), imageSize = reader.ReadInt32();
@@ -84,7 +97,16 @@ internal sealed record FasterRcnnArchitecture(int Depth, bool Fpn, int FpnChanne
             ScoreThreshold = reader.ReadDouble(), NmsThreshold = reader.ReadDouble(), DetectionsPerImage = reader.ReadInt32(),
             PooledSize = reader.ReadInt32(), SamplingRatio = reader.ReadInt32(), RepresentationSize = reader.ReadInt32(),
         };
-        return new FasterRcnnArchitecture(depth, fpn, fpnChannels, classes, imageSize, sizes, ratios, rpn, roi);
+        MaskHeadSettings? mask = null;
+        if (version >= 2 && reader.ReadBoolean())
+        {
+            int pooled = reader.ReadInt32(), sampling = reader.ReadInt32(), layerCount = reader.ReadInt32();
+            if (layerCount is <= 0 or > 64)
+                throw new InvalidDataException($"Corrupt Mask R-CNN model: {layerCount} mask head layers.");
+            var layers = Enumerable.Range(0, layerCount).Select(_ => reader.ReadInt32()).ToArray();
+            mask = new MaskHeadSettings { PooledSize = pooled, SamplingRatio = sampling, Layers = layers, Dilation = reader.ReadInt32(), PredictorChannels = reader.ReadInt32() };
+        }
+        return new FasterRcnnArchitecture(depth, fpn, fpnChannels, classes, imageSize, sizes, ratios, rpn, roi, mask);
     }
 
     private static void WriteLevels(BinaryWriter writer, float[][] levels)

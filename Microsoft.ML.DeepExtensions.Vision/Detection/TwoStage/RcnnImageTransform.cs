@@ -119,6 +119,25 @@ public sealed class RcnnImageTransform
         return (boxes * ratios).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Binary masks of an image resized with it (torchvision's <c>_resize_image_and_masks</c>): nearest neighbour to
+    /// <paramref name="to"/>, as bytes.
+    /// </summary>
+    /// <param name="masks"><c>[G, H, W]</c>, any numeric dtype.</param>
+    /// <param name="to">The resized image's (height, width).</param>
+    /// <returns><c>[G, to.Height, to.Width]</c> bytes.</returns>
+    public static Tensor ResizeMasks(Tensor masks, (int Height, int Width) to)
+    {
+        ArgumentNullException.ThrowIfNull(masks);
+        if (masks.dim() != 3)
+            throw new ArgumentException($"masks must be [G, H, W], got [{string.Join(", ", masks.shape)}].", nameof(masks));
+        if (masks.shape[0] == 0)
+            return torch.zeros(new long[] { 0, to.Height, to.Width }, ScalarType.Byte, masks.device);
+        using var scope = torch.NewDisposeScope();
+        return nn.functional.interpolate(masks.unsqueeze(1).to(ScalarType.Float32), new long[] { to.Height, to.Width }, mode: InterpolationMode.Nearest)
+            .squeeze(1).to(ScalarType.Byte).MoveToOuterDisposeScope();
+    }
+
     private Tensor Normalize(Tensor image)
     {
         var shape = image.dim() == 3 ? new long[] { 3, 1, 1 } : new long[] { 1, 3, 1, 1 };

@@ -12,12 +12,14 @@ using Microsoft.ML.DeepExtensions.Vision.Detection.TwoStage;
 using Microsoft.ML.DeepExtensions.Vision.Detection.TwoStage.Training;
 using Microsoft.ML.DeepExtensions.Vision.Detection.Yolo;
 using Microsoft.ML.DeepExtensions.Vision.Detection.Yolo.Training;
+using Microsoft.ML.DeepExtensions.Vision.Evaluation;
 
 namespace DeepExtensions.Cli.Commands;
 
 /// <summary>
-/// <c>deepext train --task object-detection</c>: trains a YOLO detector or a Faster R-CNN on COCO, YOLO or Pascal VOC data, saves it,
-/// evaluates the saved model on the test images with COCO's metrics and writes the training curves next to it.
+/// <c>deepext train --task object-detection</c>: trains a YOLO detector, a Faster R-CNN or a Mask R-CNN on COCO, YOLO or Pascal VOC
+/// data (Mask R-CNN: data with outlines), saves it, evaluates the saved model on the test images with COCO's metrics (Mask R-CNN:
+/// box and mask metrics) and writes the training curves next to it.
 /// </summary>
 public static class DetectionTrainCommand
 {
@@ -26,6 +28,9 @@ public static class DetectionTrainCommand
     /// <summary>The <c>--arch</c> value that trains a Faster R-CNN instead of a YOLO network.</summary>
     public const string FasterRcnnArchitecture = "faster-rcnn";
 
+    /// <summary>The <c>--arch</c> value that trains a Mask R-CNN (a Faster R-CNN with a mask branch; the data needs every object's outline).</summary>
+    public const string MaskRcnnArchitecture = "mask-rcnn";
+
     public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
     {
         new("task", Task, "What to train.", Required: true),
@@ -33,22 +38,23 @@ public static class DetectionTrainCommand
         new("out", "FILE", "Where to save the model (.zip); MODEL.curves.png goes next to it.", Required: true),
         new("test", "DATA", "Test data for the final COCO metrics (default: the test or val split of --data when it has one, else the training data)."),
         new("validation", "DATA", "Validation data, scored after every epoch (COCO AP and AP50); early stopping keeps the best AP's weights (default: none)."),
-        new("arch", "NAME|FILE.cfg", $"yolov3-tiny, yolov3-tiny-3l or yolov3 (each optionally :width=W, a filter multiplier), a Darknet cfg file, or {FasterRcnnArchitecture} (default: {new YoloTrainer.Options().Architecture})."),
-        new("backbone", "resnet18|resnet34|resnet50|resnet101|resnet152", "Faster R-CNN's backbone (default: resnet18)."),
-        new("fpn", null, "Faster R-CNN: a feature pyramid over layer1-4, one anchor size per level (default: the layer4 map alone, with the paper's nine anchors)."),
+        new("arch", "NAME|FILE.cfg", $"yolov3-tiny, yolov3-tiny-3l or yolov3 (each optionally :width=W, a filter multiplier), a Darknet cfg file, {FasterRcnnArchitecture} or {MaskRcnnArchitecture} (default: {new YoloTrainer.Options().Architecture})."),
+        new("backbone", "resnet18|resnet34|resnet50|resnet101|resnet152", "Faster/Mask R-CNN's backbone (default: resnet18)."),
+        new("fpn", null, "Faster/Mask R-CNN: a feature pyramid over layer1-4, one anchor size per level (default: the layer4 map alone, with the paper's nine anchors)."),
         new("weights", "FILE.weights", "YOLO: Darknet weights to start from (fine-tuning, e.g. a backbone); default: random weights."),
         new("image-size", "N", "Side of the square network input, a multiple of 32 (default: a cfg file's, else the median image side rounded up to 32)."),
         new("anchors", "auto|cfg|paper", "YOLO: auto: k-means over the training boxes; cfg: the cfg's; paper: YOLOv3's, scaled (default: auto)."),
         new("box-loss", "mse|giou|ciou", "YOLO's box regression: YOLOv3's squared error, or an IoU loss (default: mse)."),
-        new("no-augment", null, "Train on the images as they are (default: flips, zoom and shift, HSV jitter, mosaic)."),
+        new("no-augment", null, "Train on the images as they are (default: flips, zoom and shift, HSV jitter, mosaic; Mask R-CNN never augments)."),
         new("force", null, "Overwrite --out and the chart if they exist."),
     }.Concat(TrainingArguments.Options(new("-", "cosine", "14", "16")).Where(o => o.Name != "loss")).ToArray();
 
     public const string Summary =
-        "Trains a YOLO object detector (or, with --arch faster-rcnn, a Faster R-CNN) on labelled images and saves it to --out.\n" +
-        "Each epoch prints the loss parts (YOLO: box, objectness, class; Faster R-CNN: rpn-objectness, rpn-box, classifier,\n" +
-        "box) and, with --validation, the validation AP50 and AP; MODEL.curves.png is written next\n" +
-        "to the model. The last stdout line is the test set's COCO metrics as JSON (the keys of 'evaluate --task detection').";
+        "Trains a YOLO object detector (or, with --arch faster-rcnn, a Faster R-CNN; with --arch mask-rcnn, a Mask R-CNN on data\n" +
+        "with outlines) on labelled images and saves it to --out. Each epoch prints the loss parts (YOLO: box, objectness, class;\n" +
+        "Faster R-CNN: rpn-objectness, rpn-box, classifier, box; Mask R-CNN: those and mask) and, with --validation, the validation\n" +
+        "AP50 and AP; MODEL.curves.png is written next to the model. The last stdout line is the test set's COCO metrics as JSON\n" +
+        "(the keys of 'evaluate --task detection'; for Mask R-CNN also the mask metrics, the same keys prefixed Mask).";
 
     public static int Run(IReadOnlyList<string> args, CliContext context)
     {
@@ -58,15 +64,17 @@ public static class DetectionTrainCommand
             throw CliException.UsageError($"--task '{arguments.Require("task")}' is not valid here: expected {Task}");
 
         string architecture = arguments.Get("arch")?.Trim() ?? new YoloTrainer.Options().Architecture;
-        return string.Equals(architecture, FasterRcnnArchitecture, StringComparison.OrdinalIgnoreCase)
-            ? TrainFasterRcnn(arguments, context)
-            : TrainYolo(arguments, context, architecture);
+        if (string.Equals(architecture, FasterRcnnArchitecture, StringComparison.OrdinalIgnoreCase))
+            return TrainFasterRcnn(arguments, context);
+        if (string.Equals(architecture, MaskRcnnArchitecture, StringComparison.OrdinalIgnoreCase))
+            return TrainMaskRcnn(arguments, context);
+        return TrainYolo(arguments, context, architecture);
     }
 
     private static int TrainYolo(Arguments arguments, CliContext context, string architecture)
     {
         if (arguments.Get("backbone") is not null || arguments.Has("fpn"))
-            throw CliException.UsageError($"--{(arguments.Has("fpn") ? "fpn" : "backbone")} applies to --arch {FasterRcnnArchitecture} only");
+            throw CliException.UsageError($"--{(arguments.Has("fpn") ? "fpn" : "backbone")} applies to --arch {FasterRcnnArchitecture} or {MaskRcnnArchitecture} only");
         var options = new YoloTrainer.Options();
         TrainingArguments.Apply(arguments, options);
         options.Architecture = architecture;
@@ -105,12 +113,28 @@ public static class DetectionTrainCommand
 
     private static int TrainFasterRcnn(Arguments arguments, CliContext context)
     {
+        var options = new FasterRcnnTrainer.Options();
+        string description = ApplyRcnnArguments(arguments, options, FasterRcnnArchitecture);
+        if (arguments.Has("no-augment"))
+            options.Augmentation = DetectionAugmentationOptions.None;
+        return TrainAndEvaluate(arguments, context, options, ml => ml.ObjectDetection().Trainers.FasterRcnn(options), description, detector => detector.ImageSize);
+    }
+
+    private static int TrainMaskRcnn(Arguments arguments, CliContext context)
+    {
+        var options = new MaskRcnnTrainer.Options();
+        string description = ApplyRcnnArguments(arguments, options, MaskRcnnArchitecture);
+        return TrainAndEvaluate(arguments, context, options, ml => ml.ObjectDetection().Trainers.MaskRcnn(options), description, detector => detector.ImageSize, masks: true);
+    }
+
+    /// <summary>The options both R-CNNs take (backbone, pyramid, input size, the shared training options); returns the run's description.</summary>
+    private static string ApplyRcnnArguments(Arguments arguments, RcnnTrainerOptions options, string architecture)
+    {
         foreach (var option in new[] { "weights", "anchors", "box-loss" })
         {
             if (arguments.Get(option) is not null)
-                throw CliException.UsageError($"--{option} applies to YOLO only, not to --arch {FasterRcnnArchitecture}");
+                throw CliException.UsageError($"--{option} applies to YOLO only, not to --arch {architecture}");
         }
-        var options = new FasterRcnnTrainer.Options();
         TrainingArguments.Apply(arguments, options);
         string backbone = arguments.Get("backbone")?.Trim().ToLowerInvariant() ?? "resnet18";
         options.BackboneDepth = backbone switch
@@ -130,15 +154,16 @@ public static class DetectionTrainCommand
                 throw CliException.UsageError($"--image-size '{size}' is not valid: expected a multiple of 32 (the backbone's stride)");
             options.ImageSize = side;
         }
-        if (arguments.Has("no-augment"))
-            options.Augmentation = DetectionAugmentationOptions.None;
-        string description = $"{FasterRcnnArchitecture} {backbone}{(options.Fpn ? " fpn" : "")}";
-        return TrainAndEvaluate(arguments, context, options, ml => ml.ObjectDetection().Trainers.FasterRcnn(options), description, detector => detector.ImageSize);
+        return $"{architecture} {backbone}{(options.Fpn ? " fpn" : "")}";
     }
 
-    /// <summary>What every detector goes through once its options are set: data, training, model.zip, curves, COCO metrics of the saved model.</summary>
+    /// <summary>
+    /// What every detector goes through once its options are set: data, training, model.zip, curves, COCO metrics of the saved
+    /// model (with <paramref name="masks"/>, a detector that predicts masks: the data must have every object's outline, and the
+    /// mask metrics are added).
+    /// </summary>
     private static int TrainAndEvaluate<TOptions, TDetector>(Arguments arguments, CliContext context, TOptions options,
-        Func<MLContext, DetectionTrainer<TOptions, TDetector>> createTrainer, string architecture, Func<TDetector, int> imageSize)
+        Func<MLContext, DetectionTrainer<TOptions, TDetector>> createTrainer, string architecture, Func<TDetector, int> imageSize, bool masks = false)
         where TOptions : DetectionTrainerOptions
         where TDetector : ObjectDetectionTransformer, IDisposable
     {
@@ -171,6 +196,12 @@ public static class DetectionTrainCommand
         }
         if (train.ObjectCount == 0)
             throw CliException.DataError($"--data '{dataPath}' has no labelled object: a detector needs some");
+        if (masks)
+        {
+            RequireOutlines(train, "--data", dataPath);
+            if (test is not null)
+                RequireOutlines(test, "--test", arguments.Get("test") ?? dataPath);
+        }
 
         var mlContext = new MLContext(options.Seed);
         var reporter = new ProgressReporter(context.Error, context.LiveProgress, unit: "images");
@@ -223,12 +254,32 @@ public static class DetectionTrainCommand
             var metrics = ModelEvaluation.EvaluateDetection(evaluationContext, saved, test ?? train);
             context.Note($"COCO metrics on {testDescription}:");
             context.Note(DetectionMetricsJson.Summary(metrics));
-            context.Out.WriteLine(DetectionMetricsJson.Format(metrics));
+            DetectionMetrics? maskMetrics = null;
+            if (masks)
+            {
+                maskMetrics = ModelEvaluation.EvaluateDetectionMasks(evaluationContext, saved, test ?? train, test is null ? "--data" : "--test");
+                context.Note($"COCO mask (segmentation) metrics on {testDescription}:");
+                context.Note(DetectionMetricsJson.Summary(maskMetrics));
+            }
+            context.Out.WriteLine(DetectionMetricsJson.Format(metrics, maskMetrics));
         }
         finally
         {
             (saved.Model as IDisposable)?.Dispose();
         }
         return ExitCodes.Success;
+    }
+
+    /// <summary>A detector that learns masks needs every object's outline; names the first object without one.</summary>
+    private static void RequireOutlines(DetectionDataset data, string option, string path)
+    {
+        foreach (var image in data.Images)
+        {
+            for (int k = 0; k < image.Objects.Count; k++)
+            {
+                if (image.Objects[k].Segmentation is null)
+                    throw CliException.DataError($"{option} '{path}': object {k} of image '{image.Path}' has no outline; --arch {MaskRcnnArchitecture} needs every object's mask (COCO annotations with 'segmentation', or YOLO segment lines)");
+            }
+        }
     }
 }

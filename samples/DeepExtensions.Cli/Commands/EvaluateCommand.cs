@@ -48,7 +48,21 @@ public static class EvaluateCommand
                 var metrics = ModelEvaluation.EvaluateDetection(mlContext, model, dataset);
                 context.Note($"COCO metrics on {dataset} of '{dataPath}':");
                 context.Note(DetectionMetricsJson.Summary(metrics));
-                context.Out.WriteLine(DetectionMetricsJson.Format(metrics));
+                Microsoft.ML.DeepExtensions.Vision.Evaluation.DetectionMetrics? maskMetrics = null;
+                if (ModelEvaluation.PredictsMasks(model, dataset))
+                {
+                    if (dataset.Images.All(image => image.Objects.All(o => o.Segmentation is not null)))
+                    {
+                        maskMetrics = ModelEvaluation.EvaluateDetectionMasks(mlContext, model, dataset, "--data");
+                        context.Note("COCO mask (segmentation) metrics:");
+                        context.Note(DetectionMetricsJson.Summary(maskMetrics));
+                    }
+                    else
+                    {
+                        context.Note($"no mask metrics: some objects of '{dataPath}' have no outline");
+                    }
+                }
+                context.Out.WriteLine(DetectionMetricsJson.Format(metrics, maskMetrics));
                 return ExitCodes.Success;
             }
             if (model.Info.Images is { } images)

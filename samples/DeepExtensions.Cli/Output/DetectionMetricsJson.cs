@@ -8,11 +8,15 @@ namespace DeepExtensions.Cli.Output;
 /// <summary>
 /// The one-line JSON object <c>deepext evaluate --task detection</c> prints last on stdout: the task, the counts,
 /// COCO's twelve numbers under pycocotools' names and order (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100,
-/// ARs, ARm, ARl; -1 when undefined), <c>PerClassAP</c> by class name, and <c>VocAP50</c>.
+/// ARs, ARm, ARl; -1 when undefined), <c>PerClassAP</c> by class name, and <c>VocAP50</c>; for a Mask R-CNN the mask
+/// (segmentation) metrics follow under the same names prefixed <c>Mask</c>.
 /// </summary>
 public static class DetectionMetricsJson
 {
-    public static string Format(DetectionMetrics metrics)
+    /// <param name="metrics">The box metrics.</param>
+    /// <param name="maskMetrics">For a detector that predicts masks, COCO's segmentation metrics: written after the box metrics under
+    /// the same names prefixed <c>Mask</c> (MaskAP, MaskAP50, ..., MaskPerClassAP). Defaults to null (none).</param>
+    public static string Format(DetectionMetrics metrics, DetectionMetrics? maskMetrics = null)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -29,6 +33,15 @@ public static class DetectionMetricsJson
                 json.WriteNumber(name, ap);
             json.WriteEndObject();
             json.WriteNumber("VocAP50", metrics.VocAP50);
+            if (maskMetrics is not null)
+            {
+                for (int i = 0; i < DetectionMetrics.StatNames.Count; i++)
+                    json.WriteNumber("Mask" + DetectionMetrics.StatNames[i], maskMetrics.Stats[i]);
+                json.WriteStartObject("MaskPerClassAP");
+                foreach (var (name, ap) in maskMetrics.PerClassAP)
+                    json.WriteNumber(name, ap);
+                json.WriteEndObject();
+            }
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());

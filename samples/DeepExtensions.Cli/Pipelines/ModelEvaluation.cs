@@ -114,4 +114,76 @@ public static class ModelEvaluation
             throw CliException.DataError($"the images cannot be scored: {Messages.OneLine(e)}");
         }
     }
+
+    /// <summary>Whether the model writes a <c>PredictedMasks</c> column (a Mask R-CNN) on this data.</summary>
+    public static bool PredictsMasks(LoadedModel model, DetectionDataset data) =>
+        model.Model.GetOutputSchema(data.ToDataView().Schema).GetColumnOrNull(Microsoft.ML.DeepExtensions.Vision.Detection.DetectionColumns.DefaultPredictedMasksColumnName) is not null;
+
+    /// <summary>The column of ground-truth masks <see cref="EvaluateDetectionMasks"/> adds: each object's mask over its box rounded out, as <c>PredictedMasks</c>.</summary>
+    private const string TruthMasksColumn = "GroundTruthMasks";
+
+    /// <summary>
+    /// Scores a detection data set with a model that predicts masks (Mask R-CNN): COCO's segmentation metrics (mask IoU,
+    /// a ground truth's area its mask's; crowd objects ignored), each object's outline rasterized at its image's size.
+    /// </summary>
+    /// <param name="option">The option that named the data, for messages.</param>
+    public static DetectionMetrics EvaluateDetectionMasks(MLContext mlContext, LoadedModel model, DetectionDataset data, string option)
+    {
+        var missing = data.Images.SelectMany(image => image.Objects.Select((o, k) => (image, o, k))).FirstOrDefault(x => x.o.Segmentation is null);
+        if (missing.image is not null)
+            throw CliException.DataError($"{option}: object {missing.k} of image '{missing.image.Path}' has no outline: mask metrics need every object's segmentation (COCO 'segmentation' or YOLO segment lines)");
+        try
+        {
+            var view = data.ToDataView();
+            var withMasks = mlContext.Transforms.CustomMapping<TruthRow, TruthMasks>(RasterizeOutlines, contractName: null).Fit(view).Transform(view);
+            var scored = model.Model.Transform(withMasks);
+            return mlContext.ObjectDetection().Evaluate(scored, DetectionDataView.LabelColumnName, DetectionDataView.BoxColumnName,
+                crowdColumnName: DetectionDataView.IsCrowdColumnName, masksColumnName: TruthMasksColumn);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException or FormatException)
+        {
+            throw CliException.DataError($"the images' masks cannot be scored: {Messages.OneLine(e)}");
+        }
+    }
+
+    /// <summary>Each object's outline as a binary mask over its box rounded out to whole pixels (columns floor(x0) to ceil(x1) - 1), row-major, one after the other.</summary>
+    private static void RasterizeOutlines(TruthRow row, TruthMasks result)
+    {
+        int count = row.Box.Length / 4;
+        var outlines = SegmentationColumn.Decode(row.Segmentation, count, row.ImageWidth, row.ImageHeight);
+        var pixels = new List<byte>();
+        for (int k = 0; k < count; k++)
+        {
+            var mask = outlines[k]!.ToMask(row.ImageWidth, row.ImageHeight);
+            int left = (int)MathF.Floor(row.Box[4 * k]), top = (int)MathF.Floor(row.Box[4 * k + 1]);
+            int width = Math.Max(0, (int)MathF.Ceiling(row.Box[4 * k + 2]) - left), height = Math.Max(0, (int)MathF.Ceiling(row.Box[4 * k + 3]) - top);
+            for (int y = top; y < top + height; y++)
+            {
+                for (int x = left; x < left + width; x++)
+                    pixels.Add(mask.Contains(x, y) ? (byte)1 : (byte)0);
+            }
+        }
+        result.GroundTruthMasks = pixels.ToArray();
+    }
+
+    private sealed class TruthRow
+    {
+        [ColumnName(DetectionDataView.SegmentationColumnName), VectorType]
+        public float[] Segmentation { get; set; } = Array.Empty<float>();
+
+        [ColumnName(DetectionDataView.BoxColumnName), VectorType]
+        public float[] Box { get; set; } = Array.Empty<float>();
+
+        [ColumnName(DetectionDataView.ImageWidthColumnName)]
+        public int ImageWidth { get; set; }
+
+        [ColumnName(DetectionDataView.ImageHeightColumnName)]
+        public int ImageHeight { get; set; }
+    }
+
+    private sealed class TruthMasks
+    {
+        [ColumnName(TruthMasksColumn), VectorType]
+        public byte[] GroundTruthMasks { get; set; } = Array.Empty<byte>();
+    }
 }

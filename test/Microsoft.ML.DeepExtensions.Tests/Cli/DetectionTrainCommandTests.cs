@@ -134,6 +134,39 @@ public sealed class DetectionTrainCommandTests
         StringAssert.Contains(backbone.Stderr, "--backbone 'vgg16'");
         var fpnForYolo = CliRunner.Run("train", "--task", "object-detection", "--fpn", "--data", coco, "--out", _folder.File("z.zip"));
         Assert.AreEqual(2, fpnForYolo.ExitCode, fpnForYolo.ToString());
-        StringAssert.Contains(fpnForYolo.Stderr, "--fpn applies to --arch faster-rcnn only");
+        StringAssert.Contains(fpnForYolo.Stderr, "--fpn applies to --arch faster-rcnn or mask-rcnn only");
+    }
+
+    /// <summary>The COCO sample with polygon outlines (Vision/Data/Detection/Layouts/coco-yolo, by make_detection_sample.py): four training images,
+    /// three test images; the single layer4 map of a 64-pixel input (2 × 2 positions, 36 anchors) keeps torchvision's default heads quick.</summary>
+    [TestMethod]
+    public void MaskRcnnTrainsOnOutlinesAndPrintsBoxAndMaskMetrics_AndRefusesDataWithoutOutlines()
+    {
+        string annotations = Path.Combine(AppContext.BaseDirectory, "Vision", "Data", "Detection", "Layouts", "coco-yolo", "annotations");
+        var model = _folder.File("mrcnn.zip");
+        var train = CliRunner.Run("train", "--task", "object-detection", "--arch", "mask-rcnn", "--data", Path.Combine(annotations, "instances_train.json"),
+            "--test", Path.Combine(annotations, "instances_test.json"), "--image-size", "64", "--epochs", "1", "--batch-size", "4", "--out", model);
+        Assert.AreEqual(0, train.ExitCode, train.ToString());
+        Assert.IsTrue(File.Exists(model), "the model is written");
+        Assert.AreEqual(3, train.Metrics.GetProperty("Images").GetInt32());
+        foreach (var key in new[] { "AP", "AP50", "MaskAP", "MaskAP50", "MaskAP75", "MaskAR100" })
+            Assert.IsTrue(train.Metrics.TryGetProperty(key, out var value) && value.GetDouble() >= -1, $"{key} in {train.StdoutLines[^1]}");
+        Assert.IsTrue(train.Metrics.TryGetProperty("MaskPerClassAP", out _), train.StdoutLines[^1]);
+        var epoch = train.StderrLines.Single(l => l.StartsWith("epoch ", StringComparison.Ordinal));
+        foreach (var part in new[] { "rpn-objectness ", "classifier ", "mask " })
+            StringAssert.Contains(epoch, part);
+        var evaluate = CliRunner.Run("evaluate", "--model", model, "--data", Path.Combine(annotations, "instances_test.json"));
+        Assert.AreEqual(0, evaluate.ExitCode, evaluate.ToString());
+        foreach (var key in new[] { "AP", "MaskAP", "MaskAP50", "MaskAR100" })
+            Assert.AreEqual(train.Metrics.GetProperty(key).GetDouble(), evaluate.Metrics.GetProperty(key).GetDouble(), $"evaluate's {key} is train's");
+
+        using var boxesOnly = SyntheticDetectionData.Create(2, seed: 7, width: 64, height: 64, minSide: 14, maxSide: 30);
+        var coco = Path.Combine(boxesOnly.Folder, "instances.json");
+        boxesOnly.Dataset.WriteCoco(coco);
+        var noOutlines = CliRunner.Run("train", "--task", "object-detection", "--arch", "mask-rcnn", "--data", coco, "--epochs", "1", "--out", _folder.File("m.zip"));
+        Assert.AreEqual(1, noOutlines.ExitCode, noOutlines.ToString());
+        StringAssert.Contains(noOutlines.Stderr, "object 0 of image");
+        StringAssert.Contains(noOutlines.Stderr, "has no outline; --arch mask-rcnn needs every object's mask");
+        Assert.IsFalse(File.Exists(_folder.File("m.zip")));
     }
 }

@@ -102,6 +102,10 @@ internal static class FreshProcessLoader
             {
                 lines.AddRange(Vision.Detection.Yolo.Training.YoloTrainerTests.Score(ml, model, scenario["yolo-trained:".Length..]));
             }
+            else if (scenario.StartsWith("mask-rcnn-trained:", StringComparison.Ordinal))
+            {
+                lines.AddRange(Vision.Detection.TwoStage.Training.MaskRcnnTrainerTests.Score(ml, model, scenario["mask-rcnn-trained:".Length..]));
+            }
             else if (scenario.StartsWith("detect:", StringComparison.Ordinal))
             {
                 lines.AddRange(Vision.Detection.OnnxDetectorPersistenceTests.Score(ml, model, scenario["detect:".Length..]));

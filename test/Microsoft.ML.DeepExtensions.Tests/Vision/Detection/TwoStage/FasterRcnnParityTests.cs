@@ -82,8 +82,14 @@ public sealed class FasterRcnnParityTests
         }
 
         loss.Total.backward();
+        AssertGradients(model, golden.GetProperty("gradients"));
+    }
+
+    /// <summary>Each probe parameter's gradient has torchvision's sum and sum of absolute values, to 1e-3 of the latter.</summary>
+    internal static void AssertGradients(FasterRcnn model, JsonElement gradients)
+    {
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        foreach (var probe in golden.GetProperty("gradients").EnumerateObject())
+        foreach (var probe in gradients.EnumerateObject())
         {
             var grad = parameters[probe.Name].grad!.to(ScalarType.Float64);
             double absSum = probe.Value.GetProperty("abs_sum").GetDouble();
@@ -98,12 +104,19 @@ public sealed class FasterRcnnParityTests
     {
         var golden = Golden.Value.GetProperty("cases").GetProperty(name);
         using var model = Build(name, golden);
+        AssertTorchvisionNamesAndShapes(model, golden.GetProperty("parameters"));
+    }
+
+    /// <summary>Our state dictionary (without batch-norm counters) has exactly torchvision's names, each with its shape; returns the names.</summary>
+    internal static IReadOnlyCollection<string> AssertTorchvisionNamesAndShapes(FasterRcnn model, JsonElement parameters)
+    {
         var ours = model.state_dict().Where(p => !p.Key.EndsWith("num_batches_tracked", StringComparison.Ordinal))
             .ToDictionary(p => p.Key, p => p.Value.shape);
-        var theirs = golden.GetProperty("parameters").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, p => Longs(p.GetProperty("shape")));
+        var theirs = parameters.EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, p => Longs(p.GetProperty("shape")));
         CollectionAssert.AreEquivalent(theirs.Keys.ToArray(), ours.Keys.ToArray(), $"state-dict names; ours not theirs: {string.Join(", ", ours.Keys.Except(theirs.Keys).Take(10))}; theirs not ours: {string.Join(", ", theirs.Keys.Except(ours.Keys).Take(10))}");
         foreach (var (key, shape) in theirs)
             CollectionAssert.AreEqual(shape, ours[key], $"shape of {key}");
+        return theirs.Keys;
     }
 
     /// <summary>The script's model: 4 classes, min size 128, max 213, box head of 128, FPN of the script's width; every label and proposal sampled.</summary>
@@ -141,7 +154,7 @@ public sealed class FasterRcnnParityTests
         return new FasterRcnn(backbone, anchors, classes, new RcnnImageTransform(minSize, maxSize), rpn, roi);
     }
 
-    private static void LoadSeededWeights(FasterRcnn model, JsonElement parameters)
+    internal static void LoadSeededWeights(FasterRcnn model, JsonElement parameters)
     {
         var state = model.state_dict();
         using var noGrad = torch.no_grad();
@@ -153,14 +166,14 @@ public sealed class FasterRcnnParityTests
         }
     }
 
-    private static Tensor[] Images() => Golden.Value.GetProperty("images").EnumerateArray().Select(i =>
+    internal static Tensor[] Images(JsonElement? root = null) => (root ?? Golden.Value).GetProperty("images").EnumerateArray().Select(i =>
     {
         int h = i.GetProperty("height").GetInt32(), w = i.GetProperty("width").GetInt32();
         return torch.tensor(SeededValues.Uniform(i.GetProperty("seed").GetInt64(), 3L * h * w, 0, 1), new long[] { 3, h, w });
     }).ToArray();
 
     /// <summary>Same count, and each value within <paramref name="tolerance"/>·(1 + |expected|).</summary>
-    private static void AssertClose(double[] expected, Tensor actual, double tolerance, string what)
+    internal static void AssertClose(double[] expected, Tensor actual, double tolerance, string what)
     {
         var got = actual.numel() == 0 ? Array.Empty<double>() : actual.detach().to(ScalarType.Float64).contiguous().data<double>().ToArray();
         Assert.AreEqual(expected.Length, got.Length, $"{what}: count of values");
@@ -177,7 +190,7 @@ public sealed class FasterRcnnParityTests
         Assert.AreEqual(0, bad, $"{what}: {bad} of {got.Length} values differ, first {first}.");
     }
 
-    private static long[] Longs(JsonElement array) => array.EnumerateArray().Select(e => e.GetInt64()).ToArray();
+    internal static long[] Longs(JsonElement array) => array.EnumerateArray().Select(e => e.GetInt64()).ToArray();
 
-    private static double[] Doubles(JsonElement array) => array.EnumerateArray().Select(e => e.GetDouble()).ToArray();
+    internal static double[] Doubles(JsonElement array) => array.EnumerateArray().Select(e => e.GetDouble()).ToArray();
 }

@@ -92,14 +92,15 @@ def weight_range(name, shape):
     return (-bound, bound)
 
 
-def fill(model, base_seed):
+def fill(model, base_seed, ranges=weight_range):
+    """Fills every parameter and buffer from the seeded generator (seed base_seed + its index in the state dict) in the range ranges(name, shape) gives."""
     entries = []
     state = model.state_dict()
     with torch.no_grad():
         for index, (name, tensor) in enumerate(state.items()):
             if name.endswith("num_batches_tracked"):
                 continue
-            low, high = weight_range(name, list(tensor.shape))
+            low, high = ranges(name, list(tensor.shape))
             seed = base_seed + index
             tensor.copy_(torch.from_numpy(seeded_uniform(seed, tensor.numel(), low, high)).view(tensor.shape))
             entries.append({"name": name, "shape": list(tensor.shape), "seed": seed, "low": low, "high": high})

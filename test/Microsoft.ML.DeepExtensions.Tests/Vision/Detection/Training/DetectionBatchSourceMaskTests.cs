@@ -1,0 +1,55 @@
+using Microsoft.ML.DeepExtensions.Vision.Data;
+using Microsoft.ML.DeepExtensions.Vision.Data.Detection;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Training;
+using TorchSharp;
+
+namespace Microsoft.ML.DeepExtensions.Tests.Vision.Detection.Training;
+
+/// <summary>
+/// The detection data path with a mask column (what Mask R-CNN trains on), on the COCO sample with polygon outlines
+/// (Vision/Data/Detection/Layouts/coco-yolo, by make_detection_sample.py, whose boxes are the masks' tight boxes): letterboxed
+/// from 160 × 160 to 96 × 96, each object's mask still fills its letterboxed box, and the batches carry one mask per target row.
+/// </summary>
+[TestClass]
+public sealed class DetectionBatchSourceMaskTests
+{
+    private static readonly string Json = Path.Combine(AppContext.BaseDirectory, "Vision", "Data", "Detection", "Layouts", "coco-yolo", "annotations", "instances_train.json");
+
+    [TestMethod]
+    public void MasksAreLetterboxedWithTheImageAndBatchedPerObject()
+    {
+        var ml = new MLContext(seed: 1);
+        var view = ml.Data.LoadCocoDetection(Json);
+        var dataset = DetectionDataset.ReadCoco(Json);
+        var columns = DetectionDataColumns.Bind(view.Schema, "Image", "Label", "Box", "training", DetectionDataView.SegmentationColumnName);
+        var source = new DetectionBatchSource(view, columns, imageSize: 96, torch.CPU, cacheLimitBytes: 1 << 24, "training");
+        source.Prepare(CancellationToken.None);
+        var examples = source.Examples(CancellationToken.None).ToArray();
+        Assert.AreEqual(dataset.Images.Count, examples.Length);
+        const double scale = 96.0 / 160;
+        for (int i = 0; i < examples.Length; i++)
+        {
+            var objects = dataset.Images[i].Objects;
+            Assert.AreEqual(objects.Count, examples[i].Masks!.Length);
+            for (int k = 0; k < objects.Count; k++)
+            {
+                var mask = examples[i].Masks![k];
+                var box = examples[i].Boxes.AsSpan(4 * k, 4).ToArray();
+                // The mask's pixels span its box (a pixel kept where at least half covered: within a pixel of the box's edges).
+                Assert.AreEqual(box[0], mask.Left, 1.0, $"image {i} object {k}: left");
+                Assert.AreEqual(box[1], mask.Top, 1.0, $"image {i} object {k}: top");
+                Assert.AreEqual(box[2], mask.Left + mask.Width, 1.0, $"image {i} object {k}: right");
+                Assert.AreEqual(box[3], mask.Top + mask.Height, 1.0, $"image {i} object {k}: bottom");
+                double expectedArea = objects[k].Segmentation!.ToMask(160, 160).Area() * scale * scale;
+                Assert.AreEqual(expectedArea, mask.Area(), 0.15 * expectedArea + 4, $"image {i} object {k}: area");
+            }
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var batch = source.Batches(4, shuffle: null, CancellationToken.None).First();
+        Assert.IsNotNull(batch.Masks);
+        CollectionAssert.AreEqual(new long[] { batch.Targets.shape[0], 96, 96 }, batch.Masks.shape);
+        var first = examples[0].Masks![0];
+        Assert.AreEqual((long)first.Area(), batch.Masks[0].sum().item<long>(), "row 0 of the batch is the first object's mask");
+    }
+}
