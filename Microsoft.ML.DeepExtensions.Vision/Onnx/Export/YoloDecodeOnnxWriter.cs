@@ -16,7 +16,7 @@ namespace Microsoft.ML.DeepExtensions.Vision.Onnx.Export;
 /// </code>
 /// <para>
 /// where clip limits to [0, input side], as the trained detector clamps its boxes before NMS (so NMS sees the same
-/// boxes). Columns 5.. are the class sigmoids, not yet times the objectness: YOLOv5's convention, whose readers score a
+/// boxes; written with Relu so that OpenCV 4.6 reads it, see <see cref="Clip"/>). Columns 5.. are the class sigmoids, not yet times the objectness: YOLOv5's convention, whose readers score a
 /// candidate as objectness × class probability, Darknet's class probability. Candidates are ordered head by head,
 /// anchor-major within a head (<c>a·H·W + row·W + col</c>), as <see cref="YoloLayerDecoder"/> orders them.
 /// </para>
@@ -27,7 +27,9 @@ internal sealed class YoloDecodeOnnxWriter
 
     public YoloDecodeOnnxWriter(OnnxGraphBuilder builder) => _builder = builder;
 
-    /// <summary>Decodes the heads' raw outputs (<paramref name="raw"/>, in <paramref name="heads"/> order); returns the <c>[N, P, 5 + C]</c> value.</summary>
+    /// <summary>Decodes the heads' raw outputs; returns the <c>[N, P, 5 + C]</c> value.</summary>
+    /// <param name="heads">The <c>[yolo]</c> layers, in the network's output order.</param>
+    /// <param name="raw">Each head's raw input <c>[N, A·(5 + C), H, W]</c>, in <paramref name="heads"/> order.</param>
     /// <param name="inputSide">The square network input's side, the upper clip of the boxes.</param>
     public string Write(IReadOnlyList<YoloHead> heads, IReadOnlyList<string> raw, int inputSide)
     {
@@ -58,13 +60,25 @@ internal sealed class YoloDecodeOnnxWriter
             _builder.Node("Mul", "yolo.size", new[] { _builder.Node("Exp", "yolo.exp", new[] { Columns(p, "yolo.twh", 2, 4) }), anchors }),
             _builder.Scalar("yolo.half", 0.5f),
         });
-        string low = _builder.Scalar("yolo.clip.min", 0f), high = _builder.Scalar("yolo.clip.max", inputSide);
-        string topLeft = _builder.Node("Clip", "yolo.x0y0", new[] { _builder.Node("Sub", "yolo.x0y0.raw", new[] { centre, half }), low, high });
-        string bottomRight = _builder.Node("Clip", "yolo.x1y1", new[] { _builder.Node("Add", "yolo.x1y1.raw", new[] { centre, half }), low, high });
+        string topLeft = Clip(_builder.Node("Sub", "yolo.x0y0.raw", new[] { centre, half }), "yolo.x0y0", inputSide);
+        string bottomRight = Clip(_builder.Node("Add", "yolo.x1y1.raw", new[] { centre, half }), "yolo.x1y1", inputSide);
         string clippedCentre = _builder.Node("Mul", "yolo.cxcy", new[] { _builder.Node("Add", "yolo.corners", new[] { topLeft, bottomRight }), _builder.Scalar("yolo.cxcy.half", 0.5f) });
         string clippedSize = _builder.Node("Sub", "yolo.wh", new[] { bottomRight, topLeft });
         string scores = _builder.Node("Sigmoid", "yolo.scores", new[] { Columns(p, "yolo.logits", 4, width) });
         return _builder.Node("Concat", "yolo.output", new[] { clippedCentre, clippedSize, scores }, ("axis", 2L));
+    }
+
+    /// <summary>
+    /// <c>clip(v, 0, S) = S - relu(S - relu(v))</c>, with Relu, Neg and Add: OpenCV 4.6's importer reads Clip only in its
+    /// pre-opset-11 form (bounds as attributes). Exact outside [0, S] (also for an infinite v, an
+    /// overflowing exp); inside it rounds by at most one unit in the last place of S (6e-5 pixels for S = 608).
+    /// </summary>
+    private string Clip(string value, string name, int side)
+    {
+        string s = _builder.Scalar($"{name}.side", side);
+        string negated = _builder.Node("Neg", $"{name}.low.neg", new[] { _builder.Node("Relu", $"{name}.low", new[] { value }) });
+        string gap = _builder.Node("Relu", $"{name}.high", new[] { _builder.Node("Add", $"{name}.gap", new[] { negated, s }) });
+        return _builder.Node("Add", name, new[] { _builder.Node("Neg", $"{name}.high.neg", new[] { gap }), s });
     }
 
     /// <summary>Columns [<paramref name="start"/>, <paramref name="end"/>) of the last axis.</summary>

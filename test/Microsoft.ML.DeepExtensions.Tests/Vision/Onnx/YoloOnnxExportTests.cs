@@ -82,6 +82,7 @@ public sealed class YoloOnnxExportTests
             var input = torch.rand(new long[] { 2, 3, side, side }, generator: new Generator(11));
             var (boxError, probabilityError) = Compare(network, input, side, path, out var expectedRows);
             KeepForOpenCv(architecture.Replace(':', '_').Replace('=', '-'), path, input, side, expectedRows);
+            Console.WriteLine($"{architecture}: ONNX Runtime vs TorchSharp, box error {boxError:E2} of the side, probability error {probabilityError:E2}");
             Assert.IsTrue(boxError < 1e-4, $"{architecture}: box error {boxError:E2} of the input side");
             Assert.IsTrue(probabilityError < 1e-4, $"{architecture}: probability error {probabilityError:E2}");
         }
@@ -108,6 +109,7 @@ public sealed class YoloOnnxExportTests
         var input = torch.tensor(pixels, new long[] { 4, 3, side, side });
         var (boxError, probabilityError) = Compare(_model.Network, input, side, _onnx, out var expectedRows);
         KeepForOpenCv("trained-yolov3-tiny", _onnx, input, side, expectedRows);
+        Console.WriteLine($"trained: ONNX Runtime vs TorchSharp, box error {boxError:E2} of the side, probability error {probabilityError:E2}");
         Assert.IsTrue(boxError < 1e-4, $"box error {boxError:E2} of the input side");
         Assert.IsTrue(probabilityError < 1e-4, $"probability error {probabilityError:E2}");
     }
