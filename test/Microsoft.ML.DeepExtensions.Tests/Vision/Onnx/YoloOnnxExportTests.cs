@@ -239,8 +239,13 @@ public sealed class YoloOnnxExportTests
     private static void AssertSameDetections(IReadOnlyList<YoloTrainerTests.RowDetections> expected, IReadOnlyList<YoloTrainerTests.RowDetections> actual, string what)
     {
         Assert.AreEqual(expected.Count, actual.Count, what);
+        double boxError = 0, scoreError = 0;
         for (int i = 0; i < expected.Count; i++)
-            AssertSameDetections(Objects(expected[i]), Objects(actual[i]), $"{what}, image {i}");
+        {
+            var (box, score) = AssertSameDetections(Objects(expected[i]), Objects(actual[i]), $"{what}, image {i}");
+            (boxError, scoreError) = (Math.Max(boxError, box), Math.Max(scoreError, score));
+        }
+        Console.WriteLine($"{what}: {expected.Sum(e => e.Scores.Length)} detections, largest box difference {boxError:E2} pixels, score {scoreError:E2}");
     }
 
     private static DetectedObject[] Objects(YoloTrainerTests.RowDetections row) => row.Scores.Select((score, k) =>
@@ -251,17 +256,23 @@ public sealed class YoloOnnxExportTests
     /// 1e-5 and the box within 1e-3 pixels. Matched as sets: detections whose scores differ by float rounding may come
     /// in either order.
     /// </summary>
-    internal static void AssertSameDetections(IReadOnlyList<DetectedObject> expected, IReadOnlyList<DetectedObject> actual, string what)
+    /// <returns>The largest box and score differences of the matched pairs.</returns>
+    internal static (double Box, double Score) AssertSameDetections(IReadOnlyList<DetectedObject> expected, IReadOnlyList<DetectedObject> actual, string what)
     {
         Assert.AreEqual(expected.Count, actual.Count, $"{what}: detections");
         var unmatched = actual.ToList();
+        double boxError = 0, scoreError = 0;
         foreach (var e in expected)
         {
             int match = unmatched.FindIndex(a => a.ClassIndex == e.ClassIndex && Math.Abs(a.Score - e.Score) <= 1e-5f
                 && Math.Abs(a.X0 - e.X0) <= 1e-3f && Math.Abs(a.Y0 - e.Y0) <= 1e-3f && Math.Abs(a.X1 - e.X1) <= 1e-3f && Math.Abs(a.Y1 - e.Y1) <= 1e-3f);
             Assert.IsTrue(match >= 0, $"{what}: no detection matches {e}");
+            var a = unmatched[match];
+            boxError = new[] { a.X0 - e.X0, a.Y0 - e.Y0, a.X1 - e.X1, a.Y1 - e.Y1 }.Select(d => (double)Math.Abs(d)).Append(boxError).Max();
+            scoreError = Math.Max(scoreError, Math.Abs(a.Score - e.Score));
             unmatched.RemoveAt(match);
         }
+        return (boxError, scoreError);
     }
 
     private static void RandomizeBatchNorms(DarknetNetwork network)
