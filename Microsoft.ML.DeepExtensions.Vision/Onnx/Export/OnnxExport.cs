@@ -29,7 +29,8 @@ namespace Microsoft.ML.DeepExtensions.Vision.Onnx.Export;
 /// cx, cy, w, h in input pixels (clipped to the input), objectness and the C class sigmoids, with the class names in
 /// the <c>names</c> metadata. <see cref="YoloObjectDetector"/> with <see cref="YoloVersion.V5"/> reads it back (the
 /// <c>multi_label</c> metadata makes it keep every class above the threshold, as the trained detector does), so with
-/// the trained detector's thresholds it finds the same detections. NMS is not part of the graph.
+/// the trained detector's thresholds it finds the same detections. With <see cref="YoloVersion.EndToEnd"/> the graph
+/// also holds the detector's NMS (see <see cref="Save(DarknetYoloDetector, string, YoloVersion)"/>).
 /// </para>
 /// </remarks>
 public static class OnnxExport
@@ -46,13 +47,27 @@ public static class OnnxExport
     }
 
     /// <summary>Exports a YOLO detector (fitted by <c>ObjectDetection().Trainers.Yolo</c> or opened from Darknet files) to <paramref name="path"/>.</summary>
+    /// <param name="detector">The detector.</param>
+    /// <param name="path">The ONNX file to write.</param>
+    /// <param name="layout">
+    /// The output, named as the <see cref="YoloObjectDetector"/> version that reads it: <see cref="YoloVersion.V5"/>, the
+    /// decoded candidates <c>[N, P, 5 + C]</c> without NMS; or <see cref="YoloVersion.EndToEnd"/>, the detector's own
+    /// selection in the graph (ONNX NonMaxSuppression with its confidence, IoU and <c>MaxDetections</c>, at most 1,000),
+    /// output <c>[N, MaxDetections, 6]</c>: x0 y0 x1 y1 score class, best first, unused rows zero. ONNX Runtime runs both;
+    /// OpenCV 4.6's dnn module has no NonMaxSuppression. Defaults to <see cref="YoloVersion.V5"/>.
+    /// </param>
     /// <exception cref="OnnxFormatException">A layer of its cfg has no ONNX form (the message names the layer and its cfg line).</exception>
-    public static void Save(DarknetYoloDetector detector, string path)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="layout"/> is another version, or an end-to-end export would exceed 1,000 rows.</exception>
+    public static void Save(DarknetYoloDetector detector, string path, YoloVersion layout = YoloVersion.V5)
     {
         ArgumentNullException.ThrowIfNull(detector);
+        if (layout is not (YoloVersion.V5 or YoloVersion.EndToEnd))
+            throw new ArgumentOutOfRangeException(nameof(layout), layout, $"A YOLO detector exports in the V5 (candidates) or EndToEnd (NMS in the graph) layout, got {layout}.");
+        bool nms = layout == YoloVersion.EndToEnd;
         var description = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"DeepExtensions YOLO detector: {detector.Network}; decoded candidates in YOLOv5's layout, no NMS. The trained detector keeps scores above {detector.ConfidenceThreshold}, NMS IoU {detector.IouThreshold}, at most {detector.MaxDetections} detections.");
-        OnnxModelFile.Write(YoloOnnxGraph.Build(detector.Network, detector.ClassNames, description), path);
+            $"DeepExtensions YOLO detector: {detector.Network}; {(nms ? "detections after NMS, end-to-end layout" : "decoded candidates in YOLOv5's layout, no NMS")}. The trained detector keeps scores above {detector.ConfidenceThreshold}, NMS IoU {detector.IouThreshold}, at most {detector.MaxDetections} detections.");
+        var thresholds = new Detection.Yolo.Training.YoloThresholds(detector.ConfidenceThreshold, detector.IouThreshold, detector.MaxDetections);
+        OnnxModelFile.Write(YoloOnnxGraph.Build(detector.Network, detector.ClassNames, description, nms ? thresholds : null), path);
     }
 
     /// <summary>The YOLO detector of a model: itself, or the last one of a transformer chain; null when there is none.</summary>

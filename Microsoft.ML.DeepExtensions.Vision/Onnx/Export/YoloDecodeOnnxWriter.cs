@@ -5,7 +5,8 @@ namespace Microsoft.ML.DeepExtensions.Vision.Onnx.Export;
 
 /// <summary>
 /// Writes the YOLOv3 decode of <see cref="YoloLayerDecoder"/> as ONNX nodes, turning the raw outputs of the
-/// <c>[yolo]</c> layers into YOLOv5's candidate layout <c>[N, P, 5 + C]</c> (what <c>YoloV5OutputDecoder</c> reads).
+/// <c>[yolo]</c> layers into YOLOv5's candidate layout <c>[N, P, 5 + C]</c> (what <c>YoloV5OutputDecoder</c> reads),
+/// or into the boxes and scores <see cref="YoloNmsOnnxWriter"/> selects from.
 /// </summary>
 /// <remarks>
 /// <para>Per candidate (anchor a of size <c>p_w x p_h</c> at grid cell (row, col) of a head with strides
@@ -27,11 +28,11 @@ internal sealed class YoloDecodeOnnxWriter
 
     public YoloDecodeOnnxWriter(OnnxGraphBuilder builder) => _builder = builder;
 
-    /// <summary>Decodes the heads' raw outputs; returns the <c>[N, P, 5 + C]</c> value.</summary>
+    /// <summary>Decodes the heads' raw outputs into clipped corners and sigmoids (see <see cref="Decoded"/>).</summary>
     /// <param name="heads">The <c>[yolo]</c> layers, in the network's output order.</param>
     /// <param name="raw">Each head's raw input <c>[N, A·(5 + C), H, W]</c>, in <paramref name="heads"/> order.</param>
     /// <param name="inputSide">The square network input's side, the upper clip of the boxes.</param>
-    public string Write(IReadOnlyList<YoloHead> heads, IReadOnlyList<string> raw, int inputSide)
+    public Decoded Decode(IReadOnlyList<YoloHead> heads, IReadOnlyList<string> raw, int inputSide)
     {
         int width = heads[0].Classes + 5;
 
@@ -62,11 +63,23 @@ internal sealed class YoloDecodeOnnxWriter
         });
         string topLeft = Clip(_builder.Node("Sub", "yolo.x0y0.raw", new[] { centre, half }), "yolo.x0y0", inputSide);
         string bottomRight = Clip(_builder.Node("Add", "yolo.x1y1.raw", new[] { centre, half }), "yolo.x1y1", inputSide);
-        string clippedCentre = _builder.Node("Mul", "yolo.cxcy", new[] { _builder.Node("Add", "yolo.corners", new[] { topLeft, bottomRight }), _builder.Scalar("yolo.cxcy.half", 0.5f) });
-        string clippedSize = _builder.Node("Sub", "yolo.wh", new[] { bottomRight, topLeft });
-        string scores = _builder.Node("Sigmoid", "yolo.scores", new[] { Columns(p, "yolo.logits", 4, width) });
-        return _builder.Node("Concat", "yolo.output", new[] { clippedCentre, clippedSize, scores }, ("axis", 2L));
+        string sigmoids = _builder.Node("Sigmoid", "yolo.scores", new[] { Columns(p, "yolo.logits", 4, width) });
+        return new Decoded(topLeft, bottomRight, sigmoids);
     }
+
+    /// <summary>The candidates in YOLOv5's layout, <c>[N, P, 5 + C]</c>: centre and size of the clipped box, then the sigmoids.</summary>
+    public string Candidates(Decoded decoded)
+    {
+        string clippedCentre = _builder.Node("Mul", "yolo.cxcy", new[] { _builder.Node("Add", "yolo.corners", new[] { decoded.TopLeft, decoded.BottomRight }), _builder.Scalar("yolo.cxcy.half", 0.5f) });
+        string clippedSize = _builder.Node("Sub", "yolo.wh", new[] { decoded.BottomRight, decoded.TopLeft });
+        return _builder.Node("Concat", "yolo.output", new[] { clippedCentre, clippedSize, decoded.Sigmoids }, ("axis", 2L));
+    }
+
+    /// <summary>The decoded values, per candidate of P (heads in order, anchor-major within a head).</summary>
+    /// <param name="TopLeft"><c>[N, P, 2]</c>: x0, y0 of the clipped box, input pixels.</param>
+    /// <param name="BottomRight"><c>[N, P, 2]</c>: x1, y1 of the clipped box.</param>
+    /// <param name="Sigmoids"><c>[N, P, 1 + C]</c>: σ(to), then σ(t_c) per class.</param>
+    public sealed record Decoded(string TopLeft, string BottomRight, string Sigmoids);
 
     /// <summary>
     /// <c>clip(v, 0, S) = S - relu(S - relu(v))</c>, with Relu, Neg and Add: OpenCV 4.6's importer reads Clip only in its

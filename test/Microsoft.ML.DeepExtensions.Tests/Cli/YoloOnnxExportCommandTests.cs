@@ -44,7 +44,24 @@ public sealed class YoloOnnxExportCommandTests
             "--max-detections", trained.MaxDetections.ToString(invariant));
         Assert.AreEqual(0, detect.ExitCode, detect.ToString());
 
-        using var json = JsonDocument.Parse(File.ReadAllText(folder.File("onnx/detections.json")));
+        // With --nms the graph selects; detect reads it end to end (yolov10 layout).
+        string endToEnd = folder.File("shapes-nms.onnx");
+        var exportNms = CliRunner.Run("export", "--model", model, "--out", endToEnd, "--nms");
+        Assert.AreEqual(0, exportNms.ExitCode, exportNms.ToString());
+        var detectNms = CliRunner.Run("detect", "--model", endToEnd, "--kind", "yolov10", "--image", images, "--out", folder.File("nms"), "--device", "cpu",
+            "--confidence", "0", "--max-detections", trained.MaxDetections.ToString(invariant));
+        Assert.AreEqual(0, detectNms.ExitCode, detectNms.ToString());
+
+        int total = 0;
+        foreach (var output in new[] { "onnx", "nms" })
+            total += AssertDetectionsOf(trained, folder.File($"{output}/detections.json"));
+        Assert.IsTrue(total > 0, "the trained model finds something");
+    }
+
+    /// <summary>Checks each image's detections in a detections.json of detect against the trained detector's; returns their count.</summary>
+    private static int AssertDetectionsOf(ObjectDetectionTransformer trained, string detectionsJson)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(detectionsJson));
         var results = json.RootElement.EnumerateArray().ToArray();
         Assert.AreEqual(16, results.Length);
         int total = 0;
@@ -61,6 +78,6 @@ public sealed class YoloOnnxExportCommandTests
             Vision.Onnx.YoloOnnxExportTests.AssertSameDetections(Enumerable.Range(0, expected.Count).Select(k => expected[k]).ToArray(), actual, path);
             total += actual.Length;
         }
-        Assert.IsTrue(total > 0, "the trained model finds something");
+        return total;
     }
 }

@@ -95,18 +95,9 @@ public sealed class YoloOnnxExportTests
     [TestMethod]
     public void TheTrainedDetectorsCandidatesOnRealImagesMatchOurForward()
     {
-        // The letterboxed test images, as both detectors prepare them.
         int side = _model.ImageSize;
-        int plane = 3 * side * side;
-        var pixels = new float[4 * plane];
-        for (int i = 0; i < 4; i++)
-        {
-            using var image = MLImage.CreateFromFile(_test.Images[i].Path);
-            using var boxed = ImageResizeMapping.Letterbox(image.Width, image.Height, side, side).Apply(image);
-            ImageTensorWriter.WriteRgbPlanar(boxed, pixels.AsSpan(i * plane, plane), 1 / 255f);
-        }
         using var scope = torch.NewDisposeScope();
-        var input = torch.tensor(pixels, new long[] { 4, 3, side, side });
+        var input = LetterboxedTestImages(4);
         var (boxError, probabilityError) = Compare(_model.Network, input, side, _onnx, out var expectedRows);
         KeepForOpenCv("trained-yolov3-tiny", _onnx, input, side, expectedRows);
         Console.WriteLine($"trained: ONNX Runtime vs TorchSharp, box error {boxError:E2} of the side, probability error {probabilityError:E2}");
@@ -150,6 +141,77 @@ public sealed class YoloOnnxExportTests
         finally
         {
             File.Delete(zip);
+        }
+    }
+
+    [TestMethod]
+    public void TheEndToEndExportHoldsTheTrainedDetectorsSelection()
+    {
+        var ml = new MLContext(seed: 1);
+        var view = _test.ToDataView();
+        var expected = YoloTrainerTests.Detections(_model.Transform(view));
+        string path = Path.Combine(Path.GetTempPath(), $"dx-yolo-nms-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            OnnxExport.Save(_model, path, YoloVersion.EndToEnd);
+            // The graph applies the thresholds; the reader only drops the zero rows of images with fewer detections.
+            using var onnx = YoloObjectDetector.Create(ml, new YoloObjectDetector.Options
+            {
+                ModelPath = path,
+                Version = YoloVersion.EndToEnd,
+                ConfidenceThreshold = 0,
+                MaxDetections = _model.MaxDetections,
+                Device = ComputeDevice.Cpu,
+            });
+            AssertSameDetections(expected, YoloTrainerTests.Detections(onnx.Transform(view)), "end-to-end ONNX export (NMS in the graph)");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => OnnxExport.Save(_model, path, YoloVersion.V8));
+    }
+
+    [TestMethod]
+    public void TheEndToEndGraphGivesEachImageItsOwnDetectionsAndZeroRowsAfterThem()
+    {
+        // A threshold that leaves the four images fewer than MaxDetections detections each, different counts: the
+        // graph's per-image masking and padding against the trained detector's own selection at that threshold.
+        using var scope = torch.NewDisposeScope();
+        var network = _model.Network;
+        var input = LetterboxedTestImages(4);
+        var detector = new YoloTrainableDetector(network, network.YoloLayers, _model.ImageSize, YoloBoxLoss.SquaredError, YoloObjectnessTarget.Iou, default);
+        Tensor scores;
+        using (torch.no_grad())
+            scores = detector.Candidates(network.forward(input)).Scores;
+        float confidence = scores.flatten().sort(descending: true).Values[150].item<float>();
+        detector.Thresholds = new YoloThresholds(confidence, 0.45f, 100);
+        IReadOnlyList<ObjectDetections> expected;
+        using (torch.no_grad())
+            expected = detector.Detect(input);
+
+        string path = Path.Combine(Path.GetTempPath(), $"dx-yolo-nms-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            OnnxModelFile.Write(YoloOnnxGraph.Build(network, _model.ClassNames, "padding", detector.Thresholds), path);
+            var rows = OnnxTestFiles.RunOnnxRuntime(path, input.data<float>().ToArray(), input.shape);
+            Assert.AreEqual(4 * 100 * 6, rows.Length, "[N, MaxDetections, 6]");
+            var counts = new int[4];
+            for (int i = 0; i < 4; i++)
+            {
+                var image = Enumerable.Range(0, 100).Select(k => rows.AsSpan((i * 100 + k) * 6, 6).ToArray()).ToArray();
+                var real = image.TakeWhile(r => r[4] > 0).ToArray();
+                Assert.IsTrue(image.Skip(real.Length).All(r => r.All(v => v == 0)), $"image {i}: the rows after its {real.Length} detections are zero");
+                counts[i] = real.Length;
+                var actual = real.Select(r => new DetectedObject(r[0], r[1], r[2], r[3], (int)r[5], r[4])).ToArray();
+                AssertSameDetections(Enumerable.Range(0, expected[i].Count).Select(k => expected[i][k]).ToArray(), actual, $"image {i}");
+            }
+            Assert.IsTrue(counts.All(c => c < 100) && counts.Distinct().Count() > 1, $"the images have fewer than 100 detections each, not all as many: {string.Join(", ", counts)}");
+            Console.WriteLine($"end-to-end graph at confidence {confidence}: {string.Join(", ", counts)} detections");
+        }
+        finally
+        {
+            File.Delete(path);
         }
     }
 
@@ -273,6 +335,21 @@ public sealed class YoloOnnxExportTests
             unmatched.RemoveAt(match);
         }
         return (boxError, scoreError);
+    }
+
+    /// <summary>The first <paramref name="count"/> test images letterboxed to the network input, as both detectors prepare them.</summary>
+    private static Tensor LetterboxedTestImages(int count)
+    {
+        int side = _model.ImageSize;
+        int plane = 3 * side * side;
+        var pixels = new float[count * plane];
+        for (int i = 0; i < count; i++)
+        {
+            using var image = MLImage.CreateFromFile(_test.Images[i].Path);
+            using var boxed = ImageResizeMapping.Letterbox(image.Width, image.Height, side, side).Apply(image);
+            ImageTensorWriter.WriteRgbPlanar(boxed, pixels.AsSpan(i * plane, plane), 1 / 255f);
+        }
+        return torch.tensor(pixels, new long[] { count, 3, side, side });
     }
 
     private static void RandomizeBatchNorms(DarknetNetwork network)
