@@ -93,6 +93,103 @@ public sealed class YoloOnnxExportTests
     }
 
     [TestMethod]
+    public void OtherDarknetLayerFormsExportToo()
+    {
+        // What the built-in cfgs do not use: a maxpool whose windows never reach the last column (padding=0 on an odd
+        // size: cropped), a size-3 stride-1 maxpool, route groups (YOLOv4-tiny's), a two-layer route, a shortcut with an
+        // activation, mish, swish, relu and logistic, and a grid whose stride is not whole (35 / 18).
+        const string Cfg = """
+            [net]
+            width=35
+            height=35
+            channels=3
+
+            [convolutional]
+            batch_normalize=1
+            filters=8
+            size=3
+            stride=1
+            pad=1
+            activation=mish
+
+            [maxpool]
+            size=2
+            stride=2
+            padding=0
+
+            [convolutional]
+            batch_normalize=1
+            filters=8
+            size=3
+            stride=1
+            pad=1
+            activation=swish
+
+            [maxpool]
+            size=3
+            stride=1
+
+            [route]
+            layers=-1
+            groups=2
+            group_id=1
+
+            [convolutional]
+            filters=8
+            size=1
+            stride=1
+            activation=relu
+
+            [shortcut]
+            from=-4
+            activation=logistic
+
+            [route]
+            layers=-1,-3
+
+            [maxpool]
+            size=2
+            stride=2
+
+            [upsample]
+            stride=2
+
+            [convolutional]
+            filters=21
+            size=1
+            stride=1
+            activation=linear
+
+            [yolo]
+            mask=0,1,2
+            anchors=4,5, 9,12, 20,18
+            classes=2
+            num=3
+            """;
+        using var network = new DarknetNetwork(DarknetConfig.Parse(Cfg, "variants.cfg"));
+        Assert.AreEqual(17, network.Layers[1].OutputShape.Width, "the cropping maxpool");
+        Assert.AreEqual(18, network.YoloLayers[0].GridWidth);
+        RandomizeBatchNorms(network);
+        network.eval();
+        var path = Path.Combine(Path.GetTempPath(), $"dx-yolo-variants-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            OnnxModelFile.Write(YoloOnnxGraph.Build(network, new[] { "a", "b" }, "variants"), path);
+            using var scope = torch.NewDisposeScope();
+            var input = torch.rand(new long[] { 2, 3, 35, 35 }, generator: new Generator(13));
+            var (boxError, probabilityError) = Compare(network, input, 35, path, out var expectedRows);
+            KeepForOpenCv("layer-variants", path, input, 35, expectedRows);
+            Console.WriteLine($"layer variants: ONNX Runtime vs TorchSharp, box error {boxError:E2} of the side, probability error {probabilityError:E2}");
+            Assert.IsTrue(boxError < 1e-4, $"box error {boxError:E2} of the input side");
+            Assert.IsTrue(probabilityError < 1e-4, $"probability error {probabilityError:E2}");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
     public void TheTrainedDetectorsCandidatesOnRealImagesMatchOurForward()
     {
         int side = _model.ImageSize;
