@@ -24,7 +24,7 @@ public static class OnnxDetectCommand
     public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
     {
         new("model", "FILE", "The detector: an ONNX file (with --kind), or a model.zip of 'deepext train --task object-detection'."),
-        new("kind", "KIND", "For ONNX files: yolov3 (model zoo), yolov5, yolov8 (also v9/v11), yolov8-seg (segmentation), yolov10 (end-to-end, no NMS), faster-rcnn or mask-rcnn."),
+        new("kind", "KIND", "For ONNX files: yolov3 (model zoo), yolov5 (also 'deepext export' of a YOLO model.zip), yolov8 (also v9/v11), yolov8-seg (segmentation), yolov10 (end-to-end, no NMS; also 'deepext export --nms'), faster-rcnn or mask-rcnn."),
         new("cfg", "FILE.cfg", "A Darknet YOLO cfg, run with --weights (instead of --model)."),
         new("weights", "FILE.weights", "The Darknet weights of --cfg."),
         new("image", "FILE|DIR", "An image, or a folder of images (.jpg, .jpeg, .png, .bmp, .webp).", Required: true),

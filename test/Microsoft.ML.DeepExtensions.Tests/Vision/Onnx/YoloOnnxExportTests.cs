@@ -207,7 +207,20 @@ public sealed class YoloOnnxExportTests
     {
         var ml = new MLContext(seed: 1).RegisterDeepExtensions();
         var view = _test.ToDataView();
-        var expected = YoloTrainerTests.Detections(_model.Transform(view));
+        // The trained detector's detections, read back from its model.zip.
+        List<YoloTrainerTests.RowDetections> expected;
+        string trainedZip = Path.Combine(Path.GetTempPath(), $"dx-yolo-trained-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(_model, view.Schema, trainedZip);
+            var trained = ml.Model.Load(trainedZip, out _);
+            expected = YoloTrainerTests.Detections(trained.Transform(view));
+            (trained as IDisposable)?.Dispose();
+        }
+        finally
+        {
+            File.Delete(trainedZip);
+        }
         Assert.IsTrue(expected.Sum(e => e.Scores.Length) > 0, "the trained model finds something");
 
         using var onnx = YoloObjectDetector.Create(ml, new YoloObjectDetector.Options
