@@ -34,6 +34,14 @@ public sealed partial class YoloObjectDetector
         /// <summary>Whether NMS ignores classes (a box suppresses overlapping boxes of any class). Defaults to false.</summary>
         public bool ClassAgnosticNms { get; set; }
 
+        /// <summary>
+        /// <see cref="YoloVersion.V5"/> only: whether every class of a candidate scoring above the threshold is a detection
+        /// of its own (Ultralytics' <c>multi_label=True</c>, what its validation and DeepExtensions' trained YOLO detectors
+        /// do) rather than only its best class (Ultralytics' predict default). Defaults to null: the model's
+        /// <c>multi_label</c> metadata (DeepExtensions' YOLO exports write <c>True</c>), else false.
+        /// </summary>
+        public bool? MultiLabel { get; set; }
+
         /// <summary>Class names in class-index order. Defaults to null: read from <see cref="ClassNamesFile"/>, else
         /// from the model's <c>names</c> metadata (Ultralytics exports write it); an error when neither has them.</summary>
         public IReadOnlyList<string>? ClassNames { get; set; }
@@ -80,6 +88,8 @@ public sealed partial class YoloObjectDetector
             if (!Enum.IsDefined(Version))
                 throw new ArgumentOutOfRangeException(nameof(Version), Version, $"Version must be V3, V5, V8, EndToEnd or V8Segmentation, got {(int)Version}.");
             Onnx.DetectorThresholds.Check(ConfidenceThreshold, IouThreshold, MaxDetections);
+            if (MultiLabel == true && Version != YoloVersion.V5)
+                throw new ArgumentException($"MultiLabel applies to YoloVersion.V5 only, got Version {Version}.", nameof(MultiLabel));
             if (InputSize is <= 0 or > 8192)
                 throw new ArgumentOutOfRangeException(nameof(InputSize), InputSize, $"InputSize must be in 1..8192, got {InputSize}.");
             if (BatchSize <= 0)

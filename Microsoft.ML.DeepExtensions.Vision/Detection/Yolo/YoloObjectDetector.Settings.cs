@@ -10,14 +10,17 @@ public sealed partial class YoloObjectDetector
     private sealed record Settings(
         YoloVersion Version, float Confidence, float Iou, int MaxDetections, bool ClassAgnostic,
         int InputWidth, int InputHeight, byte Padding, IReadOnlyList<string> ClassNames,
-        ComputeDevice DevicePreference, int? CudaDeviceIndex, int BoxesOutput, int ScoresOutput, int IndicesOutput)
+        ComputeDevice DevicePreference, int? CudaDeviceIndex, int BoxesOutput, int ScoresOutput, int IndicesOutput, bool MultiLabel)
     {
+        /// <summary>The metadata entry that sets <see cref="Options.MultiLabel"/> when the options leave it unset.</summary>
+        public const string MultiLabelMetadataKey = "multi_label";
+
         public OnnxDetectorKind Kind => KindOf(Version);
 
         public YoloOutputDecoder CreateDecoder() => Version switch
         {
             YoloVersion.V3 => new YoloV3ZooOutputDecoder(Confidence, MaxDetections, BoxesOutput, ScoresOutput, IndicesOutput),
-            YoloVersion.V5 => new YoloV5OutputDecoder(Confidence, Iou, ClassAgnostic, MaxDetections),
+            YoloVersion.V5 => new YoloV5OutputDecoder(Confidence, Iou, ClassAgnostic, MaxDetections, MultiLabel),
             YoloVersion.EndToEnd => new YoloEndToEndOutputDecoder(Confidence, MaxDetections, ClassNames.Count),
             YoloVersion.V8Segmentation => new YoloV8OutputDecoder(Confidence, Iou, ClassAgnostic, MaxDetections, segmentation: true),
             _ => new YoloV8OutputDecoder(Confidence, Iou, ClassAgnostic, MaxDetections),
@@ -70,8 +73,19 @@ public sealed partial class YoloObjectDetector
             }
             var names = ModelClassNames.Resolve(options.ClassNames, options.ClassNamesFile, session.Metadata, session.ModelName, classCount, "classes");
             byte padding = options.PaddingValue ?? (options.Version == YoloVersion.V3 ? (byte)128 : (byte)114);
+            bool multiLabel = options.MultiLabel ?? (options.Version == YoloVersion.V5 && MultiLabelOf(session));
             return new Settings(options.Version, options.ConfidenceThreshold, options.IouThreshold, options.MaxDetections, options.ClassAgnosticNms,
-                width, height, padding, names, options.Device, options.CudaDeviceIndex, boxes, scores, indices);
+                width, height, padding, names, options.Device, options.CudaDeviceIndex, boxes, scores, indices, multiLabel);
+        }
+
+        /// <summary>The <c>multi_label</c> metadata: <c>True</c>/<c>False</c> (Python's spelling) or JSON's; absent is false.</summary>
+        private static bool MultiLabelOf(OnnxDetectorSession session)
+        {
+            if (!session.Metadata.TryGetValue(MultiLabelMetadataKey, out var text))
+                return false;
+            return bool.TryParse(text.Trim(), out bool value)
+                ? value
+                : throw new InvalidDataException($"Model '{session.ModelName}' has '{MultiLabelMetadataKey}' metadata '{text}'; expected True or False.");
         }
 
         private static int Index(IReadOnlyList<(string Name, OnnxRuntime.NodeMetadata Node)> outputs, Func<(string Name, OnnxRuntime.NodeMetadata Node), bool> match)
@@ -134,7 +148,7 @@ public sealed partial class YoloObjectDetector
                 throw new InvalidDataException($"Corrupt YOLO detector settings: version {(int)version}, input {width}x{height}.");
             DetectorThresholds.Check(confidence, iou, maxDetections);
             // The device preference is stored with the ONNX bytes (OnnxModelSettings); Auto here is replaced by the caller.
-            return new Settings(version, confidence, iou, maxDetections, agnostic, width, height, padding, classNames, ComputeDevice.Auto, null, boxes, scores, indices);
+            return new Settings(version, confidence, iou, maxDetections, agnostic, width, height, padding, classNames, ComputeDevice.Auto, null, boxes, scores, indices, MultiLabel: false);
         }
     }
 }

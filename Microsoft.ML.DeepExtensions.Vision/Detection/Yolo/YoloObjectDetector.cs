@@ -30,7 +30,8 @@ public sealed partial class YoloObjectDetector : ObjectDetectionTransformer, IDi
 {
     internal const string LoaderSignature = "YoloObjectDetector";
     private const string ModelSignature = "YOLOONNX";
-    private const uint FormatVersion = 1;
+    // 2: MultiLabel after the ONNX bytes (version 1 files have none: false).
+    private const uint FormatVersion = 2;
 
     private readonly OnnxDetectorSession _session;
     private readonly Settings _settings;
@@ -43,7 +44,8 @@ public sealed partial class YoloObjectDetector : ObjectDetectionTransformer, IDi
     private readonly bool _dynamicBatch;
     private readonly ConcurrentBag<Buffers> _buffers = new();
 
-    static YoloObjectDetector() => DeepExtensionsRegistration.AddLoader(LoaderSignature, typeof(YoloObjectDetector), Load);
+    static YoloObjectDetector() => DeepExtensionsRegistration.AddLoader(LoaderSignature, typeof(YoloObjectDetector),
+        (env, reader, info) => Load(env, reader, info.Version));
 
     private YoloObjectDetector(IHostEnvironment env, OnnxDetectorSession session, Settings settings, string imageColumnName, DetectionColumns columns, int batchSize)
         : base(env, nameof(YoloObjectDetector), imageColumnName, columns, batchSize)
@@ -78,6 +80,9 @@ public sealed partial class YoloObjectDetector : ObjectDetectionTransformer, IDi
     public float IouThreshold => _settings.Iou;
 
     public int MaxDetections => _settings.MaxDetections;
+
+    /// <summary>Whether every class above the threshold makes a detection (see <see cref="Options.MultiLabel"/>).</summary>
+    public bool MultiLabel => _settings.MultiLabel;
 
     /// <summary>Opens the ONNX model of <paramref name="options"/> and checks that it has the asked-for layout.</summary>
     /// <exception cref="FileNotFoundException">The model or class names file does not exist.</exception>
@@ -196,13 +201,16 @@ public sealed partial class YoloObjectDetector : ObjectDetectionTransformer, IDi
             WriteDetectionSettings(writer);
             _settings.Write(writer);
             OnnxModelSettings.Write(writer, _session, _settings.DevicePreference, _settings.CudaDeviceIndex);
+            writer.Write(_settings.MultiLabel);
         });
 
-    private static object Load(IHostEnvironment env, BinaryReader reader)
+    private static object Load(IHostEnvironment env, BinaryReader reader, uint version)
     {
         var (imageColumn, columns, batchSize) = ReadDetectionSettings(reader);
         var settings = Settings.Read(reader, columns.ClassNames);
         var (modelName, device, cudaIndex, bytes) = OnnxModelSettings.Read(reader);
+        if (version >= 2)
+            settings = settings with { MultiLabel = reader.ReadBoolean() };
         var host = env.Register(nameof(YoloObjectDetector));
         using var channel = host.Start("Load");
         TorchBackend.EnsureStarted();

@@ -6,13 +6,17 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.Yolo;
 /// <summary>
 /// Ultralytics YOLOv5 output <c>[B, N, 5 + C]</c>: per candidate cx, cy, w, h (input pixels), objectness and
 /// one probability per class. As YOLOv5's NMS does: candidates need objectness above the threshold, and
-/// their score is objectness × the best class probability, again above the threshold.
+/// their score is objectness × the best class probability, again above the threshold; with multi-label
+/// (YOLOv5's <c>multi_label=True</c>) every class whose objectness × probability is above it is a candidate.
 /// </summary>
 internal sealed class YoloV5OutputDecoder : YoloOutputDecoder
 {
-    public YoloV5OutputDecoder(float confidenceThreshold, float iouThreshold, bool classAgnostic, int maxDetections)
+    private readonly bool _multiLabel;
+
+    public YoloV5OutputDecoder(float confidenceThreshold, float iouThreshold, bool classAgnostic, int maxDetections, bool multiLabel = false)
         : base(confidenceThreshold, iouThreshold, classAgnostic, maxDetections)
     {
+        _multiLabel = multiLabel;
     }
 
     public override void Decode(IReadOnlyList<OrtValue> outputs, int images, ImageResizeMapping[] mappings,
@@ -36,6 +40,16 @@ internal sealed class YoloV5OutputDecoder : YoloOutputDecoder
                 float objectness = row[4];
                 if (!(objectness > ConfidenceThreshold))
                     continue;
+                if (_multiLabel)
+                {
+                    for (int c = 5; c < width; c++)
+                    {
+                        float classScore = row[c] * objectness;
+                        if (classScore > ConfidenceThreshold)
+                            candidates.AddCenterSize(row[0], row[1], row[2], row[3], classScore, c - 5);
+                    }
+                    continue;
+                }
                 int bestClass = 0;
                 float best = row[5];
                 for (int c = 6; c < width; c++)

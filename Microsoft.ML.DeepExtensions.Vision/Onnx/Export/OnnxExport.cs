@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.DeepExtensions.Networks;
 using Microsoft.ML.DeepExtensions.Scoring;
 using Microsoft.ML.DeepExtensions.Vision.Architectures;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Yolo;
 using Microsoft.ML.DeepExtensions.Vision.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -11,22 +12,71 @@ namespace Microsoft.ML.DeepExtensions.Vision.Onnx.Export;
 
 /// <summary>
 /// Exports trained DeepExtensions networks (MLPs, every built-in CNN architecture, layer-described custom
-/// ones and ONNX-backbone classifiers) to ONNX (opset 13), so ONNX Runtime, ML.NET's <c>ApplyOnnxModel</c>,
-/// OpenCV's <c>dnn</c> module or any ONNX engine scores them.
+/// ones, ONNX-backbone classifiers and YOLO detectors) to ONNX (opset 13), so ONNX Runtime, ML.NET's
+/// <c>ApplyOnnxModel</c>, OpenCV's <c>dnn</c> module or any ONNX engine scores them.
 /// </summary>
 /// <remarks>
-/// The graph has one input named after the model's feature column: <c>[N, C, H, W]</c> floats for images
+/// <para>
+/// A network's graph has one input named after the model's feature column: <c>[N, C, H, W]</c> floats for images
 /// (pixels in [0, 1], planar RGB, as the trainer reads them; any scaling or preprocessing the network applies
 /// is inside the graph), <c>[N, features]</c> for an MLP. Its outputs are the transformer's: <c>Score</c>
 /// (class probabilities for multiclass, the logit for binary, the prediction in the label's units for
 /// regression) and, for binary classifiers, <c>Probability</c>. <c>N</c> is a free batch dimension.
+/// </para>
+/// <para>
+/// A YOLO detector (<see cref="DarknetYoloDetector"/>) exports in Ultralytics YOLOv5's layout: input <c>images</c>
+/// <c>[N, 3, S, S]</c> (the letterboxed image, RGB in [0, 1]), output <c>output0</c> <c>[N, P, 5 + C]</c>, per candidate
+/// cx, cy, w, h in input pixels (clipped to the input), objectness and the C class sigmoids, with the class names in
+/// the <c>names</c> metadata. <see cref="YoloObjectDetector"/> with <see cref="YoloVersion.V5"/> reads it back (the
+/// <c>multi_label</c> metadata makes it keep every class above the threshold, as the trained detector does), so with
+/// the trained detector's thresholds it finds the same detections. With <see cref="YoloVersion.EndToEnd"/> the graph
+/// also holds the detector's NMS (see <see cref="Save(DarknetYoloDetector, string, YoloVersion)"/>).
+/// </para>
 /// </remarks>
 public static class OnnxExport
 {
     /// <summary>Exports the network of <paramref name="model"/> (a fitted pipeline or model.zip) to <paramref name="path"/>.</summary>
     /// <exception cref="ArgumentException">The model holds no DeepExtensions network.</exception>
     /// <exception cref="OnnxFormatException">A layer has no ONNX form (the message names the layer), e.g. an opaque custom module.</exception>
-    public static void Save(ITransformer model, string path) => Save(FindNetwork(model), path);
+    public static void Save(ITransformer model, string path)
+    {
+        if (FindYoloDetector(model) is { } yolo)
+            Save(yolo, path);
+        else
+            Save(FindNetwork(model), path);
+    }
+
+    /// <summary>Exports a YOLO detector (fitted by <c>ObjectDetection().Trainers.Yolo</c> or opened from Darknet files) to <paramref name="path"/>.</summary>
+    /// <param name="detector">The detector.</param>
+    /// <param name="path">The ONNX file to write.</param>
+    /// <param name="layout">
+    /// The output, named as the <see cref="YoloObjectDetector"/> version that reads it: <see cref="YoloVersion.V5"/>, the
+    /// decoded candidates <c>[N, P, 5 + C]</c> without NMS; or <see cref="YoloVersion.EndToEnd"/>, the detector's own
+    /// selection in the graph (ONNX NonMaxSuppression with its confidence, IoU and <c>MaxDetections</c>, at most 1,000),
+    /// output <c>[N, MaxDetections, 6]</c>: x0 y0 x1 y1 score class, best first, unused rows zero. ONNX Runtime runs both;
+    /// OpenCV 4.6's dnn module has no NonMaxSuppression. Defaults to <see cref="YoloVersion.V5"/>.
+    /// </param>
+    /// <exception cref="OnnxFormatException">A layer of its cfg has no ONNX form (the message names the layer and its cfg line).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="layout"/> is another version, or an end-to-end export would exceed 1,000 rows.</exception>
+    public static void Save(DarknetYoloDetector detector, string path, YoloVersion layout = YoloVersion.V5)
+    {
+        ArgumentNullException.ThrowIfNull(detector);
+        if (layout is not (YoloVersion.V5 or YoloVersion.EndToEnd))
+            throw new ArgumentOutOfRangeException(nameof(layout), layout, $"A YOLO detector exports in the V5 (candidates) or EndToEnd (NMS in the graph) layout, got {layout}.");
+        bool nms = layout == YoloVersion.EndToEnd;
+        var description = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"DeepExtensions YOLO detector: {detector.Network}; {(nms ? "detections after NMS, end-to-end layout" : "decoded candidates in YOLOv5's layout, no NMS")}. The trained detector keeps scores above {detector.ConfidenceThreshold}, NMS IoU {detector.IouThreshold}, at most {detector.MaxDetections} detections.");
+        var thresholds = new Detection.Yolo.Training.YoloThresholds(detector.ConfidenceThreshold, detector.IouThreshold, detector.MaxDetections);
+        OnnxModelFile.Write(YoloOnnxGraph.Build(detector.Network, detector.ClassNames, description, nms ? thresholds : null), path);
+    }
+
+    /// <summary>The YOLO detector of a model: itself, or the last one of a transformer chain; null when there is none.</summary>
+    internal static DarknetYoloDetector? FindYoloDetector(ITransformer model) => model switch
+    {
+        DarknetYoloDetector detector => detector,
+        IEnumerable<ITransformer> chain => chain.OfType<DarknetYoloDetector>().LastOrDefault(),
+        _ => null,
+    };
 
     /// <inheritdoc cref="Save(ITransformer, string)"/>
     public static void Save(NetworkPredictionTransformer model, string path)

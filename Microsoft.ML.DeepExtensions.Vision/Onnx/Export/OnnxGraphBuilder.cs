@@ -48,6 +48,10 @@ internal sealed class OnnxGraphBuilder
     public string Floats(string name, params float[] values) =>
         Constant(name, TensorProto.Types.DataType.Float, new long[] { values.Length }, t => t.FloatData.AddRange(values));
 
+    /// <summary>A scalar int64 initializer (e.g. Range's bounds).</summary>
+    public string Int(string name, long value) =>
+        Constant(name, TensorProto.Types.DataType.Int64, Array.Empty<long>(), t => t.Int64Data.Add(value));
+
     /// <summary>A scalar float initializer.</summary>
     public string Scalar(string name, float value) =>
         Constant(name, TensorProto.Types.DataType.Float, Array.Empty<long>(), t => t.FloatData.Add(value));
@@ -70,6 +74,16 @@ internal sealed class OnnxGraphBuilder
         node.Output.Add(output);
         _graph.Node.Add(node);
         return output;
+    }
+
+    /// <summary>Adds a node with <paramref name="outputCount"/> outputs (e.g. TopK's values and indices); returns their names.</summary>
+    public string[] Node(string opType, string name, string[] inputs, int outputCount, params (string Name, object Value)[] attributes)
+    {
+        var node = NewNode(opType, name, inputs, attributes);
+        var outputs = Enumerable.Range(0, outputCount).Select(i => Unique(i == 0 ? node.Name : $"{node.Name}.{i}")).ToArray();
+        node.Output.AddRange(outputs);
+        _graph.Node.Add(node);
+        return outputs;
     }
 
     /// <summary>Adds an already-built node (from an imported graph), its names already unique.</summary>

@@ -4,6 +4,7 @@ using DeepExtensions.Cli.Pipelines;
 using Microsoft.ML;
 using Microsoft.ML.DeepExtensions.Persistence;
 using Microsoft.ML.DeepExtensions.Scoring;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Yolo;
 using Microsoft.ML.DeepExtensions.Vision.Onnx;
 using Microsoft.ML.DeepExtensions.Vision.Onnx.Export;
 using Microsoft.ML.DeepExtensions.Vision.Weights;
@@ -12,7 +13,7 @@ namespace DeepExtensions.Cli.Commands;
 
 /// <summary>
 /// <c>deepext export --model model.zip --out FILE</c>: writes a saved model's network in the format of FILE's extension.
-/// Each format is one entry of <see cref="Exporters"/>.
+/// Each format is one entry of <see cref="Exporters"/> (networks) or <see cref="YoloExporters"/> (YOLO detectors).
 /// </summary>
 public static class ExportCommand
 {
@@ -29,10 +30,23 @@ public static class ExportCommand
             [".onnx"] = (OnnxExport.Save, "ONNX opset 13: input [N, C, H, W] pixels in [0, 1], output Score"),
         };
 
+    /// <summary>Writes a YOLO detector (a model.zip of <c>deepext train --task object-detection</c>) to a file, with NMS in the graph when asked.</summary>
+    public delegate void YoloExporter(DarknetYoloDetector detector, string path, bool nms);
+
+    /// <summary>The formats a YOLO detector exports to, by extension.</summary>
+    public static readonly IReadOnlyDictionary<string, (YoloExporter Write, string Description)> YoloExporters =
+        new Dictionary<string, (YoloExporter, string)>(StringComparer.OrdinalIgnoreCase)
+        {
+            [".onnx"] = ((detector, path, nms) => OnnxExport.Save(detector, path, nms ? YoloVersion.EndToEnd : YoloVersion.V5),
+                "ONNX opset 13: input images [N, 3, S, S] (letterboxed RGB in [0, 1]); output output0 [N, candidates, 5 + classes], YOLOv5's layout "
+                + "(run it with 'deepext detect --kind yolov5'), or with --nms [N, max detections, 6] after NMS (--kind yolov10)"),
+        };
+
     public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
     {
         new("model", "FILE", "A model.zip saved by 'deepext train' or 'deepext import' (or any ML.NET model holding a DeepExtensions network).", Required: true),
         new("out", "FILE", "Where to write the network; the extension picks the format: " + string.Join(", ", Exporters.Keys) + ".", Required: true),
+        new("nms", null, "YOLO detectors: put the model's NMS in the ONNX graph (output [N, max detections, 6]: x0 y0 x1 y1 score class; 'deepext detect --kind yolov10')."),
         new("force", null, "Overwrite --out if it exists."),
     };
 
@@ -42,7 +56,11 @@ public static class ExportCommand
         "ApplyOnnxModel and OpenCV's dnn module run it), .pt/.pth (PyTorch's torch.save format) or .safetensors, both\n" +
         "with torchvision's tensor names, so\n" +
         "torchvision.models.resnet18(num_classes=N).load_state_dict(torch.load(FILE)) takes them. The input\n" +
-        "normalization the model applies (e.g. ImageNet's) is not part of a state dictionary: apply it in Python.";
+        "normalization the model applies (e.g. ImageNet's) is not part of a state dictionary: apply it in Python.\n" +
+        "A YOLO detector (deepext train --task object-detection) exports to .onnx in YOLOv5's layout (decoded boxes,\n" +
+        "objectness and class probabilities, no NMS): 'deepext detect --model FILE.onnx --kind yolov5 --confidence C\n" +
+        "--max-detections N' with the trained model's thresholds (defaults 0.05 and 100) gives its detections. With --nms\n" +
+        "the graph also holds the model's NMS and thresholds (end-to-end output; 'deepext detect --kind yolov10').";
 
     public static int Run(IReadOnlyList<string> args, CliContext context)
     {
@@ -71,6 +89,10 @@ public static class ExportCommand
         }
         try
         {
+            if (OnnxExport.FindYoloDetector(model) is { } yolo)
+                return ExportYolo(yolo, modelPath, outPath, extension, arguments.Has("nms"), context);
+            if (arguments.Has("nms"))
+                throw CliException.UsageError($"export: --nms applies to YOLO detectors; --model '{modelPath}' is not one");
             var network = ImageNetworkWeights.FindNetwork(model) ?? throw CliException.DataError($"--model '{modelPath}' holds no DeepExtensions network to export");
             try
             {
@@ -87,6 +109,22 @@ public static class ExportCommand
         {
             (model as IDisposable)?.Dispose();
         }
+    }
+
+    private static int ExportYolo(DarknetYoloDetector detector, string modelPath, string outPath, string extension, bool nms, CliContext context)
+    {
+        if (!YoloExporters.TryGetValue(extension, out var exporter))
+            throw CliException.DataError($"--model '{modelPath}' is a YOLO detector, which exports to {string.Join(", ", YoloExporters.Keys)}, not {extension}");
+        try
+        {
+            exporter.Write(detector, outPath, nms);
+        }
+        catch (Exception e) when (e is ArgumentException or OnnxFormatException)
+        {
+            throw CliException.DataError($"--model '{modelPath}' cannot be exported to {extension}: {Messages.OneLine(e)}");
+        }
+        context.Note($"wrote the YOLO detector{(nms ? " with NMS" : "")} ({detector.Network}) to {outPath} ({exporter.Description})");
+        return ExitCodes.Success;
     }
 
     /// <summary>True for a model.zip of <c>deepext train</c> on CSV data, whose network reads normalized columns.</summary>

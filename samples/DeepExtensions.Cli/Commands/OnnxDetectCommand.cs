@@ -24,7 +24,7 @@ public static class OnnxDetectCommand
     public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
     {
         new("model", "FILE", "The detector: an ONNX file (with --kind), or a model.zip of 'deepext train --task object-detection'."),
-        new("kind", "KIND", "For ONNX files: yolov3 (model zoo), yolov5, yolov8 (also v9/v11), yolov8-seg (segmentation), yolov10 (end-to-end, no NMS), faster-rcnn or mask-rcnn."),
+        new("kind", "KIND", "For ONNX files: yolov3 (model zoo), yolov5 (also 'deepext export' of a YOLO model.zip), yolov8 (also v9/v11), yolov8-seg (segmentation), yolov10 (end-to-end, no NMS; also 'deepext export --nms'), faster-rcnn or mask-rcnn."),
         new("cfg", "FILE.cfg", "A Darknet YOLO cfg, run with --weights (instead of --model)."),
         new("weights", "FILE.weights", "The Darknet weights of --cfg."),
         new("image", "FILE|DIR", "An image, or a folder of images (.jpg, .jpeg, .png, .bmp, .webp).", Required: true),
@@ -32,6 +32,7 @@ public static class OnnxDetectCommand
         new("classes", "FILE", "Class names, one per line (R-CNN: line 1 = background); default: the model's metadata (Darknet: required)."),
         new("confidence", "P", "Minimum score kept (default: 0.25 for YOLO and Darknet, 0.5 for R-CNN, the model's own for model.zip)."),
         new("iou", "P", "NMS IoU threshold for YOLOv5/v8/v8-seg and Darknet (default: 0.45)."),
+        new("max-detections", "N", "At most N detections per image, the best (default: 300 for YOLO, 100 for R-CNN and Darknet, the model's own for model.zip)."),
         new("device", "DEVICE", "auto, cpu or cuda (default: auto)."),
         new("force", null, "Overwrite existing output files."),
     };
@@ -65,6 +66,7 @@ public static class OnnxDetectCommand
         bool force = arguments.Has("force");
         float? confidence = Probability(arguments, "confidence");
         float? iou = Probability(arguments, "iou");
+        int? maxDetections = PositiveInt(arguments, "max-detections");
         var device = DeviceArgument.Parse(arguments, "detect");
         string? classes = arguments.Get("classes");
         if (classes is not null && !File.Exists(classes))
@@ -84,9 +86,9 @@ public static class OnnxDetectCommand
         var ml = new MLContext(seed: 1);
         var detector = kind switch
         {
-            "model.zip" => OpenTrained(ml, modelPath, confidence, iou),
-            "darknet" => OpenDarknet(ml, modelPath, weightsPath!, classes, confidence, iou, device),
-            _ => Open(ml, kind, modelPath, classes, confidence, iou, device),
+            "model.zip" => OpenTrained(ml, modelPath, thresholdsGiven: confidence is not null || iou is not null || maxDetections is not null),
+            "darknet" => OpenDarknet(ml, modelPath, weightsPath!, classes, confidence, iou, maxDetections, device),
+            _ => Open(ml, kind, modelPath, classes, confidence, iou, maxDetections, device),
         };
         using var release = (IDisposable)detector; // ONNX sessions and TorchSharp networks
         Output.OutputFile.CreateFolder(outDir, "--out");
@@ -116,7 +118,7 @@ public static class OnnxDetectCommand
         return failed == 0 ? ExitCodes.Success : ExitCodes.Data;
     }
 
-    private static ObjectDetectionTransformer Open(MLContext ml, string kind, string modelPath, string? classes, float? confidence, float? iou, ComputeDevice device)
+    private static ObjectDetectionTransformer Open(MLContext ml, string kind, string modelPath, string? classes, float? confidence, float? iou, int? maxDetections, ComputeDevice device)
     {
         switch (kind)
         {
@@ -141,6 +143,8 @@ public static class OnnxDetectCommand
                     yolo.ConfidenceThreshold = c;
                 if (iou is { } u)
                     yolo.IouThreshold = u;
+                if (maxDetections is { } m)
+                    yolo.MaxDetections = m;
                 return Wrap(() => YoloObjectDetector.Create(ml, yolo));
             case "faster-rcnn" or "mask-rcnn":
                 if (iou is not null)
@@ -154,6 +158,8 @@ public static class OnnxDetectCommand
                 };
                 if (confidence is { } r)
                     rcnn.ConfidenceThreshold = r;
+                if (maxDetections is { } rm)
+                    rcnn.MaxDetections = rm;
                 return Wrap(() => RcnnObjectDetector.Create(ml, rcnn));
             default:
                 throw CliException.UsageError($"detect: --kind must be yolov3, yolov5, yolov8, yolov8-seg, yolov10, faster-rcnn or mask-rcnn, got '{kind}'");
@@ -161,10 +167,10 @@ public static class OnnxDetectCommand
     }
 
     /// <summary>A detector saved by <c>deepext train --task object-detection</c>.</summary>
-    private static ObjectDetectionTransformer OpenTrained(MLContext ml, string modelPath, float? confidence, float? iou)
+    private static ObjectDetectionTransformer OpenTrained(MLContext ml, string modelPath, bool thresholdsGiven)
     {
-        if (confidence is not null || iou is not null)
-            throw CliException.UsageError("detect: --confidence and --iou are stored in a trained model.zip; they cannot be changed here");
+        if (thresholdsGiven)
+            throw CliException.UsageError("detect: --confidence, --iou and --max-detections are stored in a trained model.zip; they cannot be changed here");
         var loaded = ModelFile.Load(ml, modelPath);
         if (loaded.Info.Detection is null)
             throw CliException.DataError($"--model '{modelPath}' is a {loaded.Info.TaskName} model, not an object detector");
@@ -174,7 +180,7 @@ public static class OnnxDetectCommand
     }
 
     /// <summary>A Darknet cfg and weights pair.</summary>
-    private static ObjectDetectionTransformer OpenDarknet(MLContext ml, string cfgPath, string weightsPath, string? classes, float? confidence, float? iou, ComputeDevice device)
+    private static ObjectDetectionTransformer OpenDarknet(MLContext ml, string cfgPath, string weightsPath, string? classes, float? confidence, float? iou, int? maxDetections, ComputeDevice device)
     {
         if (classes is null)
             throw CliException.UsageError("detect: --cfg needs --classes FILE (class names, one per line, as Darknet's .names files)");
@@ -184,6 +190,8 @@ public static class OnnxDetectCommand
             options.ConfidenceThreshold = c;
         if (iou is { } u)
             options.IouThreshold = u;
+        if (maxDetections is { } m)
+            options.MaxDetections = m;
         return Wrap(() => DarknetYoloDetector.FromDarknet(ml, cfgPath, weightsPath, names, options));
     }
 
@@ -216,6 +224,15 @@ public static class OnnxDetectCommand
             return null;
         if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) || !(value >= 0 && value <= 1))
             throw CliException.UsageError($"detect: --{name} must be a number in [0, 1], got '{text}'");
+        return value;
+    }
+
+    private static int? PositiveInt(Arguments arguments, string name)
+    {
+        if (arguments.Get(name) is not { } text)
+            return null;
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) || value < 1)
+            throw CliException.UsageError($"detect: --{name} must be a whole number of at least 1, got '{text}'");
         return value;
     }
 
