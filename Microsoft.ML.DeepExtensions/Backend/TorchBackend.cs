@@ -206,6 +206,7 @@ public static class TorchBackend
         {
             throw ExplainStartFailure(e, folder);
         }
+        NnpackSwitch.TurnOff();
     }
 
     /// <summary>

@@ -26,7 +26,7 @@ namespace Microsoft.ML.DeepExtensions.Vision.Onnx.Export;
 /// <para>
 /// A YOLO detector (<see cref="DarknetYoloDetector"/>) exports in Ultralytics YOLOv5's layout: input <c>images</c>
 /// <c>[N, 3, S, S]</c> (the letterboxed image, RGB in [0, 1]), output <c>output0</c> <c>[N, P, 5 + C]</c>, per candidate
-/// cx, cy, w, h in input pixels (clipped to the input), objectness and the C class sigmoids, with the class names in
+/// cx, cy, w, h in input pixels (as decoded, not clipped: readers clip after NMS), objectness and the C class sigmoids, with the class names in
 /// the <c>names</c> metadata. <see cref="YoloObjectDetector"/> with <see cref="YoloVersion.V5"/> reads it back (the
 /// <c>multi_label</c> metadata makes it keep every class above the threshold, as the trained detector does), so with
 /// the trained detector's thresholds it finds the same detections. With <see cref="YoloVersion.EndToEnd"/> the graph

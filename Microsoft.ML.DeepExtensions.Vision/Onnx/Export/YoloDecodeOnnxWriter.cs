@@ -12,12 +12,13 @@ namespace Microsoft.ML.DeepExtensions.Vision.Onnx.Export;
 /// <para>Per candidate (anchor a of size <c>p_w x p_h</c> at grid cell (row, col) of a head with strides
 /// <c>s_x, s_y</c> and <c>scale_x_y</c> = k), the row holds, in network-input pixels:</para>
 /// <code>
-/// x0 = clip(cx - w/2), x1 = clip(cx + w/2)   with cx = (σ(tx)·k - (k-1)/2 + col)·s_x, w = p_w·exp(tw)   (y likewise)
-/// row = [(x0 + x1)/2, (y0 + y1)/2, x1 - x0, y1 - y0, σ(to), σ(t_1) .. σ(t_C)]
+/// cx = (σ(tx)·k - (k-1)/2 + col)·s_x, w = p_w·exp(tw)   (y likewise)
+/// row = [cx, cy, w, h, σ(to), σ(t_1) .. σ(t_C)]
 /// </code>
 /// <para>
-/// where clip limits to [0, input side], as the trained detector clamps its boxes before NMS (so NMS sees the same
-/// boxes; written with Relu so that OpenCV 4.6 reads it, see <see cref="Clip"/>). Columns 5.. are the class sigmoids, not yet times the objectness: YOLOv5's convention, whose readers score a
+/// The boxes are not clipped to the input: as in Darknet's do_nms_sort and the trained detector, NMS compares the boxes as
+/// decoded and only the kept ones are clipped (by the reader, or by <see cref="YoloNmsOnnxWriter"/> with
+/// <see cref="Clip"/>). Columns 5.. are the class sigmoids, not yet times the objectness: YOLOv5's convention, whose readers score a
 /// candidate as objectness × class probability, Darknet's class probability. Candidates are ordered head by head,
 /// anchor-major within a head (<c>a·H·W + row·W + col</c>), as <see cref="YoloLayerDecoder"/> orders them.
 /// </para>
@@ -28,11 +29,10 @@ internal sealed class YoloDecodeOnnxWriter
 
     public YoloDecodeOnnxWriter(OnnxGraphBuilder builder) => _builder = builder;
 
-    /// <summary>Decodes the heads' raw outputs into clipped corners and sigmoids (see <see cref="Decoded"/>).</summary>
+    /// <summary>Decodes the heads' raw outputs into corners and sigmoids (see <see cref="Decoded"/>).</summary>
     /// <param name="heads">The <c>[yolo]</c> layers, in the network's output order.</param>
     /// <param name="raw">Each head's raw input <c>[N, A·(5 + C), H, W]</c>, in <paramref name="heads"/> order.</param>
-    /// <param name="inputSide">The square network input's side, the upper clip of the boxes.</param>
-    public Decoded Decode(IReadOnlyList<YoloHead> heads, IReadOnlyList<string> raw, int inputSide)
+    public Decoded Decode(IReadOnlyList<YoloHead> heads, IReadOnlyList<string> raw)
     {
         int width = heads[0].Classes + 5;
 
@@ -61,32 +61,32 @@ internal sealed class YoloDecodeOnnxWriter
             _builder.Node("Mul", "yolo.size", new[] { _builder.Node("Exp", "yolo.exp", new[] { Columns(p, "yolo.twh", 2, 4) }), anchors }),
             _builder.Scalar("yolo.half", 0.5f),
         });
-        string topLeft = Clip(_builder.Node("Sub", "yolo.x0y0.raw", new[] { centre, half }), "yolo.x0y0", inputSide);
-        string bottomRight = Clip(_builder.Node("Add", "yolo.x1y1.raw", new[] { centre, half }), "yolo.x1y1", inputSide);
+        string topLeft = _builder.Node("Sub", "yolo.x0y0", new[] { centre, half });
+        string bottomRight = _builder.Node("Add", "yolo.x1y1", new[] { centre, half });
         string sigmoids = _builder.Node("Sigmoid", "yolo.scores", new[] { Columns(p, "yolo.logits", 4, width) });
-        return new Decoded(topLeft, bottomRight, sigmoids);
+        return new Decoded(centre, topLeft, bottomRight, sigmoids);
     }
 
-    /// <summary>The candidates in YOLOv5's layout, <c>[N, P, 5 + C]</c>: centre and size of the clipped box, then the sigmoids.</summary>
+    /// <summary>The candidates in YOLOv5's layout, <c>[N, P, 5 + C]</c>: centre and size of the box, then the sigmoids.</summary>
     public string Candidates(Decoded decoded)
     {
-        string clippedCentre = _builder.Node("Mul", "yolo.cxcy", new[] { _builder.Node("Add", "yolo.corners", new[] { decoded.TopLeft, decoded.BottomRight }), _builder.Scalar("yolo.cxcy.half", 0.5f) });
-        string clippedSize = _builder.Node("Sub", "yolo.wh", new[] { decoded.BottomRight, decoded.TopLeft });
-        return _builder.Node("Concat", "yolo.output", new[] { clippedCentre, clippedSize, decoded.Sigmoids }, ("axis", 2L));
+        string size = _builder.Node("Sub", "yolo.wh", new[] { decoded.BottomRight, decoded.TopLeft });
+        return _builder.Node("Concat", "yolo.output", new[] { decoded.Centre, size, decoded.Sigmoids }, ("axis", 2L));
     }
 
     /// <summary>The decoded values, per candidate of P (heads in order, anchor-major within a head).</summary>
-    /// <param name="TopLeft"><c>[N, P, 2]</c>: x0, y0 of the clipped box, input pixels.</param>
-    /// <param name="BottomRight"><c>[N, P, 2]</c>: x1, y1 of the clipped box.</param>
+    /// <param name="Centre"><c>[N, P, 2]</c>: cx, cy of the box, input pixels.</param>
+    /// <param name="TopLeft"><c>[N, P, 2]</c>: x0, y0 (not clipped).</param>
+    /// <param name="BottomRight"><c>[N, P, 2]</c>: x1, y1 (not clipped).</param>
     /// <param name="Sigmoids"><c>[N, P, 1 + C]</c>: σ(to), then σ(t_c) per class.</param>
-    public sealed record Decoded(string TopLeft, string BottomRight, string Sigmoids);
+    public sealed record Decoded(string Centre, string TopLeft, string BottomRight, string Sigmoids);
 
     /// <summary>
     /// <c>clip(v, 0, S) = S - relu(S - relu(v))</c>, with Relu, Neg and Add: OpenCV 4.6's importer reads Clip only in its
     /// pre-opset-11 form (bounds as attributes). Exact outside [0, S] (also for an infinite v, an
     /// overflowing exp); inside it rounds by at most one unit in the last place of S (6e-5 pixels for S = 608).
     /// </summary>
-    private string Clip(string value, string name, int side)
+    public string Clip(string value, string name, int side)
     {
         string s = _builder.Scalar($"{name}.side", side);
         string negated = _builder.Node("Neg", $"{name}.low.neg", new[] { _builder.Node("Relu", $"{name}.low", new[] { value }) });

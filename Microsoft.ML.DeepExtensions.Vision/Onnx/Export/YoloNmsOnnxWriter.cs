@@ -19,11 +19,16 @@ namespace Microsoft.ML.DeepExtensions.Vision.Onnx.Export;
 internal sealed class YoloNmsOnnxWriter
 {
     private readonly OnnxGraphBuilder _builder;
+    private readonly YoloDecodeOnnxWriter _decoder;
 
-    public YoloNmsOnnxWriter(OnnxGraphBuilder builder) => _builder = builder;
+    public YoloNmsOnnxWriter(OnnxGraphBuilder builder, YoloDecodeOnnxWriter decoder)
+    {
+        _builder = builder;
+        _decoder = decoder;
+    }
 
-    /// <summary>Returns the <c>[N, MaxDetections, 6]</c> detections of the decoded candidates.</summary>
-    public string Write(YoloDecodeOnnxWriter.Decoded decoded, int classes, YoloThresholds thresholds)
+    /// <summary>Returns the <c>[N, MaxDetections, 6]</c> detections of the decoded candidates, boxes clipped to the <paramref name="inputSide"/> square.</summary>
+    public string Write(YoloDecodeOnnxWriter.Decoded decoded, int classes, YoloThresholds thresholds, int inputSide)
     {
         long m = thresholds.MaxDetections;
         string boxes = _builder.Node("Concat", "nms.boxes", new[] { decoded.TopLeft, decoded.BottomRight }, ("axis", 2L));
@@ -39,7 +44,8 @@ internal sealed class YoloNmsOnnxWriter
         string image = Column(selected, "nms.image", 0);
         string selectedScores = _builder.Node("GatherND", "nms.selected_scores", new[] { scores, selected });
         string imageAndBox = _builder.Node("Gather", "nms.image_box", new[] { selected, _builder.Ints("nms.image_box.columns", 0, 2) }, ("axis", 1L));
-        string selectedBoxes = _builder.Node("GatherND", "nms.selected_boxes", new[] { boxes, imageAndBox });
+        // NMS compared the boxes as decoded; only the kept ones are clipped (Darknet's order, and the trained detector's).
+        string selectedBoxes = _decoder.Clip(_builder.Node("GatherND", "nms.selected_boxes.raw", new[] { boxes, imageAndBox }), "nms.selected_boxes", inputSide);
         string classIndex = _builder.Node("Cast", "nms.class", new[] { Column(selected, "nms.class_index", 1) }, ("to", 1L)); // to float
         string rows = _builder.Node("Concat", "nms.rows", new[] { selectedBoxes, Unsqueeze(selectedScores, "nms.score_column", 1), Unsqueeze(classIndex, "nms.class_column", 1) }, ("axis", 1L));
         string paddedRows = _builder.Node("Concat", "nms.padded_rows", new[] { rows, Zeros("nms.zero_rows", m, 6) }, ("axis", 0L)); // [K + M, 6]

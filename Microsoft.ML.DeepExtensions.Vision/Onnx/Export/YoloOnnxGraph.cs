@@ -50,10 +50,10 @@ internal static class YoloOnnxGraph
         string images = builder.Input(InputName, new long[] { -1, input.Channels, input.Height, input.Width });
         var raw = new DarknetLayerOnnxWriter(builder, network).Write(images);
         var decoder = new YoloDecodeOnnxWriter(builder);
-        var decoded = decoder.Decode(heads, raw, input.Width);
+        var decoded = decoder.Decode(heads, raw);
         if (nms is { } thresholds)
         {
-            string detections = new YoloNmsOnnxWriter(builder).Write(decoded, heads[0].Classes, thresholds);
+            string detections = new YoloNmsOnnxWriter(builder, decoder).Write(decoded, heads[0].Classes, thresholds, input.Width);
             builder.Output(builder.Node("Identity", OutputName, new[] { detections }), new long[] { -1, thresholds.MaxDetections, 6 });
         }
         else

@@ -40,12 +40,29 @@ public static class ExportCommand
             [".onnx"] = ((detector, path, nms) => OnnxExport.Save(detector, path, nms ? YoloVersion.EndToEnd : YoloVersion.V5),
                 "ONNX opset 13: input images [N, 3, S, S] (letterboxed RGB in [0, 1]); output output0 [N, candidates, 5 + classes], YOLOv5's layout "
                 + "(run it with 'deepext detect --kind yolov5'), or with --nms [N, max detections, 6] after NMS (--kind yolov10)"),
+            [DarknetExtension] = ((detector, path, nms) => WriteDarknet(detector, path),
+                "Darknet cfg, with the .weights and the class names (.names, one per line) beside it: 'darknet detector test', "
+                + "or 'deepext detect --cfg FILE.cfg --weights FILE.weights --classes FILE.names'"),
         };
+
+    private const string DarknetExtension = ".cfg";
+
+    /// <summary>The files a Darknet export writes besides the cfg: its weights and its class names.</summary>
+    private static (string Weights, string Names) DarknetCompanions(string cfgPath) =>
+        (Path.ChangeExtension(cfgPath, ".weights"), Path.ChangeExtension(cfgPath, ".names"));
+
+    private static void WriteDarknet(DarknetYoloDetector detector, string cfgPath)
+    {
+        var (weights, names) = DarknetCompanions(cfgPath);
+        // Run has checked all three paths against --force.
+        detector.ExportDarknet(cfgPath, weights, overwrite: true);
+        File.WriteAllLines(names, detector.ClassNames);
+    }
 
     public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
     {
         new("model", "FILE", "A model.zip saved by 'deepext train' or 'deepext import' (or any ML.NET model holding a DeepExtensions network).", Required: true),
-        new("out", "FILE", "Where to write the network; the extension picks the format: " + string.Join(", ", Exporters.Keys) + ".", Required: true),
+        new("out", "FILE", "Where to write the network; the extension picks the format: " + string.Join(", ", Exporters.Keys) + "; YOLO detectors: " + string.Join(", ", YoloExporters.Keys) + ".", Required: true),
         new("nms", null, "YOLO detectors: put the model's NMS in the ONNX graph (output [N, max detections, 6]: x0 y0 x1 y1 score class; 'deepext detect --kind yolov10')."),
         new("force", null, "Overwrite --out if it exists."),
     };
@@ -60,7 +77,8 @@ public static class ExportCommand
         "A YOLO detector (deepext train --task object-detection) exports to .onnx in YOLOv5's layout (decoded boxes,\n" +
         "objectness and class probabilities, no NMS): 'deepext detect --model FILE.onnx --kind yolov5 --confidence C\n" +
         "--max-detections N' with the trained model's thresholds (defaults 0.05 and 100) gives its detections. With --nms\n" +
-        "the graph also holds the model's NMS and thresholds (end-to-end output; 'deepext detect --kind yolov10').";
+        "the graph also holds the model's NMS and thresholds (end-to-end output; 'deepext detect --kind yolov10').\n" +
+        "To .cfg it writes the Darknet cfg, .weights and .names that Darknet itself runs with the same boxes.";
 
     public static int Run(IReadOnlyList<string> args, CliContext context)
     {
@@ -68,9 +86,18 @@ public static class ExportCommand
             return ExitCodes.Success;
         string modelPath = arguments.Require("model"), outPath = arguments.Require("out");
         string extension = Path.GetExtension(outPath);
-        if (!Exporters.TryGetValue(extension, out var exporter))
-            throw CliException.UsageError($"export: --out '{outPath}' has the extension '{extension}': expected one of {string.Join(", ", Exporters.Keys)}");
-        OutputFile.CheckWritable(outPath, "--out", arguments.Has("force"));
+        if (!Exporters.ContainsKey(extension) && !YoloExporters.ContainsKey(extension))
+            throw CliException.UsageError($"export: --out '{outPath}' has the extension '{extension}': expected one of {string.Join(", ", Exporters.Keys.Union(YoloExporters.Keys, StringComparer.OrdinalIgnoreCase))}");
+        bool force = arguments.Has("force");
+        OutputFile.CheckWritable(outPath, "--out", force);
+        if (extension.Equals(DarknetExtension, StringComparison.OrdinalIgnoreCase))
+        {
+            if (arguments.Has("nms"))
+                throw CliException.UsageError("export: --nms applies to .onnx; a Darknet cfg runs Darknet's own NMS");
+            var (weightsPath, namesPath) = DarknetCompanions(outPath);
+            OutputFile.CheckWritable(weightsPath, "--out (Darknet weights)", force);
+            OutputFile.CheckWritable(namesPath, "--out (class names)", force);
+        }
         if (!File.Exists(modelPath))
             throw CliException.DataError($"--model '{modelPath}' not found");
         if (extension.Equals(".onnx", StringComparison.OrdinalIgnoreCase) && IsCsvModel(modelPath))
@@ -94,6 +121,8 @@ public static class ExportCommand
             if (arguments.Has("nms"))
                 throw CliException.UsageError($"export: --nms applies to YOLO detectors; --model '{modelPath}' is not one");
             var network = ImageNetworkWeights.FindNetwork(model) ?? throw CliException.DataError($"--model '{modelPath}' holds no DeepExtensions network to export");
+            if (!Exporters.TryGetValue(extension, out var exporter))
+                throw CliException.DataError($"export: --model '{modelPath}' is not a YOLO detector; {extension} exports YOLO detectors only (this model exports to {string.Join(", ", Exporters.Keys)})");
             try
             {
                 exporter.Write(network, outPath);

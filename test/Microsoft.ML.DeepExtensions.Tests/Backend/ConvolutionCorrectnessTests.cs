@@ -31,4 +31,13 @@ public sealed class ConvolutionCorrectnessTests
         double error = (single.to_type(ScalarType.Float64) - reference).abs().max().item<double>();
         Assert.IsTrue(error < 1e-3, $"batch {batch}, {channels} input channels: float32 convolution is off by {error} (oneDNN ISA cap: {Environment.GetEnvironmentVariable(OneDnnInstructionSet.Variable) ?? "none"}).");
     }
+
+    [TestMethod]
+    public void TheBackendStartsLibTorchWithNnpackOff()
+    {
+        // NNPACK, unsupported on this project's machines, would log a warning for every convolution of a small batch
+        // (see NnpackSwitch); the backend switches it off once LibTorch is loaded.
+        TorchBackend.EnsureStarted();
+        Assert.AreEqual(false, NnpackSwitch.IsOn(), "LibTorch's NNPACK switch (at::Context::userEnabledNNPACK)");
+    }
 }

@@ -10,14 +10,15 @@ using Microsoft.ML.DeepExtensions.Vision.Detection.Yolo.Training;
 namespace Microsoft.ML.DeepExtensions.Tests.Cli;
 
 /// <summary>
-/// <c>deepext export --model model.zip --out model.onnx</c> for a YOLO detector's model.zip, and <c>deepext detect</c> on
-/// the export (<c>--kind yolov5</c> with the model's thresholds) giving the trained detector's detections.
+/// <c>deepext export --model model.zip --out model.onnx|model.cfg</c> for a YOLO detector's model.zip, and <c>deepext detect</c>
+/// on the export (<c>--kind yolov5</c>, <c>--kind yolov10</c> or <c>--cfg</c>, with the model's thresholds) giving the trained
+/// detector's detections.
 /// </summary>
 [TestClass]
 public sealed class YoloOnnxExportCommandTests
 {
     [TestMethod]
-    public void AYoloModelExportsToOnnxAndDetectTheExportFindsItsDetections()
+    public void AYoloModelExportsToOnnxAndDarknetAndDetectTheExportsFindItsDetections()
     {
         using var data = SyntheticDetectionData.Create(16, seed: 9, width: 96, height: 80, minSide: 16, maxSide: 36);
         using var folder = new TempFolder();
@@ -52,8 +53,26 @@ public sealed class YoloOnnxExportCommandTests
             "--confidence", "0", "--max-detections", trained.MaxDetections.ToString(invariant));
         Assert.AreEqual(0, detectNms.ExitCode, detectNms.ToString());
 
+        // To .cfg: the Darknet cfg, .weights and .names, which detect --cfg runs with the model's thresholds.
+        string cfg = folder.File("shapes.cfg");
+        var exportDarknet = CliRunner.Run("export", "--model", model, "--out", cfg);
+        Assert.AreEqual(0, exportDarknet.ExitCode, exportDarknet.ToString());
+        CollectionAssert.AreEqual(trained.ClassNames.ToArray(), File.ReadAllLines(folder.File("shapes.names")));
+        File.Delete(cfg);
+        var existingWeights = CliRunner.Run("export", "--model", model, "--out", cfg);
+        Assert.AreEqual(2, existingWeights.ExitCode, existingWeights.ToString());
+        StringAssert.Contains(existingWeights.Stderr, "shapes.weights' already exists (pass --force to overwrite it)");
+        Assert.IsFalse(File.Exists(cfg), "nothing is written when one of the three files may not be replaced");
+        exportDarknet = CliRunner.Run("export", "--model", model, "--out", cfg, "--force");
+        Assert.AreEqual(0, exportDarknet.ExitCode, exportDarknet.ToString());
+        var detectDarknet = CliRunner.Run("detect", "--cfg", cfg, "--weights", folder.File("shapes.weights"), "--classes", folder.File("shapes.names"),
+            "--image", images, "--out", folder.File("darknet"), "--device", "cpu",
+            "--confidence", trained.ConfidenceThreshold.ToString("R", invariant), "--iou", trained.IouThreshold.ToString("R", invariant),
+            "--max-detections", trained.MaxDetections.ToString(invariant));
+        Assert.AreEqual(0, detectDarknet.ExitCode, detectDarknet.ToString());
+
         int total = 0;
-        foreach (var output in new[] { "onnx", "nms" })
+        foreach (var output in new[] { "onnx", "nms", "darknet" })
             total += AssertDetectionsOf(trained, folder.File($"{output}/detections.json"));
         Assert.IsTrue(total > 0, "the trained model finds something");
     }
