@@ -5,9 +5,11 @@ using DeepExtensions.Cli.Commands;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.DeepExtensions;
+using Microsoft.ML.DeepExtensions.Backend;
 using Microsoft.ML.DeepExtensions.Trainers;
 using Microsoft.ML.DeepExtensions.Vision.Haar;
 using Microsoft.ML.DeepExtensions.Vision.Imaging;
+using Microsoft.ML.DeepExtensions.Vision.Segmentation;
 using Microsoft.ML.Transforms.Image;
 
 namespace DeepExtensions.Cli.Bench;
@@ -16,7 +18,8 @@ namespace DeepExtensions.Cli.Bench;
 /// <c>deepext bench soak</c>: memory over long runs. Streams synthetic rows (generated lazily, never held)
 /// through a fitted MLP regression model's <c>Transform</c>, then reads and detects image after image with a
 /// Haar cascade detector (each photo decoded from its file by <see cref="ImageFile"/> and disposed), sampling
-/// the process's resident memory (VmRSS) at even steps. After warm-up (the first sample, taken after one
+/// the process's resident memory (VmRSS) at even steps; with <c>--segmentation-images</c>, labels photo after photo with an
+/// ONNX segmentation model through <c>LoadImages → SegmentImages</c> as well. After warm-up (the first sample, taken after one
 /// step) the working set must not grow by more than <see cref="AllowedGrowth"/>: a leak of native tensors,
 /// images or cursors would show as a curve that keeps rising.
 /// </summary>
@@ -32,11 +35,14 @@ public static class SoakBenchmark
         new("samples", "N", "Memory samples per part, evenly spaced (default 20)."),
         new("cascade", "FILE.xml", "The detector's cascade (default: OpenCV's frontal face cascade from opencv-data)."),
         new("photos", "DIR", "Photos of at most 640x480 pixels, up to 16 used in turn (default: opencv-doc's sample photos)."),
+        new("segmentation-images", "N", "Also labels N photos (in turn) through LoadImages + SegmentImages, the rows streamed through one cursor (default 0: off; e.g. 2000)."),
+        new("segmentation-model", "FILE.onnx", "The segmentation model (default: bench segmentation's lraspp_mobilenet_v3_large, generated on first use)."),
     };
 
     public const string Summary =
         "Memory over long runs: scores --rows synthetic rows through an MLP model's Transform and detects faces in\n" +
-        "--images photos with a Haar cascade, sampling the resident memory; after warm-up it must grow by at most 5%.";
+        "--images photos with a Haar cascade (and, with --segmentation-images, labels photos with an ONNX segmentation model\n" +
+        "through LoadImages + SegmentImages), sampling the resident memory; after warm-up it must grow by at most 5%.";
 
     private const int FeatureCount = 16;
     private const string DefaultCascade = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
@@ -75,17 +81,25 @@ public static class SoakBenchmark
         Report(stdout, tabular);
         var detection = Detection(cascade, photos, images, samples, stderr, cancellationToken);
         Report(stdout, detection);
+        var parts = new List<Curve> { tabular, detection };
+        if (arguments.Get("segmentation-images") is not null)
+        {
+            long segmentationImages = Positive(arguments, "segmentation-images", 0);
+            var segmentation = Segmentation(arguments.Get("segmentation-model"), photos, segmentationImages, (int)Math.Min(samples, segmentationImages), stderr, cancellationToken);
+            Report(stdout, segmentation);
+            parts.Add(segmentation);
+        }
         stdout.WriteLine(JsonSerializer.Serialize(new
         {
             Benchmark = "soak",
             AllowedGrowth,
-            Parts = new[] { tabular, detection }.Select(c => new
+            Parts = parts.Select(c => new
             {
                 c.Part, c.Items, Seconds = Math.Round(c.Seconds, 1), StartMB = Math.Round(c.Start, 1), EndMB = Math.Round(c.End, 1),
                 PeakMB = Math.Round(c.Peak, 1), Growth = Math.Round(c.Growth, 4), c.WithinLimit, CurveMB = c.ResidentMegabytes.Select(m => Math.Round(m, 1)),
             }),
         }));
-        return tabular.WithinLimit && detection.WithinLimit ? ExitCodes.Success : ExitCodes.Data;
+        return parts.All(c => c.WithinLimit) ? ExitCodes.Success : ExitCodes.Data;
     }
 
     /// <summary>Fits a small MLP regression model, then streams <paramref name="rows"/> fresh rows through its Transform.</summary>
@@ -142,6 +156,47 @@ public static class SoakBenchmark
             found += detector.Detect(image).Count;
         });
         stderr.WriteLine($"bench soak: {found:N0} detections");
+        return curve;
+    }
+
+    /// <summary>
+    /// Labels <paramref name="images"/> photos (in turn) with a semantic segmentation model through <c>LoadImages →
+    /// SegmentImages</c>: the path rows are generated as the cursor asks for them and every class map is read from the column,
+    /// so the whole data path (decoding, the network input, ONNX Runtime, the logits resized to each photo, the batches run
+    /// ahead on a worker) runs as long as a folder of thousands of photos would.
+    /// </summary>
+    private static Curve Segmentation(string? model, string[] photos, long images, int samples, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        string modelPath = model ?? BenchAssets.GeneratedModel("lraspp_mobilenet_v3_large.onnx", Path.Combine("Bench", "Segmentation", "generate_lraspp_bench_model.py"), "Debian python3-torch, python3-torchvision", stderr);
+        if (!File.Exists(modelPath))
+            throw CliException.DataError($"--segmentation-model '{modelPath}' does not exist");
+        var ml = new MLContext(seed: 1);
+        using var segmenter = SemanticSegmenter.Create(ml, new SemanticSegmenter.Options
+        {
+            ModelPath = modelPath,
+            Kind = SemanticSegmentationKind.Lraspp,
+            BatchSize = 4,
+            Device = ComputeDevice.Cpu,
+        });
+        var rows = ml.Data.LoadFromEnumerable(PhotoRow.InTurn(photos, images));
+        var loaded = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: nameof(PhotoRow.Path))
+            .Fit(ml.Data.LoadFromEnumerable(Array.Empty<PhotoRow>())).Transform(rows);
+        var scored = segmenter.Transform(loaded);
+        var column = scored.Schema[segmenter.ClassMapColumnName];
+        stderr.WriteLine($"bench soak: labelling {images:N0} photos ({photos.Length} in turn) with {Path.GetFileName(modelPath)}, batch {segmenter.BatchSize}");
+        using var cursor = scored.GetRowCursor(new[] { column });
+        var getMap = cursor.GetGetter<VBuffer<uint>>(column);
+        VBuffer<uint> map = default;
+        long pixels = 0;
+        var curve = Measure("segmentation (LoadImages + SegmentImages)", images, samples, stderr, () =>
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!cursor.MoveNext())
+                throw new InvalidOperationException("the scored view ended early");
+            getMap(ref map);
+            pixels += map.Length;
+        });
+        stderr.WriteLine($"bench soak: {pixels:N0} pixels labelled");
         return curve;
     }
 
@@ -203,6 +258,18 @@ public static class SoakBenchmark
             return fallback;
         return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value) && value > 0
             ? value : throw CliException.UsageError($"bench soak: --{name} must be a positive integer, got '{text}'");
+    }
+
+    /// <summary>A row of the segmentation part: one photo's path.</summary>
+    private sealed class PhotoRow
+    {
+        public string Path { get; set; } = "";
+
+        public static IEnumerable<PhotoRow> InTurn(string[] photos, long count)
+        {
+            for (long i = 0; i < count; i++)
+                yield return new PhotoRow { Path = photos[i % photos.Length] };
+        }
     }
 
     private sealed class ImageRow
