@@ -91,9 +91,10 @@ internal sealed class SegmentationRowBatch : ImageRowBatch
         throw new ArgumentOutOfRangeException(nameof(column), $"'{column.Name}' is not a column of the segmenter.");
     }
 
+    /// <summary>The scorer goes back to the segmenter's pool, for the next cursor.</summary>
     public override void Dispose()
     {
-        _scorer.Dispose();
+        _segmenter.Return(_scorer);
         base.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using Microsoft.ML.Data;
@@ -47,6 +48,7 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
     private readonly string[] _classNames;
     private readonly ComputeDevice _devicePreference;
     private readonly int? _cudaDeviceIndex;
+    private readonly ConcurrentBag<Scorer> _scorers = new();
 
     static SemanticSegmenter() => DeepExtensionsRegistration.AddLoader(LoaderSignature, typeof(SemanticSegmenter), Load);
 
@@ -199,7 +201,10 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
 
     private SegmentationRowBatch CreateBatch(DataViewRow row, int capacity)
     {
-        return new(this, row, capacity, new Scorer(this, ProbabilitiesColumnName is not null, reuseMaps: true));
+        // Scorers (network input, logits, class maps: ~110 MB for 4 images of a 520x520 model) go back to a pool when a cursor is
+        // done, so that the next cursor reuses them instead of allocating its own.
+        var scorer = _scorers.TryTake(out var pooled) ? pooled : new Scorer(this, ProbabilitiesColumnName is not null, reuseMaps: true);
+        return new(this, row, capacity, scorer);
     }
 
     /// <summary>The host registered for this transformer; its channels write to the MLContext's log.</summary>
@@ -252,7 +257,19 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    /// <summary>Takes back the scorer of a row batch that is done, for the next one.</summary>
+    internal void Return(Scorer scorer)
+    {
+        scorer.Release();
+        _scorers.Add(scorer);
+    }
+
+    public void Dispose()
+    {
+        while (_scorers.TryTake(out var scorer))
+            scorer.Dispose();
+        _session.Dispose();
+    }
 
     /// <summary>
     /// One scoring context's reusable buffers: the network input and the logits, then the class maps. A model with a
@@ -277,6 +294,8 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
         private bool _oneCall;
         private int _slots, _width, _height;
         private float[] _upper = Array.Empty<float>(), _lower = Array.Empty<float>(), _value = Array.Empty<float>(), _best = Array.Empty<float>(), _bestClass = Array.Empty<float>();
+        private float[] _logitClass = Array.Empty<float>();
+        private readonly BilinearSampleCache _columnSamples = new(), _rowSamples = new();
 
         /// <param name="owner">The segmenter.</param>
         /// <param name="probabilities">Whether to make the probability planes.</param>
@@ -344,8 +363,15 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
 
         public void Dispose()
         {
-            ReleaseLogits();
+            Release();
             _runOptions.Dispose();
+        }
+
+        /// <summary>Lets go of the last batch's images and logits; the buffers stay for the next batch.</summary>
+        public void Release()
+        {
+            ReleaseLogits();
+            _images = Array.Empty<MLImage>();
         }
 
         private void ReleaseLogits()
@@ -448,12 +474,14 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
         /// </summary>
         private ClassMap ToClassMap(ReadOnlySpan<float> logits, int classes, int logitWidth, int logitHeight, int width, int height, int slot)
         {
+            if (!_probabilities && (logitWidth != width || logitHeight != height))
+                return ToClassMapByCorners(logits, classes, logitWidth, logitHeight, width, height, slot);
             var map = _reuseMaps ? Pooled(slot, width * height) : new int[width * height];
             var probabilities = _probabilities ? new float[classes * width * height] : null;
             int logitPlane = logitWidth * logitHeight, plane = width * height;
             bool same = logitWidth == width && logitHeight == height;
-            var columns = same ? null : BilinearSampling.Torch(0, width - 1, logitWidth, width);
-            var rows = same ? null : BilinearSampling.Torch(0, height - 1, logitHeight, height);
+            var columns = same ? null : _columnSamples.For(logitWidth, width);
+            var rows = same ? null : _rowSamples.For(logitHeight, height);
             Grow(ref _upper, classes * width);
             Grow(ref _lower, classes * width);
             Grow(ref _value, width);
@@ -513,6 +541,65 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
                     Softmax(probabilities, classes, plane, y * width, width, best);
             }
             return new ClassMap(width, height, classes, map, probabilities);
+        }
+
+        /// <summary>
+        /// The class map alone (no probabilities) of logits of another size than the image, with the work only where it
+        /// decides anything. A bilinear value is a convex combination of the four logit pixels around it, so where one class
+        /// is the arg-max (the first on ties) at all four, it is the arg-max of the interpolated logits too: those pixels
+        /// take it from the arg-max map at the logits' own resolution (SIMD over logit rows). The others, along class borders,
+        /// get every class interpolated as <see cref="ToClassMap"/> computes it, <c>h0·(w0·a + w1·b) + h1·(w0·c + w1·d)</c>.
+        /// </summary>
+        private ClassMap ToClassMapByCorners(ReadOnlySpan<float> logits, int classes, int logitWidth, int logitHeight, int width, int height, int slot)
+        {
+            var map = _reuseMaps ? Pooled(slot, width * height) : new int[width * height];
+            int logitPlane = logitWidth * logitHeight;
+            Grow(ref _logitClass, logitPlane);
+            Grow(ref _best, logitWidth);
+            var best = _best.AsSpan(0, logitWidth);
+            for (int y = 0; y < logitHeight; y++)
+            {
+                var bestClass = _logitClass.AsSpan(y * logitWidth, logitWidth);
+                logits.Slice(y * logitWidth, logitWidth).CopyTo(best);
+                bestClass.Clear();
+                for (int c = 1; c < classes; c++)
+                    ArgMaxStep(logits.Slice(c * logitPlane + y * logitWidth, logitWidth), best, bestClass, c);
+            }
+            var columns = _columnSamples.For(logitWidth, width);
+            var rows = _rowSamples.For(logitHeight, height);
+            var classOf = _logitClass;
+            for (int y = 0; y < height; y++)
+            {
+                var (r0, r1, wy) = rows[y];
+                int upper = r0 * logitWidth, lower = r1 * logitWidth;
+                for (int x = 0; x < width; x++)
+                {
+                    var (c0, c1, wx) = columns[x];
+                    float k = classOf[upper + c0];
+                    if (classOf[upper + c1] == k && classOf[lower + c0] == k && classOf[lower + c1] == k)
+                    {
+                        map[y * width + x] = (int)k;
+                        continue;
+                    }
+                    float h0 = 1 - wy, w0 = 1 - wx;
+                    float bestValue = float.NegativeInfinity;
+                    int bestIndex = 0;
+                    for (int c = 0; c < classes; c++)
+                    {
+                        int at = c * logitPlane;
+                        float a = w0 * logits[at + upper + c0] + wx * logits[at + upper + c1];
+                        float b = w0 * logits[at + lower + c0] + wx * logits[at + lower + c1];
+                        float value = h0 * a + wy * b;
+                        if (c == 0 || value > bestValue)
+                        {
+                            bestValue = value;
+                            bestIndex = c;
+                        }
+                    }
+                    map[y * width + x] = bestIndex;
+                }
+            }
+            return new ClassMap(width, height, classes, map, null);
         }
 
         /// <summary>Logit row <paramref name="row"/> of every class interpolated along x: <c>w0·a + w1·b</c>.</summary>

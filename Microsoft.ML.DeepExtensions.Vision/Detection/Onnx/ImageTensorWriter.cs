@@ -30,8 +30,7 @@ internal sealed class ImageTensorWriter
     private static readonly float[] UnitScale = { 1, 1, 1 }, ZeroOffset = new float[3];
 
     private float[] _upper = Array.Empty<float>(), _lower = Array.Empty<float>();
-    private BilinearSample[] _columns = Array.Empty<BilinearSample>(), _rows = Array.Empty<BilinearSample>();
-    private (int Source, int Output) _columnSize, _rowSize;
+    private readonly BilinearSampleCache _columns = new(), _rows = new();
 
     /// <summary>
     /// Fills <paramref name="destination"/> (<c>3 · TargetWidth · TargetHeight</c> floats) with <paramref name="image"/>
@@ -67,8 +66,8 @@ internal sealed class ImageTensorWriter
             return;
         }
 
-        var columns = copyX ? null : Samples(ref _columns, ref _columnSize, image.Width, contentWidth);
-        var rows = copyY ? null : Samples(ref _rows, ref _rowSize, image.Height, contentHeight);
+        var columns = copyX ? null : _columns.For(image.Width, contentWidth);
+        var rows = copyY ? null : _rows.For(image.Height, contentHeight);
         Grow(ref _upper, 3 * contentWidth);
         Grow(ref _lower, 3 * contentWidth);
         int upperRow = -1, lowerRow = -1;
@@ -216,17 +215,6 @@ internal sealed class ImageTensorWriter
         }
         for (; i < destination.Length; i++)
             destination[i] = MathF.Floor(a[i] * wa + b[i] * weight + 0.5f) * scale + offset;
-    }
-
-    /// <summary>The bilinear samples of a <paramref name="source"/> → <paramref name="output"/> resize, kept for the next image of the same size.</summary>
-    private static BilinearSample[] Samples(ref BilinearSample[] cache, ref (int Source, int Output) size, int source, int output)
-    {
-        if (size != (source, output))
-        {
-            cache = BilinearSampling.Torch(0, output - 1, source, output);
-            size = (source, output);
-        }
-        return cache;
     }
 
     private static void Grow(ref float[] buffer, int length)
