@@ -169,7 +169,9 @@ internal sealed class BatchedDataView : IDataView
             var instance = _batches[batch];
             _runningBatch = batch;
             _runningRows = rows;
-            _running = Task.Factory.StartNew(() => instance.Run(rows), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            // A pool thread rather than a new thread per batch: native allocators (ONNX Runtime's, glibc's per-thread arenas)
+            // then see the same few threads over a long run, so their memory settles instead of spreading over new arenas.
+            _running = Task.Run(() => instance.Run(rows));
         }
 
         private void Serve(int batch, int rows)
