@@ -37,6 +37,7 @@ public static class SoakBenchmark
         new("photos", "DIR", "Photos of at most 640x480 pixels, up to 16 used in turn (default: opencv-doc's sample photos)."),
         new("segmentation-images", "N", "Also labels N photos (in turn) through LoadImages + SegmentImages, the rows streamed through one cursor (default 0: off; e.g. 2000)."),
         new("segmentation-model", "FILE.onnx", "The segmentation model (default: bench segmentation's lraspp_mobilenet_v3_large, generated on first use)."),
+        new("segmentation-classes", "FILE", "The segmentation model's class names, one per line (default: its metadata, or PASCAL VOC's for 21 classes)."),
     };
 
     public const string Summary =
@@ -76,16 +77,17 @@ public static class SoakBenchmark
         if (!File.Exists(cascade))
             throw CliException.DataError($"--cascade '{cascade}' not found (install opencv-data, or pass --cascade FILE.xml)");
         string[] photos = Photos(arguments.Get("photos") ?? DefaultPhotos);
+        long? segmentationImages = arguments.Get("segmentation-images") is null ? null : Positive(arguments, "segmentation-images", 0);
 
         var tabular = Tabular(rows, samples, stderr, cancellationToken);
         Report(stdout, tabular);
         var detection = Detection(cascade, photos, images, samples, stderr, cancellationToken);
         Report(stdout, detection);
         var parts = new List<Curve> { tabular, detection };
-        if (arguments.Get("segmentation-images") is not null)
+        if (segmentationImages is long labelled)
         {
-            long segmentationImages = Positive(arguments, "segmentation-images", 0);
-            var segmentation = Segmentation(arguments.Get("segmentation-model"), photos, segmentationImages, (int)Math.Min(samples, segmentationImages), stderr, cancellationToken);
+            var segmentation = Segmentation(arguments.Get("segmentation-model"), arguments.Get("segmentation-classes"), photos, labelled,
+                (int)Math.Min(samples, labelled), stderr, cancellationToken);
             Report(stdout, segmentation);
             parts.Add(segmentation);
         }
@@ -165,16 +167,19 @@ public static class SoakBenchmark
     /// so the whole data path (decoding, the network input, ONNX Runtime, the logits resized to each photo, the batches run
     /// ahead on a worker) runs as long as a folder of thousands of photos would.
     /// </summary>
-    private static Curve Segmentation(string? model, string[] photos, long images, int samples, TextWriter stderr, CancellationToken cancellationToken)
+    private static Curve Segmentation(string? model, string? classes, string[] photos, long images, int samples, TextWriter stderr, CancellationToken cancellationToken)
     {
         string modelPath = model ?? BenchAssets.GeneratedModel("lraspp_mobilenet_v3_large.onnx", Path.Combine("Bench", "Segmentation", "generate_lraspp_bench_model.py"), "Debian python3-torch, python3-torchvision", stderr);
         if (!File.Exists(modelPath))
             throw CliException.DataError($"--segmentation-model '{modelPath}' does not exist");
+        if (classes is not null && !File.Exists(classes))
+            throw CliException.DataError($"--segmentation-classes '{classes}' does not exist");
         var ml = new MLContext(seed: 1);
         using var segmenter = SemanticSegmenter.Create(ml, new SemanticSegmenter.Options
         {
             ModelPath = modelPath,
             Kind = SemanticSegmentationKind.Lraspp,
+            ClassNamesFile = classes,
             BatchSize = 4,
             Device = ComputeDevice.Cpu,
         });
