@@ -476,7 +476,8 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
         {
             if (!_probabilities && (logitWidth != width || logitHeight != height))
                 return ToClassMapByCorners(logits, classes, logitWidth, logitHeight, width, height, slot);
-            var map = _reuseMaps ? Pooled(slot, width * height) : new int[width * height];
+            var memory = _reuseMaps ? Pooled(slot, width * height) : new int[width * height];
+            var map = memory.Span;
             var probabilities = _probabilities ? new float[classes * width * height] : null;
             int logitPlane = logitWidth * logitHeight, plane = width * height;
             bool same = logitWidth == width && logitHeight == height;
@@ -540,7 +541,7 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
                 if (probabilities is not null)
                     Softmax(probabilities, classes, plane, y * width, width, best);
             }
-            return new ClassMap(width, height, classes, map, probabilities);
+            return new ClassMap(width, height, classes, memory, probabilities);
         }
 
         /// <summary>
@@ -552,7 +553,8 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
         /// </summary>
         private ClassMap ToClassMapByCorners(ReadOnlySpan<float> logits, int classes, int logitWidth, int logitHeight, int width, int height, int slot)
         {
-            var map = _reuseMaps ? Pooled(slot, width * height) : new int[width * height];
+            var memory = _reuseMaps ? Pooled(slot, width * height) : new int[width * height];
+            var map = memory.Span;
             int logitPlane = logitWidth * logitHeight;
             Grow(ref _logitClass, logitPlane);
             Grow(ref _best, logitWidth);
@@ -599,7 +601,7 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
                     map[y * width + x] = bestIndex;
                 }
             }
-            return new ClassMap(width, height, classes, map, null);
+            return new ClassMap(width, height, classes, memory, null);
         }
 
         /// <summary>Logit row <paramref name="row"/> of every class interpolated along x: <c>w0·a + w1·b</c>.</summary>
@@ -686,13 +688,14 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
         }
 
         /// <summary>The class map array of batch slot <paramref name="slot"/>, reused image after image (a row batch copies it out).</summary>
-        private int[] Pooled(int slot, int length)
+        private Memory<int> Pooled(int slot, int length)
         {
             while (_maps.Count <= slot)
                 _maps.Add(Array.Empty<int>());
-            if (_maps[slot].Length != length)
+            // Grown to the largest image seen, never shrunk: photos of mixed sizes then reuse one array per slot.
+            if (_maps[slot].Length < length)
                 _maps[slot] = new int[length];
-            return _maps[slot];
+            return _maps[slot].AsMemory(0, length);
         }
     }
 }

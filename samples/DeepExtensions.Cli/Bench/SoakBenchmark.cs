@@ -218,7 +218,8 @@ public static class SoakBenchmark
                 step();
             double megabytes = ResidentMegabytes();
             curve.Add(megabytes);
-            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench soak: {part}: {done:N0}/{count:N0}, resident {megabytes:0.0} MB, {clock.Elapsed.TotalSeconds:0.0} s"));
+            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"bench soak: {part}: {done:N0}/{count:N0}, resident {megabytes:0.0} MB (managed heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0:0.0} MB), {clock.Elapsed.TotalSeconds:0.0} s"));
         }
         return new Curve(part, count, clock.Elapsed.TotalSeconds, curve);
     }
