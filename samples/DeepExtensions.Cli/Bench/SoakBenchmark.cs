@@ -37,6 +37,7 @@ public static class SoakBenchmark
         new("photos", "DIR", "Photos of at most 640x480 pixels, up to 16 used in turn (default: opencv-doc's sample photos)."),
         new("segmentation-images", "N", "Also labels N photos (in turn) through LoadImages + SegmentImages, the rows streamed through one cursor (default 0: off; e.g. 2000)."),
         new("segmentation-model", "FILE.onnx", "The segmentation model (default: bench segmentation's lraspp_mobilenet_v3_large, generated on first use)."),
+        new("settle", null, "A full garbage collection before each sample: the curve then shows memory held, not garbage the GC has yet to reclaim (large objects wait for a gen-2 collection)."),
         new("segmentation-classes", "FILE", "The segmentation model's class names, one per line (default: its metadata, or PASCAL VOC's for 21 classes)."),
     };
 
@@ -46,6 +47,7 @@ public static class SoakBenchmark
         "through LoadImages + SegmentImages), sampling the resident memory; after warm-up it must grow by at most 5%.";
 
     private const int FeatureCount = 16;
+
     private const string DefaultCascade = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
     private const string DefaultPhotos = "/usr/share/doc/opencv-doc/examples/data";
 
@@ -78,16 +80,17 @@ public static class SoakBenchmark
             throw CliException.DataError($"--cascade '{cascade}' not found (install opencv-data, or pass --cascade FILE.xml)");
         string[] photos = Photos(arguments.Get("photos") ?? DefaultPhotos);
         long? segmentationImages = arguments.Get("segmentation-images") is null ? null : Positive(arguments, "segmentation-images", 0);
+        bool settle = arguments.Has("settle");
 
-        var tabular = Tabular(rows, samples, stderr, cancellationToken);
+        var tabular = Tabular(rows, samples, settle, stderr, cancellationToken);
         Report(stdout, tabular);
-        var detection = Detection(cascade, photos, images, samples, stderr, cancellationToken);
+        var detection = Detection(cascade, photos, images, samples, settle, stderr, cancellationToken);
         Report(stdout, detection);
         var parts = new List<Curve> { tabular, detection };
         if (segmentationImages is long labelled)
         {
             var segmentation = Segmentation(arguments.Get("segmentation-model"), arguments.Get("segmentation-classes"), photos, labelled,
-                (int)Math.Min(samples, labelled), stderr, cancellationToken);
+                (int)Math.Min(samples, labelled), settle, stderr, cancellationToken);
             Report(stdout, segmentation);
             parts.Add(segmentation);
         }
@@ -95,6 +98,7 @@ public static class SoakBenchmark
         {
             Benchmark = "soak",
             AllowedGrowth,
+            Settled = settle,
             Parts = parts.Select(c => new
             {
                 c.Part, c.Items, Seconds = Math.Round(c.Seconds, 1), StartMB = Math.Round(c.Start, 1), EndMB = Math.Round(c.End, 1),
@@ -105,7 +109,7 @@ public static class SoakBenchmark
     }
 
     /// <summary>Fits a small MLP regression model, then streams <paramref name="rows"/> fresh rows through its Transform.</summary>
-    private static Curve Tabular(long rows, int samples, TextWriter stderr, CancellationToken cancellationToken)
+    private static Curve Tabular(long rows, int samples, bool settle, TextWriter stderr, CancellationToken cancellationToken)
     {
         var ml = new MLContext(seed: 1);
         var schema = SchemaDefinition.Create(typeof(SoakRow));
@@ -119,7 +123,7 @@ public static class SoakBenchmark
             var scored = model.Transform(ml.Data.LoadFromEnumerable(SoakRow.Generate(rows, seed: 2), schema));
             using var cursor = scored.GetRowCursor(new[] { scored.Schema["Score"] });
             var score = cursor.GetGetter<float>(scored.Schema["Score"]);
-            return Measure("tabular Transform", rows, samples, stderr, () =>
+            return Measure("tabular Transform", rows, samples, settle, stderr, () =>
             {
                 float value = 0;
                 if (!cursor.MoveNext())
@@ -136,7 +140,7 @@ public static class SoakBenchmark
     }
 
     /// <summary>Reads and searches <paramref name="images"/> photos (in turn) with a Haar cascade detector.</summary>
-    private static Curve Detection(string cascade, string[] photos, long images, int samples, TextWriter stderr, CancellationToken cancellationToken)
+    private static Curve Detection(string cascade, string[] photos, long images, int samples, bool settle, TextWriter stderr, CancellationToken cancellationToken)
     {
         var ml = new MLContext(seed: 1);
         // A usual face-detection set-up: faces of 48 pixels and more, pyramid steps of 1.2.
@@ -151,7 +155,7 @@ public static class SoakBenchmark
         stderr.WriteLine($"bench soak: reading and searching {images:N0} images ({photos.Length} photos in turn) with {Path.GetFileName(cascade)}");
         long next = 0;
         long found = 0;
-        var curve = Measure("detection (read + Haar cascade)", images, samples, stderr, () =>
+        var curve = Measure("detection (read + Haar cascade)", images, samples, settle, stderr, () =>
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var image = ImageFile.Load(photos[next++ % photos.Length]);
@@ -167,7 +171,7 @@ public static class SoakBenchmark
     /// so the whole data path (decoding, the network input, ONNX Runtime, the logits resized to each photo, the batches run
     /// ahead on a worker) runs as long as a folder of thousands of photos would.
     /// </summary>
-    private static Curve Segmentation(string? model, string? classes, string[] photos, long images, int samples, TextWriter stderr, CancellationToken cancellationToken)
+    private static Curve Segmentation(string? model, string? classes, string[] photos, long images, int samples, bool settle, TextWriter stderr, CancellationToken cancellationToken)
     {
         string modelPath = model ?? BenchAssets.GeneratedModel("lraspp_mobilenet_v3_large.onnx", Path.Combine("Bench", "Segmentation", "generate_lraspp_bench_model.py"), "Debian python3-torch, python3-torchvision", stderr);
         if (!File.Exists(modelPath))
@@ -193,7 +197,7 @@ public static class SoakBenchmark
         var getMap = cursor.GetGetter<VBuffer<uint>>(column);
         VBuffer<uint> map = default;
         long pixels = 0;
-        var curve = Measure("segmentation (LoadImages + SegmentImages)", images, samples, stderr, () =>
+        var curve = Measure("segmentation (LoadImages + SegmentImages)", images, samples, settle, stderr, () =>
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (!cursor.MoveNext())
@@ -206,7 +210,9 @@ public static class SoakBenchmark
     }
 
     /// <summary>Runs <paramref name="step"/> <paramref name="count"/> times, sampling the resident memory <paramref name="samples"/> times at even steps.</summary>
-    private static Curve Measure(string part, long count, int samples, TextWriter stderr, Action step)
+    /// <param name="settle">Whether a full garbage collection precedes each sample (<c>--settle</c>): the curve then shows the
+    /// memory held rather than garbage the GC has yet to reclaim (large objects wait for a gen-2 collection).</param>
+    private static Curve Measure(string part, long count, int samples, bool settle, TextWriter stderr, Action step)
     {
         var curve = new List<double>(samples);
         var clock = Stopwatch.StartNew();
@@ -216,6 +222,12 @@ public static class SoakBenchmark
             long until = count * s / samples;
             for (; done < until; done++)
                 step();
+            if (settle)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+            }
             double megabytes = ResidentMegabytes();
             curve.Add(megabytes);
             stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
