@@ -18,6 +18,10 @@ internal sealed class DetectionRowBatch : ImageRowBatch
         _results = new ObjectDetections[capacity];
     }
 
+    /// <summary>A detector scores with its own pooled buffers and a thread-safe session or a network in inference mode, so
+    /// the batch may run on a worker while the next batch's images are read (decoded).</summary>
+    public override bool RunsAhead => true;
+
     public override void Compute(int rows)
     {
         CollectValid(rows);

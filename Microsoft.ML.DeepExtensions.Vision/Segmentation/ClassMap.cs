@@ -7,7 +7,7 @@ namespace Microsoft.ML.DeepExtensions.Vision.Segmentation;
 /// </summary>
 public sealed class ClassMap
 {
-    private readonly int[] _classes;
+    private readonly ReadOnlyMemory<int> _classes;
     private readonly float[]? _probabilities;
 
     /// <param name="width">Image width, at least 1.</param>
@@ -16,8 +16,13 @@ public sealed class ClassMap
     /// <param name="classes"><c>width * height</c> class indices in <c>[0, classCount)</c>, row-major. Not copied.</param>
     /// <param name="probabilities">Null, or <c>classCount * width * height</c> probabilities, one plane per class. Not copied.</param>
     public ClassMap(int width, int height, int classCount, int[] classes, float[]? probabilities = null)
+        : this(width, height, classCount, (ReadOnlyMemory<int>)(classes ?? throw new ArgumentNullException(nameof(classes))), probabilities)
     {
-        ArgumentNullException.ThrowIfNull(classes);
+    }
+
+    /// <summary>A class map over part of a larger array (a scorer's reused buffer).</summary>
+    internal ClassMap(int width, int height, int classCount, ReadOnlyMemory<int> classes, float[]? probabilities)
+    {
         if (width <= 0 || height <= 0)
             throw new ArgumentOutOfRangeException(nameof(width), $"A class map must be at least 1x1, got {width}x{height}.");
         if (classCount <= 0)
@@ -52,7 +57,7 @@ public sealed class ClassMap
         {
             if ((uint)x >= (uint)Width || (uint)y >= (uint)Height)
                 throw new ArgumentOutOfRangeException(nameof(x), $"Pixel ({x}, {y}) is outside the {Width}x{Height} map.");
-            return _classes[y * Width + x];
+            return _classes.Span[y * Width + x];
         }
     }
 }

@@ -10,28 +10,55 @@ namespace Microsoft.ML.DeepExtensions.Vision.Segmentation;
 internal sealed class SegmentationRowBatch : ImageRowBatch
 {
     private readonly SemanticSegmenter _segmenter;
-    private readonly Action<List<MLImage>, ClassMap[]> _score;
+    private readonly SemanticSegmenter.Scorer _scorer;
     private readonly ClassMap?[] _results;
     private ClassMap[] _scored;
 
-    public SegmentationRowBatch(SemanticSegmenter segmenter, DataViewRow row, int capacity, Action<List<MLImage>, ClassMap[]> score)
+    public SegmentationRowBatch(SemanticSegmenter segmenter, DataViewRow row, int capacity, SemanticSegmenter.Scorer scorer)
         : base(row, segmenter.ImageColumnName, capacity)
     {
         _segmenter = segmenter;
-        _score = score;
+        _scorer = scorer;
         _results = new ClassMap?[capacity];
         _scored = new ClassMap[capacity];
     }
 
+    /// <summary>Each batch has its own scorer (input, logits, class map buffers) and the ONNX Runtime session is thread-safe,
+    /// so one batch's model run goes on while the next batch is read and prepared, and the previous one finished.</summary>
+    public override bool RunsAhead => true;
+
     public override void Compute(int rows)
+    {
+        Prepare(rows);
+        Run(rows);
+        Finish(rows);
+    }
+
+    /// <summary>The readable images into the network input.</summary>
+    public override void Prepare(int rows)
     {
         CollectValid(rows);
         Array.Clear(_results, 0, rows);
+        if (Valid.Count == 0)
+            return;
+        if (_scored.Length < Valid.Count)
+            _scored = new ClassMap[Valid.Count];
+        _scorer.Prepare(Valid);
+    }
+
+    /// <summary>The model.</summary>
+    public override void Run(int rows)
+    {
+        if (Valid.Count > 0)
+            _scorer.Run(_scored);
+    }
+
+    /// <summary>The logits into class maps at each image's size; warnings for the unreadable images.</summary>
+    public override void Finish(int rows)
+    {
         if (Valid.Count > 0)
         {
-            if (_scored.Length < Valid.Count)
-                _scored = new ClassMap[Valid.Count];
-            _score(Valid, _scored);
+            _scorer.Finish(_scored);
             for (int i = 0; i < ValidSlots.Count; i++)
                 _results[ValidSlots[i]] = _scored[i];
         }
@@ -62,5 +89,12 @@ internal sealed class SegmentationRowBatch : ImageRowBatch
             });
         }
         throw new ArgumentOutOfRangeException(nameof(column), $"'{column.Name}' is not a column of the segmenter.");
+    }
+
+    /// <summary>The scorer goes back to the segmenter's pool, for the next cursor.</summary>
+    public override void Dispose()
+    {
+        _segmenter.Return(_scorer);
+        base.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using Microsoft.ML.Data;
@@ -39,12 +40,15 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
     private readonly IHost _host;
     private readonly OnnxDetectorSession _session;
     private readonly string _inputName, _outputName;
+    private readonly int[] _outputDimensions; // [B, classes, H, W], -1 where dynamic
     private readonly int _fixedWidth, _fixedHeight; // 0 when dynamic
     private readonly bool _dynamicBatch;
     private readonly float[] _mean, _std;
+    private readonly PixelNormalization _normalization;
     private readonly string[] _classNames;
     private readonly ComputeDevice _devicePreference;
     private readonly int? _cudaDeviceIndex;
+    private readonly ConcurrentBag<Scorer> _scorers = new();
 
     static SemanticSegmenter() => DeepExtensionsRegistration.AddLoader(LoaderSignature, typeof(SemanticSegmenter), Load);
 
@@ -60,12 +64,14 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
         _classNames = classNames;
         _mean = mean;
         _std = std;
+        _normalization = PixelNormalization.MeanStd(mean, std);
         BatchSize = batchSize;
         _devicePreference = device;
         _cudaDeviceIndex = cudaIndex;
         var (input, output) = Bind(session);
         _inputName = input.Name;
         _outputName = output.Name;
+        _outputDimensions = output.Node.Dimensions.ToArray();
         var dims = input.Node.Dimensions;
         _dynamicBatch = dims[0] < 0;
         (_fixedHeight, _fixedWidth) = dims[2] > 0 && dims[3] > 0 ? (dims[2], dims[3]) : (0, 0);
@@ -151,7 +157,7 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
     public IReadOnlyList<ClassMap> Segment(IReadOnlyList<MLImage> images)
     {
         ArgumentNullException.ThrowIfNull(images);
-        var scorer = new Scorer(this, ProbabilitiesColumnName is not null);
+        using var scorer = new Scorer(this, ProbabilitiesColumnName is not null);
         var results = new ClassMap[images.Count];
         for (int i = 0; i < images.Count; i++)
         {
@@ -195,8 +201,10 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
 
     private SegmentationRowBatch CreateBatch(DataViewRow row, int capacity)
     {
-        var scorer = new Scorer(this, ProbabilitiesColumnName is not null, reuseMaps: true);
-        return new(this, row, capacity, scorer.Score);
+        // Scorers (network input, logits, class maps: ~110 MB for 4 images of a 520x520 model) go back to a pool when a cursor is
+        // done, so that the next cursor reuses them instead of allocating its own.
+        var scorer = _scorers.TryTake(out var pooled) ? pooled : new Scorer(this, ProbabilitiesColumnName is not null, reuseMaps: true);
+        return new(this, row, capacity, scorer);
     }
 
     /// <summary>The host registered for this transformer; its channels write to the MLContext's log.</summary>
@@ -249,21 +257,45 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    /// <summary>Takes back the scorer of a row batch that is done, for the next one.</summary>
+    internal void Return(Scorer scorer)
+    {
+        scorer.Release();
+        _scorers.Add(scorer);
+    }
+
+    public void Dispose()
+    {
+        while (_scorers.TryTake(out var scorer))
+            scorer.Dispose();
+        _session.Dispose();
+    }
 
     /// <summary>
     /// One scoring context's reusable buffers: the network input and the logits, then the class maps. A model with a
     /// fixed input size is given up to <see cref="BatchSize"/> images per call; a dynamic one, each image at its own size.
+    /// Scoring is split into <see cref="Prepare"/> (images into the input), <see cref="Run"/> (ONNX Runtime) and
+    /// <see cref="Finish"/> (logits into class maps), so that a row batch can run the model of one batch while it prepares
+    /// the next and finishes the previous one.
     /// </summary>
-    private sealed class Scorer
+    internal sealed class Scorer : IDisposable
     {
         private readonly SemanticSegmenter _owner;
         private readonly bool _probabilities;
         private readonly bool _reuseMaps;
         private readonly RunOptions _runOptions = new();
         private readonly List<int[]> _maps = new();
+        private readonly ImageTensorWriter _writer = new();
         private float[] _input = Array.Empty<float>();
+        private IReadOnlyList<MLImage> _images = Array.Empty<MLImage>();
+        private float[] _output = Array.Empty<float>();
+        private OrtValue? _logits;
+        private IDisposable? _logitsOwner;
+        private bool _oneCall;
+        private int _slots, _width, _height;
         private float[] _upper = Array.Empty<float>(), _lower = Array.Empty<float>(), _value = Array.Empty<float>(), _best = Array.Empty<float>(), _bestClass = Array.Empty<float>();
+        private float[] _logitClass = Array.Empty<float>();
+        private readonly BilinearSampleCache _columnSamples = new(), _rowSamples = new();
 
         /// <param name="owner">The segmenter.</param>
         /// <param name="probabilities">Whether to make the probability planes.</param>
@@ -276,62 +308,163 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
             _reuseMaps = reuseMaps;
         }
 
-        public void Score(List<MLImage> images, ClassMap[] results) => Score((IReadOnlyList<MLImage>)images, results);
-
+        /// <summary>Labels the pixels of <paramref name="images"/> into <paramref name="results"/>: <see cref="Prepare"/>, <see cref="Run"/>, <see cref="Finish"/>.</summary>
         public void Score(IReadOnlyList<MLImage> images, ClassMap[] results)
         {
-            var o = _owner;
-            int perCall = o._fixedWidth > 0 ? (o._dynamicBatch ? o.BatchSize : Math.Max(1, o._session.Layout.Inputs[0].Node.Dimensions[0])) : 1;
-            for (int start = 0; start < images.Count; start += perCall)
+            Prepare(images);
+            Run(results);
+            Finish(results);
+        }
+
+        /// <summary>
+        /// Writes the network input of <paramref name="images"/> when one model call takes them all (a fixed input size, at
+        /// most a call's batch); otherwise keeps them for <see cref="Run"/>, which then writes, runs and maps call by call.
+        /// </summary>
+        public void Prepare(IReadOnlyList<MLImage> images)
+        {
+            _images = images;
+            _oneCall = _owner._fixedWidth > 0 && images.Count <= PerCall;
+            if (_oneCall)
+                WriteInput(0, images.Count);
+        }
+
+        /// <summary>The model: on the input <see cref="Prepare"/> wrote, keeping the logits for <see cref="Finish"/>; or every call of a larger batch.</summary>
+        public void Run(ClassMap[] results)
+        {
+            if (_oneCall)
             {
-                int count = Math.Min(perCall, images.Count - start);
-                int slots = o._fixedWidth > 0 && !o._dynamicBatch ? perCall : count;
-                int width = o._fixedWidth > 0 ? o._fixedWidth : images[start].Width;
-                int height = o._fixedWidth > 0 ? o._fixedHeight : images[start].Height;
-                int plane = width * height;
-                if (_input.Length < slots * 3 * plane)
-                    _input = new float[slots * 3 * plane];
-                for (int i = 0; i < count; i++)
-                    Write(images[start + i], _input.AsSpan(i * 3 * plane, 3 * plane), width, height);
-                _input.AsSpan(count * 3 * plane, (slots - count) * 3 * plane).Clear();
-                using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _input.AsMemory(0, slots * 3 * plane),
-                    new long[] { slots, 3, height, width });
-                using var outputs = o._session.Session.Run(_runOptions, new[] { o._inputName }, new[] { input }, new[] { o._outputName });
-                var shape = outputs[0].GetTensorTypeAndShape().Shape;
-                int classes = (int)shape[1];
-                if (shape.Length != 4 || classes != o._classNames.Length)
-                    throw new InvalidDataException($"Model '{o._session.ModelName}' returned '{o._outputName}' of shape [{string.Join(",", shape)}], but it has {o._classNames.Length} class names: the names must list every class the model predicts, in order.");
-                var logits = outputs[0].GetTensorDataAsSpan<float>();
-                int outHeight = (int)shape[2], outWidth = (int)shape[3];
-                for (int i = 0; i < count; i++)
-                {
-                    var image = images[start + i];
-                    results[start + i] = ToClassMap(logits.Slice(i * classes * outHeight * outWidth, classes * outHeight * outWidth), classes, outWidth, outHeight, image.Width, image.Height, start + i);
-                }
+                (_logits, _logitsOwner) = RunModel();
+                return;
+            }
+            for (int start = 0; start < _images.Count; start += PerCall)
+            {
+                int count = Math.Min(PerCall, _images.Count - start);
+                WriteInput(start, count);
+                var (logits, owner) = RunModel();
+                using (owner)
+                    ToClassMaps(logits, start, count, results);
             }
         }
 
-        /// <summary>The image as the network input (resized when the model's size differs), normalized, planar RGB.</summary>
-        private void Write(MLImage image, Span<float> destination, int width, int height)
+        /// <summary>The logits <see cref="Run"/> kept (one call's) as class maps at each image's own size.</summary>
+        public void Finish(ClassMap[] results)
         {
-            if (image.Width == width && image.Height == height)
+            if (_logits is not { } logits)
+                return;
+            try
             {
-                ImageTensorWriter.WriteRgbPlanar(image, destination, 1 / 255f);
+                ToClassMaps(logits, 0, _images.Count, results);
             }
-            else
+            finally
             {
-                using var resized = ImageResizeMapping.Stretch(image.Width, image.Height, width, height).Apply(image);
-                ImageTensorWriter.WriteRgbPlanar(resized, destination, 1 / 255f);
-            }
-            int plane = width * height;
-            for (int c = 0; c < 3; c++)
-            {
-                var p = destination.Slice(c * plane, plane);
-                float mean = _owner._mean[c], scale = 1 / _owner._std[c];
-                for (int i = 0; i < p.Length; i++)
-                    p[i] = (p[i] - mean) * scale;
+                ReleaseLogits();
             }
         }
+
+        public void Dispose()
+        {
+            Release();
+            _runOptions.Dispose();
+        }
+
+        /// <summary>Lets go of the last batch's images and logits; the buffers stay for the next batch.</summary>
+        public void Release()
+        {
+            ReleaseLogits();
+            _images = Array.Empty<MLImage>();
+        }
+
+        private void ReleaseLogits()
+        {
+            _logitsOwner?.Dispose();
+            (_logits, _logitsOwner) = (null, null);
+        }
+
+        /// <summary>Images per model call: the batch size for a fixed-size model with a dynamic batch axis, the model's own
+        /// batch for a fixed batch, and 1 for a model that takes each image at its own size.</summary>
+        private int PerCall => _owner._fixedWidth > 0 ? (_owner._dynamicBatch ? _owner.BatchSize : Math.Max(1, _owner._session.Layout.Inputs[0].Node.Dimensions[0])) : 1;
+
+        /// <summary>Images <c>[start, start + count)</c> into the network input; a fixed batch's unused slots are zeros.</summary>
+        private void WriteInput(int start, int count)
+        {
+            var o = _owner;
+            _slots = o._fixedWidth > 0 && !o._dynamicBatch ? PerCall : count;
+            _width = o._fixedWidth > 0 ? o._fixedWidth : _images[start].Width;
+            _height = o._fixedWidth > 0 ? o._fixedHeight : _images[start].Height;
+            int plane = _width * _height;
+            if (_input.Length < _slots * 3 * plane)
+                _input = new float[_slots * 3 * plane];
+            for (int i = 0; i < count; i++)
+                Write(_images[start + i], _input.AsSpan(i * 3 * plane, 3 * plane), _width, _height);
+            _input.AsSpan(count * 3 * plane, (_slots - count) * 3 * plane).Clear();
+        }
+
+        /// <summary>
+        /// One ONNX Runtime call on the input <see cref="WriteInput"/> wrote: the logits and what to dispose when done with them.
+        /// When the model declares the output's size, ONNX Runtime writes into this scorer's own array, reused call after
+        /// call, rather than into a new buffer of its arena (the logits are large: 4 images × 21 classes × 520 × 520 floats are 91 MB).
+        /// </summary>
+        private (OrtValue Logits, IDisposable Owner) RunModel()
+        {
+            var o = _owner;
+            using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _input.AsMemory(0, _slots * 3 * _width * _height),
+                new long[] { _slots, 3, _height, _width });
+            var dims = o._outputDimensions;
+            if (o._fixedWidth > 0 && dims.Length == 4 && dims[1] > 0 && dims[2] > 0 && dims[3] > 0)
+            {
+                long[] shape = { _slots, dims[1], dims[2], dims[3] };
+                CheckClasses(shape);
+                int size = checked(_slots * dims[1] * dims[2] * dims[3]);
+                if (_output.Length < size)
+                    _output = new float[size];
+                var logits = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _output.AsMemory(0, size), shape);
+                try
+                {
+                    o._session.Session.Run(_runOptions, new[] { o._inputName }, new[] { input }, new[] { o._outputName }, new[] { logits });
+                }
+                catch
+                {
+                    logits.Dispose();
+                    throw;
+                }
+                return (logits, logits);
+            }
+            var outputs = o._session.Session.Run(_runOptions, new[] { o._inputName }, new[] { input }, new[] { o._outputName });
+            try
+            {
+                CheckClasses(outputs[0].GetTensorTypeAndShape().Shape);
+            }
+            catch
+            {
+                outputs.Dispose();
+                throw;
+            }
+            return (outputs[0], outputs);
+        }
+
+        private void CheckClasses(long[] shape)
+        {
+            var o = _owner;
+            if (shape.Length != 4 || shape[1] != o._classNames.Length)
+                throw new InvalidDataException($"Model '{o._session.ModelName}' returned '{o._outputName}' of shape [{string.Join(",", shape)}], but it has {o._classNames.Length} class names: the names must list every class the model predicts, in order.");
+        }
+
+        /// <summary>The class maps of images <c>[start, start + count)</c> from their logits (<c>[N, classes, H, W]</c>, image <c>start</c> first).</summary>
+        private void ToClassMaps(OrtValue logitsValue, int start, int count, ClassMap[] results)
+        {
+            var shape = logitsValue.GetTensorTypeAndShape().Shape;
+            int classes = (int)shape[1], outHeight = (int)shape[2], outWidth = (int)shape[3], size = classes * outHeight * outWidth;
+            var logits = logitsValue.GetTensorDataAsSpan<float>();
+            for (int i = 0; i < count; i++)
+            {
+                var image = _images[start + i];
+                results[start + i] = ToClassMap(logits.Slice(i * size, size), classes, outWidth, outHeight, image.Width, image.Height, start + i);
+            }
+        }
+
+        /// <summary>The image as the network input (resized when the model's size differs), normalized, planar RGB, in one pass.</summary>
+        private void Write(MLImage image, Span<float> destination, int width, int height) =>
+            _writer.Write(image, ImageResizeMapping.Stretch(image.Width, image.Height, width, height), _owner._normalization, 0, destination);
 
         /// <summary>
         /// Arg-max (and softmax) of the logits at each pixel of the image, bilinearly resized when their size differs. The
@@ -341,12 +474,15 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
         /// </summary>
         private ClassMap ToClassMap(ReadOnlySpan<float> logits, int classes, int logitWidth, int logitHeight, int width, int height, int slot)
         {
-            var map = _reuseMaps ? Pooled(slot, width * height) : new int[width * height];
+            if (!_probabilities && (logitWidth != width || logitHeight != height))
+                return ToClassMapByCorners(logits, classes, logitWidth, logitHeight, width, height, slot);
+            var memory = _reuseMaps ? Pooled(slot, width * height) : new int[width * height];
+            var map = memory.Span;
             var probabilities = _probabilities ? new float[classes * width * height] : null;
             int logitPlane = logitWidth * logitHeight, plane = width * height;
             bool same = logitWidth == width && logitHeight == height;
-            var columns = same ? null : BilinearSampling.Torch(0, width - 1, logitWidth, width);
-            var rows = same ? null : BilinearSampling.Torch(0, height - 1, logitHeight, height);
+            var columns = same ? null : _columnSamples.For(logitWidth, width);
+            var rows = same ? null : _rowSamples.For(logitHeight, height);
             Grow(ref _upper, classes * width);
             Grow(ref _lower, classes * width);
             Grow(ref _value, width);
@@ -405,7 +541,67 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
                 if (probabilities is not null)
                     Softmax(probabilities, classes, plane, y * width, width, best);
             }
-            return new ClassMap(width, height, classes, map, probabilities);
+            return new ClassMap(width, height, classes, memory, probabilities);
+        }
+
+        /// <summary>
+        /// The class map alone (no probabilities) of logits of another size than the image, with the work only where it
+        /// decides anything. A bilinear value is a convex combination of the four logit pixels around it, so where one class
+        /// is the arg-max (the first on ties) at all four, it is the arg-max of the interpolated logits too: those pixels
+        /// take it from the arg-max map at the logits' own resolution (SIMD over logit rows). The others, along class borders,
+        /// get every class interpolated as <see cref="ToClassMap"/> computes it, <c>h0·(w0·a + w1·b) + h1·(w0·c + w1·d)</c>.
+        /// </summary>
+        private ClassMap ToClassMapByCorners(ReadOnlySpan<float> logits, int classes, int logitWidth, int logitHeight, int width, int height, int slot)
+        {
+            var memory = _reuseMaps ? Pooled(slot, width * height) : new int[width * height];
+            var map = memory.Span;
+            int logitPlane = logitWidth * logitHeight;
+            Grow(ref _logitClass, logitPlane);
+            Grow(ref _best, logitWidth);
+            var best = _best.AsSpan(0, logitWidth);
+            for (int y = 0; y < logitHeight; y++)
+            {
+                var bestClass = _logitClass.AsSpan(y * logitWidth, logitWidth);
+                logits.Slice(y * logitWidth, logitWidth).CopyTo(best);
+                bestClass.Clear();
+                for (int c = 1; c < classes; c++)
+                    ArgMaxStep(logits.Slice(c * logitPlane + y * logitWidth, logitWidth), best, bestClass, c);
+            }
+            var columns = _columnSamples.For(logitWidth, width);
+            var rows = _rowSamples.For(logitHeight, height);
+            var classOf = _logitClass;
+            for (int y = 0; y < height; y++)
+            {
+                var (r0, r1, wy) = rows[y];
+                int upper = r0 * logitWidth, lower = r1 * logitWidth;
+                for (int x = 0; x < width; x++)
+                {
+                    var (c0, c1, wx) = columns[x];
+                    float k = classOf[upper + c0];
+                    if (classOf[upper + c1] == k && classOf[lower + c0] == k && classOf[lower + c1] == k)
+                    {
+                        map[y * width + x] = (int)k;
+                        continue;
+                    }
+                    float h0 = 1 - wy, w0 = 1 - wx;
+                    float bestValue = float.NegativeInfinity;
+                    int bestIndex = 0;
+                    for (int c = 0; c < classes; c++)
+                    {
+                        int at = c * logitPlane;
+                        float a = w0 * logits[at + upper + c0] + wx * logits[at + upper + c1];
+                        float b = w0 * logits[at + lower + c0] + wx * logits[at + lower + c1];
+                        float value = h0 * a + wy * b;
+                        if (c == 0 || value > bestValue)
+                        {
+                            bestValue = value;
+                            bestIndex = c;
+                        }
+                    }
+                    map[y * width + x] = bestIndex;
+                }
+            }
+            return new ClassMap(width, height, classes, memory, null);
         }
 
         /// <summary>Logit row <paramref name="row"/> of every class interpolated along x: <c>w0·a + w1·b</c>.</summary>
@@ -492,13 +688,14 @@ public sealed partial class SemanticSegmenter : ITransformer, ICanSaveModel, IDi
         }
 
         /// <summary>The class map array of batch slot <paramref name="slot"/>, reused image after image (a row batch copies it out).</summary>
-        private int[] Pooled(int slot, int length)
+        private Memory<int> Pooled(int slot, int length)
         {
             while (_maps.Count <= slot)
                 _maps.Add(Array.Empty<int>());
-            if (_maps[slot].Length != length)
+            // Grown to the largest image seen, never shrunk: photos of mixed sizes then reuse one array per slot.
+            if (_maps[slot].Length < length)
                 _maps[slot] = new int[length];
-            return _maps[slot];
+            return _maps[slot].AsMemory(0, length);
         }
     }
 }

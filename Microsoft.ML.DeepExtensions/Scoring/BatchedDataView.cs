@@ -55,7 +55,7 @@ internal sealed class BatchedDataView : IDataView
         var lookAhead = _input.GetRowCursor(_readColumns.Select(name => _input.Schema[name]));
         try
         {
-            return new Cursor(this, main, new BatchReader(lookAhead, _createBatch(lookAhead, _batchSize)), needed);
+            return new Cursor(this, main, new BatchReader(lookAhead, _createBatch, _batchSize), needed);
         }
         catch
         {
@@ -68,43 +68,135 @@ internal sealed class BatchedDataView : IDataView
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         new[] { GetRowCursor(columnsNeeded, rand) };
 
-    /// <summary>Reads the look-ahead cursor a batch at a time and computes each batch.</summary>
+    /// <summary>
+    /// Reads the look-ahead cursor a batch at a time and computes each batch. When the batch <see cref="RowBatch.RunsAhead"/>,
+    /// two instances take turns: while one batch's <see cref="RowBatch.Run"/> goes on on a worker thread, the reading thread
+    /// reads and prepares the next batch into the other, then finishes and serves the first. Reading (e.g. decoding images),
+    /// preparing and finishing so overlap the model's run instead of adding to it.
+    /// </summary>
     private sealed class BatchReader : IDisposable
     {
         private readonly DataViewRowCursor _cursor;
+        private readonly RowBatch[] _batches;
+        private int _served;
         private int _rows;
         private int _index = -1;
+        private Task? _running;
+        private int _runningBatch, _runningRows;
 
-        public BatchReader(DataViewRowCursor cursor, RowBatch batch)
+        public BatchReader(DataViewRowCursor cursor, Func<DataViewRowCursor, int, RowBatch> createBatch, int batchSize)
         {
             _cursor = cursor;
-            Batch = batch;
+            var first = createBatch(cursor, batchSize);
+            try
+            {
+                _batches = first.RunsAhead ? new[] { first, createBatch(cursor, batchSize) } : new[] { first };
+            }
+            catch
+            {
+                first.Dispose();
+                throw;
+            }
         }
 
-        public RowBatch Batch { get; }
+        /// <summary>The batch instances: one, or two taking turns (see the class remarks).</summary>
+        public IReadOnlyList<RowBatch> Batches => _batches;
+
+        /// <summary>The instance whose rows are being served.</summary>
+        public RowBatch Served => _batches[_served];
 
         /// <summary>Moves to the next row's outputs; false at the end of the look-ahead cursor.</summary>
         public bool MoveNext()
         {
             if (++_index < _rows)
             {
-                Batch.Current = _index;
+                Served.Current = _index;
                 return true;
             }
             _rows = 0;
             _index = 0;
-            while (_rows < Batch.Capacity && _cursor.MoveNext())
-                Batch.Read(_rows++);
-            if (_rows == 0)
+            return _batches.Length == 1 ? ComputeNext() : RunAheadNext();
+        }
+
+        private bool ComputeNext()
+        {
+            var batch = _batches[0];
+            int rows = Fill(batch);
+            if (rows == 0)
                 return false;
-            Batch.Compute(_rows);
-            Batch.Current = 0;
+            batch.Compute(rows);
+            Serve(0, rows);
             return true;
+        }
+
+        private bool RunAheadNext()
+        {
+            if (_running is null)
+            {
+                // The first batch (or the end): nothing runs yet.
+                int rows = Fill(_batches[0]);
+                if (rows == 0)
+                    return false;
+                _batches[0].Prepare(rows);
+                Start(0, rows);
+            }
+            int done = _runningBatch, doneRows = _runningRows;
+            int next = 1 - done;
+            // The batch served until now is free: read and prepare the next one into it while the other runs.
+            int nextRows = Fill(_batches[next]);
+            if (nextRows > 0)
+                _batches[next].Prepare(nextRows);
+            var running = _running!;
+            _running = null;
+            running.GetAwaiter().GetResult(); // rethrows the worker's exception as it was thrown
+            if (nextRows > 0)
+                Start(next, nextRows);
+            _batches[done].Finish(doneRows);
+            Serve(done, doneRows);
+            return true;
+        }
+
+        private int Fill(RowBatch batch)
+        {
+            int rows = 0;
+            while (rows < batch.Capacity && _cursor.MoveNext())
+                batch.Read(rows++);
+            return rows;
+        }
+
+        private void Start(int batch, int rows)
+        {
+            var instance = _batches[batch];
+            _runningBatch = batch;
+            _runningRows = rows;
+            // A pool thread rather than a new thread per batch: native allocators (ONNX Runtime's, glibc's per-thread arenas)
+            // then see the same few threads over a long run, so their memory settles instead of spreading over new arenas.
+            _running = Task.Run(() => instance.Run(rows));
+        }
+
+        private void Serve(int batch, int rows)
+        {
+            _served = batch;
+            _rows = rows;
+            _index = 0;
+            Served.Current = 0;
         }
 
         public void Dispose()
         {
-            Batch.Dispose();
+            if (_running is { } running)
+            {
+                // The consumer stopped early: the batch running ahead must end before its buffers go; its outcome is not wanted.
+                try
+                {
+                    running.GetAwaiter().GetResult();
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                }
+            }
+            foreach (var batch in _batches)
+                batch.Dispose();
             _cursor.Dispose();
         }
     }
@@ -147,8 +239,15 @@ internal sealed class BatchedDataView : IDataView
                 throw new InvalidOperationException($"Column '{column.Name}' was not requested when the cursor was created.");
             if (column.Index < _parent._input.Schema.Count)
                 return _main.GetGetter<TValue>(_main.Schema[column.Index]);
-            return _batches!.Batch.CreateGetter(Schema[column.Index]) as ValueGetter<TValue>
-                ?? throw new InvalidOperationException($"Invalid TValue in GetGetter: '{typeof(TValue)}', expected type: '{column.Type.RawType}'.");
+            var batches = _batches!;
+            var getters = batches.Batches.Select(batch => batch.CreateGetter(Schema[column.Index]) as ValueGetter<TValue>
+                ?? throw new InvalidOperationException($"Invalid TValue in GetGetter: '{typeof(TValue)}', expected type: '{column.Type.RawType}'.")).ToArray();
+            if (getters.Length == 1)
+                return getters[0];
+            // Two instances take turns: serve from the one whose rows are current.
+            var first = batches.Batches[0];
+            ValueGetter<TValue> fromFirst = getters[0], fromSecond = getters[1];
+            return (ref TValue value) => (batches.Served == first ? fromFirst : fromSecond)(ref value);
         }
 
         public override ValueGetter<DataViewRowId> GetIdGetter() => _main.GetIdGetter();

@@ -34,6 +34,30 @@ internal abstract class RowBatch : IDisposable
     public abstract void Compute(int rows);
 
     /// <summary>
+    /// Whether <see cref="BatchedDataView"/> may compute this batch on a worker thread while it reads (and
+    /// <see cref="Prepare"/>s) the next batch into a second instance: the computation then goes
+    /// <see cref="Prepare"/> on the reading thread, <see cref="Run"/> on the worker, <see cref="Finish"/> on the reading
+    /// thread. Only a batch whose <see cref="Run"/> touches nothing but its own buffers and thread-safe shared state (an
+    /// ONNX Runtime session, a network in inference mode) may say yes. Defaults to false: <see cref="Compute"/> on the reading thread.
+    /// </summary>
+    public virtual bool RunsAhead => false;
+
+    /// <summary>The part of the computation before the model runs (e.g. images into the network input), on the reading
+    /// thread, right after the rows were read. Defaults to nothing.</summary>
+    public virtual void Prepare(int rows)
+    {
+    }
+
+    /// <summary>The part of the computation that may run on a worker thread (the model). Defaults to <see cref="Compute"/>.</summary>
+    public virtual void Run(int rows) => Compute(rows);
+
+    /// <summary>The part of the computation after the model ran (e.g. outputs mapped back to the images), on the reading
+    /// thread, before the batch's rows are served. Defaults to nothing.</summary>
+    public virtual void Finish(int rows)
+    {
+    }
+
+    /// <summary>
     /// A <c>ValueGetter&lt;T&gt;</c> of output column <paramref name="column"/> (of the transform's output
     /// schema) that returns slot <see cref="Current"/>'s value.
     /// </summary>

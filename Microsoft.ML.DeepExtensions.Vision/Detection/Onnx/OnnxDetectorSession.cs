@@ -63,6 +63,9 @@ internal sealed class OnnxDetectorSession : IDisposable
             throw new InvalidDataException($"ONNX model '{modelName}' is empty (0 bytes).");
 
         var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        // The batched transforms read and prepare the next batch while the model runs: ONNX Runtime's pool threads must not
+        // spin between its parallel sections on the cores that work needs (they block instead).
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         try
         {
             string where = ChooseDevice(options, device, cudaDeviceIndex, env, log);

@@ -6,7 +6,6 @@ using Microsoft.ML.DeepExtensions.Vision.Detection.Boxes;
 using Microsoft.ML.DeepExtensions.Vision.Detection.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Runtime;
-using SkiaSharp;
 
 namespace Microsoft.ML.DeepExtensions.Vision.Detection.Yolo;
 
@@ -140,16 +139,7 @@ public sealed partial class YoloObjectDetector : ObjectDetectionTransformer, IDi
             var image = images[start + i];
             var mapping = ImageResizeMapping.Letterbox(image.Width, image.Height, _inputWidth, _inputHeight);
             buffers.Mappings[i] = mapping;
-            var destination = buffers.Input.AsSpan(i * plane, plane);
-            if (image.Width == _inputWidth && image.Height == _inputHeight)
-            {
-                ImageTensorWriter.WriteRgbPlanar(image, destination, 1 / 255f);
-            }
-            else
-            {
-                using var boxed = mapping.Apply(image, new SKColor(_settings.Padding, _settings.Padding, _settings.Padding));
-                ImageTensorWriter.WriteRgbPlanar(boxed, destination, 1 / 255f);
-            }
+            buffers.Writer.Write(image, mapping, PixelNormalization.UnitRange, _settings.Padding, buffers.Input.AsSpan(i * plane, plane));
             buffers.ImageShapes[2 * i] = image.Height;
             buffers.ImageShapes[2 * i + 1] = image.Width;
         }
@@ -235,7 +225,7 @@ public sealed partial class YoloObjectDetector : ObjectDetectionTransformer, IDi
         _session.Dispose();
     }
 
-    /// <summary>One scoring call's reusable memory: pinned-on-use input and output arrays, letterboxes, candidates.</summary>
+    /// <summary>One scoring call's reusable memory: pinned-on-use input and output arrays, letterboxes, the letterboxing writer, candidates.</summary>
     private sealed class Buffers : IDisposable
     {
         private float[] _output = Array.Empty<float>();
@@ -258,6 +248,9 @@ public sealed partial class YoloObjectDetector : ObjectDetectionTransformer, IDi
         public YoloCandidates Candidates { get; } = new();
 
         public YoloOutputDecoder Decoder { get; }
+
+        /// <summary>Letterboxes the images into <see cref="Input"/>, reusing its row buffers.</summary>
+        public ImageTensorWriter Writer { get; } = new();
 
         public RunOptions RunOptions { get; } = new();
 

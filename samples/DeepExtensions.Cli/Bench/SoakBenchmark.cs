@@ -5,9 +5,11 @@ using DeepExtensions.Cli.Commands;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.DeepExtensions;
+using Microsoft.ML.DeepExtensions.Backend;
 using Microsoft.ML.DeepExtensions.Trainers;
 using Microsoft.ML.DeepExtensions.Vision.Haar;
 using Microsoft.ML.DeepExtensions.Vision.Imaging;
+using Microsoft.ML.DeepExtensions.Vision.Segmentation;
 using Microsoft.ML.Transforms.Image;
 
 namespace DeepExtensions.Cli.Bench;
@@ -16,7 +18,8 @@ namespace DeepExtensions.Cli.Bench;
 /// <c>deepext bench soak</c>: memory over long runs. Streams synthetic rows (generated lazily, never held)
 /// through a fitted MLP regression model's <c>Transform</c>, then reads and detects image after image with a
 /// Haar cascade detector (each photo decoded from its file by <see cref="ImageFile"/> and disposed), sampling
-/// the process's resident memory (VmRSS) at even steps. After warm-up (the first sample, taken after one
+/// the process's resident memory (VmRSS) at even steps; with <c>--segmentation-images</c>, labels photo after photo with an
+/// ONNX segmentation model through <c>LoadImages → SegmentImages</c> as well. After warm-up (the first sample, taken after one
 /// step) the working set must not grow by more than <see cref="AllowedGrowth"/>: a leak of native tensors,
 /// images or cursors would show as a curve that keeps rising.
 /// </summary>
@@ -32,13 +35,19 @@ public static class SoakBenchmark
         new("samples", "N", "Memory samples per part, evenly spaced (default 20)."),
         new("cascade", "FILE.xml", "The detector's cascade (default: OpenCV's frontal face cascade from opencv-data)."),
         new("photos", "DIR", "Photos of at most 640x480 pixels, up to 16 used in turn (default: opencv-doc's sample photos)."),
+        new("segmentation-images", "N", "Also labels N photos (in turn) through LoadImages + SegmentImages, the rows streamed through one cursor (default 0: off; e.g. 2000)."),
+        new("segmentation-model", "FILE.onnx", "The segmentation model (default: bench segmentation's lraspp_mobilenet_v3_large, generated on first use)."),
+        new("settle", null, "A full garbage collection before each sample: the curve then shows memory held, not garbage the GC has yet to reclaim (large objects wait for a gen-2 collection)."),
+        new("segmentation-classes", "FILE", "The segmentation model's class names, one per line (default: its metadata, or PASCAL VOC's for 21 classes)."),
     };
 
     public const string Summary =
         "Memory over long runs: scores --rows synthetic rows through an MLP model's Transform and detects faces in\n" +
-        "--images photos with a Haar cascade, sampling the resident memory; after warm-up it must grow by at most 5%.";
+        "--images photos with a Haar cascade (and, with --segmentation-images, labels photos with an ONNX segmentation model\n" +
+        "through LoadImages + SegmentImages), sampling the resident memory; after warm-up it must grow by at most 5%.";
 
     private const int FeatureCount = 16;
+
     private const string DefaultCascade = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
     private const string DefaultPhotos = "/usr/share/doc/opencv-doc/examples/data";
 
@@ -70,26 +79,37 @@ public static class SoakBenchmark
         if (!File.Exists(cascade))
             throw CliException.DataError($"--cascade '{cascade}' not found (install opencv-data, or pass --cascade FILE.xml)");
         string[] photos = Photos(arguments.Get("photos") ?? DefaultPhotos);
+        long? segmentationImages = arguments.Get("segmentation-images") is null ? null : Positive(arguments, "segmentation-images", 0);
+        bool settle = arguments.Has("settle");
 
-        var tabular = Tabular(rows, samples, stderr, cancellationToken);
+        var tabular = Tabular(rows, samples, settle, stderr, cancellationToken);
         Report(stdout, tabular);
-        var detection = Detection(cascade, photos, images, samples, stderr, cancellationToken);
+        var detection = Detection(cascade, photos, images, samples, settle, stderr, cancellationToken);
         Report(stdout, detection);
+        var parts = new List<Curve> { tabular, detection };
+        if (segmentationImages is long labelled)
+        {
+            var segmentation = Segmentation(arguments.Get("segmentation-model"), arguments.Get("segmentation-classes"), photos, labelled,
+                (int)Math.Min(samples, labelled), settle, stderr, cancellationToken);
+            Report(stdout, segmentation);
+            parts.Add(segmentation);
+        }
         stdout.WriteLine(JsonSerializer.Serialize(new
         {
             Benchmark = "soak",
             AllowedGrowth,
-            Parts = new[] { tabular, detection }.Select(c => new
+            Settled = settle,
+            Parts = parts.Select(c => new
             {
                 c.Part, c.Items, Seconds = Math.Round(c.Seconds, 1), StartMB = Math.Round(c.Start, 1), EndMB = Math.Round(c.End, 1),
                 PeakMB = Math.Round(c.Peak, 1), Growth = Math.Round(c.Growth, 4), c.WithinLimit, CurveMB = c.ResidentMegabytes.Select(m => Math.Round(m, 1)),
             }),
         }));
-        return tabular.WithinLimit && detection.WithinLimit ? ExitCodes.Success : ExitCodes.Data;
+        return parts.All(c => c.WithinLimit) ? ExitCodes.Success : ExitCodes.Data;
     }
 
     /// <summary>Fits a small MLP regression model, then streams <paramref name="rows"/> fresh rows through its Transform.</summary>
-    private static Curve Tabular(long rows, int samples, TextWriter stderr, CancellationToken cancellationToken)
+    private static Curve Tabular(long rows, int samples, bool settle, TextWriter stderr, CancellationToken cancellationToken)
     {
         var ml = new MLContext(seed: 1);
         var schema = SchemaDefinition.Create(typeof(SoakRow));
@@ -103,7 +123,7 @@ public static class SoakBenchmark
             var scored = model.Transform(ml.Data.LoadFromEnumerable(SoakRow.Generate(rows, seed: 2), schema));
             using var cursor = scored.GetRowCursor(new[] { scored.Schema["Score"] });
             var score = cursor.GetGetter<float>(scored.Schema["Score"]);
-            return Measure("tabular Transform", rows, samples, stderr, () =>
+            return Measure("tabular Transform", rows, samples, settle, stderr, () =>
             {
                 float value = 0;
                 if (!cursor.MoveNext())
@@ -120,7 +140,7 @@ public static class SoakBenchmark
     }
 
     /// <summary>Reads and searches <paramref name="images"/> photos (in turn) with a Haar cascade detector.</summary>
-    private static Curve Detection(string cascade, string[] photos, long images, int samples, TextWriter stderr, CancellationToken cancellationToken)
+    private static Curve Detection(string cascade, string[] photos, long images, int samples, bool settle, TextWriter stderr, CancellationToken cancellationToken)
     {
         var ml = new MLContext(seed: 1);
         // A usual face-detection set-up: faces of 48 pixels and more, pyramid steps of 1.2.
@@ -135,7 +155,7 @@ public static class SoakBenchmark
         stderr.WriteLine($"bench soak: reading and searching {images:N0} images ({photos.Length} photos in turn) with {Path.GetFileName(cascade)}");
         long next = 0;
         long found = 0;
-        var curve = Measure("detection (read + Haar cascade)", images, samples, stderr, () =>
+        var curve = Measure("detection (read + Haar cascade)", images, samples, settle, stderr, () =>
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var image = ImageFile.Load(photos[next++ % photos.Length]);
@@ -145,8 +165,54 @@ public static class SoakBenchmark
         return curve;
     }
 
+    /// <summary>
+    /// Labels <paramref name="images"/> photos (in turn) with a semantic segmentation model through <c>LoadImages →
+    /// SegmentImages</c>: the path rows are generated as the cursor asks for them and every class map is read from the column,
+    /// so the whole data path (decoding, the network input, ONNX Runtime, the logits resized to each photo, the batches run
+    /// ahead on a worker) runs as long as a folder of thousands of photos would.
+    /// </summary>
+    private static Curve Segmentation(string? model, string? classes, string[] photos, long images, int samples, bool settle, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        string modelPath = model ?? BenchAssets.GeneratedModel("lraspp_mobilenet_v3_large.onnx", Path.Combine("Bench", "Segmentation", "generate_lraspp_bench_model.py"), "Debian python3-torch, python3-torchvision", stderr);
+        if (!File.Exists(modelPath))
+            throw CliException.DataError($"--segmentation-model '{modelPath}' does not exist");
+        if (classes is not null && !File.Exists(classes))
+            throw CliException.DataError($"--segmentation-classes '{classes}' does not exist");
+        var ml = new MLContext(seed: 1);
+        using var segmenter = SemanticSegmenter.Create(ml, new SemanticSegmenter.Options
+        {
+            ModelPath = modelPath,
+            Kind = SemanticSegmentationKind.Lraspp,
+            ClassNamesFile = classes,
+            BatchSize = 4,
+            Device = ComputeDevice.Cpu,
+        });
+        var rows = ml.Data.LoadFromEnumerable(PhotoRow.InTurn(photos, images));
+        var loaded = ml.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: nameof(PhotoRow.Path))
+            .Fit(ml.Data.LoadFromEnumerable(Array.Empty<PhotoRow>())).Transform(rows);
+        var scored = segmenter.Transform(loaded);
+        var column = scored.Schema[segmenter.ClassMapColumnName];
+        stderr.WriteLine($"bench soak: labelling {images:N0} photos ({photos.Length} in turn) with {Path.GetFileName(modelPath)}, batch {segmenter.BatchSize}");
+        using var cursor = scored.GetRowCursor(new[] { column });
+        var getMap = cursor.GetGetter<VBuffer<uint>>(column);
+        VBuffer<uint> map = default;
+        long pixels = 0;
+        var curve = Measure("segmentation (LoadImages + SegmentImages)", images, samples, settle, stderr, () =>
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!cursor.MoveNext())
+                throw new InvalidOperationException("the scored view ended early");
+            getMap(ref map);
+            pixels += map.Length;
+        });
+        stderr.WriteLine($"bench soak: {pixels:N0} pixels labelled");
+        return curve;
+    }
+
     /// <summary>Runs <paramref name="step"/> <paramref name="count"/> times, sampling the resident memory <paramref name="samples"/> times at even steps.</summary>
-    private static Curve Measure(string part, long count, int samples, TextWriter stderr, Action step)
+    /// <param name="settle">Whether a full garbage collection precedes each sample (<c>--settle</c>): the curve then shows the
+    /// memory held rather than garbage the GC has yet to reclaim (large objects wait for a gen-2 collection).</param>
+    private static Curve Measure(string part, long count, int samples, bool settle, TextWriter stderr, Action step)
     {
         var curve = new List<double>(samples);
         var clock = Stopwatch.StartNew();
@@ -156,9 +222,16 @@ public static class SoakBenchmark
             long until = count * s / samples;
             for (; done < until; done++)
                 step();
+            if (settle)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+            }
             double megabytes = ResidentMegabytes();
             curve.Add(megabytes);
-            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench soak: {part}: {done:N0}/{count:N0}, resident {megabytes:0.0} MB, {clock.Elapsed.TotalSeconds:0.0} s"));
+            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"bench soak: {part}: {done:N0}/{count:N0}, resident {megabytes:0.0} MB (managed heap {GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0:0.0} MB), {clock.Elapsed.TotalSeconds:0.0} s"));
         }
         return new Curve(part, count, clock.Elapsed.TotalSeconds, curve);
     }
@@ -203,6 +276,18 @@ public static class SoakBenchmark
             return fallback;
         return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value) && value > 0
             ? value : throw CliException.UsageError($"bench soak: --{name} must be a positive integer, got '{text}'");
+    }
+
+    /// <summary>A row of the segmentation part: one photo's path.</summary>
+    private sealed class PhotoRow
+    {
+        public string Path { get; set; } = "";
+
+        public static IEnumerable<PhotoRow> InTurn(string[] photos, long count)
+        {
+            for (long i = 0; i < count; i++)
+                yield return new PhotoRow { Path = photos[i % photos.Length] };
+        }
     }
 
     private sealed class ImageRow

@@ -12,7 +12,7 @@ namespace DeepExtensions.Cli.Bench.Segmentation;
 
 /// <summary>
 /// <c>deepext bench segmentation</c>: one fixed-size segmentation model and the same photos, in one process after a warm-up of
-/// each path: our transform (<c>LoadImages → SegmentImages</c>, class maps read from the column: decoding, resizing and
+/// each path, timed round robin (the best of --repeats rounds kept): our transform (<c>LoadImages → SegmentImages</c>, class maps read from the column: decoding, resizing and
 /// normalizing the photos, logits resized back to each photo and arg-maxed) against bare ONNX Runtime <c>Run</c> calls on
 /// already-prepared input of the same batch size, the floor; then the peak memory of the transform over a short and a long
 /// run of photos. Prints a table and, as the last stdout line, one JSON object.
@@ -47,36 +47,48 @@ public static class SegmentationBenchmark
         }
 
         var results = new Dictionary<string, (double Seconds, long PeakBytes)>();
-        (double Seconds, long PeakBytes) Measure(string name, int images, Func<long> run, int repeats)
+        // Each path's measurements, timed round robin so that a change of load on a shared machine falls on every path alike;
+        // the best of each is kept.
+        void Measure(IReadOnlyList<(string Name, int Images, Func<long> Run)> paths, int repeats)
         {
-            run(); // warm-up: JIT, ONNX Runtime's first-call allocations
-            var best = (Seconds: double.MaxValue, PeakBytes: 0L);
+            foreach (var path in paths)
+            {
+                path.Run(); // warm-up: JIT, ONNX Runtime's first-call allocations
+                results[path.Name] = (double.MaxValue, 0L);
+            }
             for (int r = 0; r < repeats; r++)
             {
-                cancellation.ThrowIfCancellationRequested();
-                using var memory = MemoryProbe.Start();
-                var watch = Stopwatch.StartNew();
-                run();
-                watch.Stop();
-                if (watch.Elapsed.TotalSeconds < best.Seconds)
-                    best = (watch.Elapsed.TotalSeconds, memory.PeakBytes);
+                foreach (var (name, _, run) in paths)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    using var memory = MemoryProbe.Start();
+                    var watch = Stopwatch.StartNew();
+                    run();
+                    watch.Stop();
+                    if (watch.Elapsed.TotalSeconds < results[name].Seconds)
+                        results[name] = (watch.Elapsed.TotalSeconds, memory.PeakBytes);
+                }
             }
-            results[name] = best;
-            stderr.WriteLine($"bench: {name}: {images / best.Seconds:F2} images/s, peak {best.PeakBytes / 1048576.0:F0} MB");
-            return best;
+            foreach (var (name, images, _) in paths)
+                stderr.WriteLine($"bench: {name}: {images / results[name].Seconds:F2} images/s, peak {results[name].PeakBytes / 1048576.0:F0} MB");
         }
 
         var data = Images(options.Images);
         using var bare = new BareOnnx(modelPath, size.Width, size.Height, options.BatchSize);
         string ours = "ours: LoadImages + SegmentImages (class map column)";
         string floor = $"bare ONNX Runtime Run on prepared input, batch {options.BatchSize}";
-        // Our short and long runs first, back to back: the bare session's own memory, held once it has run, must not count
-        // in the comparison of the two peaks.
-        var shortRun = Measure(ours, options.Images, () => ReadClassMaps(segmenter.Transform(data)), options.Repeats);
         string longName = $"ours over {options.LongRun} photos (memory)";
         var longData = Images(options.LongRun);
-        var longRun = Measure(longName, options.LongRun, () => ReadClassMaps(segmenter.Transform(longData)), 1);
-        Measure(floor, options.Images, () => bare.RunAll(options.Images, options.BatchSize), options.Repeats);
+        // Memory first, our short and long runs back to back: the bare session's own memory, held once it has run, must not
+        // count in the comparison of the two peaks. Then the timing, our transform and the floor round robin.
+        Func<long> oursRun = () => ReadClassMaps(segmenter.Transform(data));
+        Measure(new[] { (ours, options.Images, oursRun) }, 1);
+        long shortPeak = results[ours].PeakBytes;
+        Measure(new[] { (longName, options.LongRun, (Func<long>)(() => ReadClassMaps(segmenter.Transform(longData)))) }, 1);
+        Measure(new[] { (ours, options.Images, oursRun), (floor, options.Images, () => bare.RunAll(options.Images, options.BatchSize)) }, options.Repeats);
+        results[ours] = (results[ours].Seconds, shortPeak);
+        var shortRun = results[ours];
+        var longRun = results[longName];
 
         stdout.WriteLine($"{"path",-60} {"images/s",10} {"ms/image",10} {"peak MB",8}");
         foreach (var (name, m) in results)

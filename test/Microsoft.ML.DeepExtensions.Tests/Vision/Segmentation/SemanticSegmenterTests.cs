@@ -71,6 +71,43 @@ public sealed class SemanticSegmenterTests
     }
 
     [TestMethod]
+    public void ClassMapsAlone_AreThoseOfTheFullInterpolation_AndMatchTorchvision()
+    {
+        // Without a probabilities column, the class map of resized logits is computed only along class borders; it must be
+        // the map the full interpolation of every class gives (the probabilities path), pixel for pixel.
+        var ml = new MLContext(seed: 1);
+        var images = ExpectedClassMaps.Images("lraspp");
+        var data = YoloObjectDetectorTests.LoadImages(ml, images.Select(i => i.Path));
+        var full = OptionsFor("lraspp");
+        full.ProbabilitiesColumnName = "Probabilities";
+        using var withProbabilities = ml.Transforms.SegmentImages(full).Fit(data);
+        using var mapsAlone = ml.Transforms.SegmentImages(OptionsFor("lraspp")).Fit(data);
+        var expected = ReadMaps(withProbabilities.Transform(data));
+        var actual = ReadMaps(mapsAlone.Transform(data));
+        Assert.AreEqual(images.Count, actual.Count);
+        for (int i = 0; i < images.Count; i++)
+        {
+            CollectionAssert.AreEqual(expected[i], actual[i], $"{Path.GetFileName(images[i].Path)}: class map without probabilities");
+            int equal = actual[i].Where((k, p) => k == (uint)images[i].Classes[p] + 1).Count();
+            Assert.IsTrue(equal >= RequiredAgreement * actual[i].Length, $"{Path.GetFileName(images[i].Path)}: only {equal} of {actual[i].Length} pixels get torchvision's class");
+        }
+    }
+
+    private static List<uint[]> ReadMaps(IDataView scored)
+    {
+        var maps = new List<uint[]>();
+        using var cursor = scored.GetRowCursor(new[] { scored.Schema["PredictedClassMap"] });
+        var getMap = cursor.GetGetter<VBuffer<uint>>(scored.Schema["PredictedClassMap"]);
+        VBuffer<uint> map = default;
+        while (cursor.MoveNext())
+        {
+            getMap(ref map);
+            maps.Add(map.DenseValues().ToArray());
+        }
+        return maps;
+    }
+
+    [TestMethod]
     public void AFixedSizeModelIsGivenTheImageResizedAndAnswersAtTheImageSize()
     {
         var ml = new MLContext(seed: 1);
