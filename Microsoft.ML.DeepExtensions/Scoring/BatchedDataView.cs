@@ -171,7 +171,10 @@ internal sealed class BatchedDataView : IDataView
             _runningRows = rows;
             // A pool thread rather than a new thread per batch: native allocators (ONNX Runtime's, glibc's per-thread arenas)
             // then see the same few threads over a long run, so their memory settles instead of spreading over new arenas.
-            _running = Task.Run(() => instance.Run(rows));
+            // PreferFairness puts it on the pool's global queue: Task.Run from a pool thread (a service's request, a test)
+            // queues locally, and a wait that comes before a worker took it runs the model inline on the reading thread,
+            // with nothing run ahead.
+            _running = Task.Factory.StartNew(() => instance.Run(rows), CancellationToken.None, TaskCreationOptions.PreferFairness, TaskScheduler.Default);
         }
 
         private void Serve(int batch, int rows)
