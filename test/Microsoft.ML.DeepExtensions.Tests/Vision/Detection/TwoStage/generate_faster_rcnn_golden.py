@@ -145,19 +145,25 @@ def rounded(t, digits=5):
     return [round(float(v), digits) for v in t.detach().reshape(-1).tolist()]
 
 
-def case(kind, base_seed):
-    model, settings = build(kind)
-    entries = fill(model, base_seed)
-    images = [torch.from_numpy(seeded_uniform(seed, 3 * h * w, 0.0, 1.0)).view(3, h, w) for h, w, seed in IMAGES]
-    targets = [{"boxes": torch.tensor(t["boxes"]), "labels": torch.tensor(t["labels"], dtype=torch.int64)} for t in TARGETS]
-
+def run_in_stages(model, images):
+    """Evaluation mode, one stage at a time (resized batch, features, proposals, RoI heads' raw detections), and
+    model(images) itself, whose results the caller checks the stages against."""
     model.eval()
     with torch.no_grad():
         batch, _ = model.transform(images)
         features = model.backbone(batch.tensors)
         proposals, _ = model.rpn(batch, features)
         detections, _ = model.roi_heads(features, proposals, batch.image_sizes)
-        final = model(images)
+        return batch, features, proposals, detections, model(images)
+
+
+def case(kind, base_seed):
+    model, settings = build(kind)
+    entries = fill(model, base_seed)
+    images = [torch.from_numpy(seeded_uniform(seed, 3 * h * w, 0.0, 1.0)).view(3, h, w) for h, w, seed in IMAGES]
+    targets = [{"boxes": torch.tensor(t["boxes"]), "labels": torch.tensor(t["labels"], dtype=torch.int64)} for t in TARGETS]
+
+    batch, features, proposals, detections, final = run_in_stages(model, images)
     # The pieces above are what model(images) does; check that before storing them.
     for mine, theirs in zip(model.transform.postprocess(detections, batch.image_sizes, [(h, w) for h, w, _ in IMAGES]), final):
         assert torch.equal(mine["boxes"], theirs["boxes"]) and torch.equal(mine["labels"], theirs["labels"])

@@ -108,13 +108,7 @@ def main():
     targets = [{"boxes": torch.tensor(t["boxes"]), "labels": torch.tensor(t["labels"], dtype=torch.int64), "masks": torch.from_numpy(m)}
                for t, m in zip(frcnn.TARGETS, masks)]
 
-    model.eval()
-    with torch.no_grad():
-        batch, _ = model.transform(images)
-        features = model.backbone(batch.tensors)
-        proposals, _ = model.rpn(batch, features)
-        raw, _ = model.roi_heads(features, proposals, batch.image_sizes)
-        final = model(images)
+    batch, features, proposals, raw, final = frcnn.run_in_stages(model, images)
     detections = []
     for r, d in zip(raw, final):
         probabilities = r["masks"][:, 0]
