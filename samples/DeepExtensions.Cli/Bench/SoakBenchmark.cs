@@ -81,6 +81,9 @@ public static class SoakBenchmark
         string[] photos = Photos(arguments.Get("photos") ?? DefaultPhotos);
         long? segmentationImages = arguments.Get("segmentation-images") is null ? null : Positive(arguments, "segmentation-images", 0);
         bool settle = arguments.Has("settle");
+        // The curves depend on it (see the LOHThreshold note in DeepExtensions.Cli.csproj): say which one this run had.
+        long largeObjectThreshold = GC.GetConfigurationVariables().TryGetValue("LOHThreshold", out var threshold) ? Convert.ToInt64(threshold) : 85_000;
+        stderr.WriteLine($"bench soak: objects of {largeObjectThreshold:N0} bytes or more go to the large-object heap");
 
         var tabular = Tabular(rows, samples, settle, stderr, cancellationToken);
         Report(stdout, tabular);
@@ -99,6 +102,7 @@ public static class SoakBenchmark
             Benchmark = "soak",
             AllowedGrowth,
             Settled = settle,
+            LargeObjectThresholdBytes = largeObjectThreshold,
             Parts = parts.Select(c => new
             {
                 c.Part, c.Items, Seconds = Math.Round(c.Seconds, 1), StartMB = Math.Round(c.Start, 1), EndMB = Math.Round(c.End, 1),

@@ -180,4 +180,20 @@ public sealed class SemanticSegmenterTests
             restored.Dispose();
         }
     }
+
+    [TestMethod]
+    public void ClassKeys_AreTheClassIndicesPlusOne_AtEveryLength()
+    {
+        // The key column's SIMD copy: whole vectors and the scalar tail (lengths around the vector width).
+        var random = new Random(3);
+        foreach (int length in new[] { 0, 1, 3, 7, 8, 9, 15, 16, 17, 33, 1000 })
+        {
+            var classes = Enumerable.Range(0, length).Select(_ => random.Next(0, 256)).ToArray();
+            var keys = new uint[length + 1];
+            keys[length] = 12345;
+            SegmentationRowBatch.ToKeys(classes, keys.AsSpan(0, length));
+            CollectionAssert.AreEqual(classes.Select(c => (uint)c + 1).ToArray(), keys.Take(length).ToArray(), $"length {length}");
+            Assert.AreEqual(12345u, keys[length], "nothing written past the map");
+        }
+    }
 }
