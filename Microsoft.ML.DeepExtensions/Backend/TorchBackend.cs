@@ -193,6 +193,7 @@ public static class TorchBackend
     {
         OpenMpWaitPolicy.PreferPassive();
         OneDnnInstructionSet.CapAtSse41();
+        MallocTuning.Apply();
         if (folder is not null)
             Preload(folder);
         if (OperatingSystem.IsLinux())
