@@ -28,6 +28,8 @@ public static class BenchCommand
         "  roi-align  DeepExtensions' vectorized RoIAlign vs a per-box loop, forward and backward, same inputs.\n" +
         "  yolo-training  YOLO trainer in Fit() vs a bare TorchSharp loop (same network, loss, images), then\n" +
         "             Transform vs a bare batched forward + decode + NMS.\n" +
+        "  rcnn-training  Faster R-CNN trainer in Fit() vs a bare TorchSharp loop over the same network and\n" +
+        "             images (no augmentation).\n" +
         "  selective-search  Our selective search vs OpenCV's (python3-opencv), one core each, same pixels;\n" +
         "             also checks that the proposal lists are identical.\n" +
         "  soak       Memory over long runs: 1,000,000 rows through a tabular model's Transform and 20,000\n" +
@@ -85,6 +87,8 @@ public static class BenchCommand
                 return NmsBenchmark.Run(args[1..], stdout);
             case "yolo-training":
                 return Bench.Detection.YoloTrainingBenchmark.Run(args[1..], stdout, stderr, cancellationToken);
+            case "rcnn-training":
+                return Bench.Detection.RcnnTrainingBenchmark.Run(args[1..], stdout, stderr, cancellationToken);
             case "roi-align":
                 return RoIAlignBenchmark.Run(args[1..], stdout);
             case "soak":
@@ -92,7 +96,7 @@ public static class BenchCommand
             case "selective-search":
                 return Bench.Proposals.SelectiveSearchBenchmark.Run(args[1..], stdout, stderr, cancellationToken);
             default:
-                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular, image, detection, segmentation, nms, roi-align, yolo-training, selective-search or soak; see 'deepext bench --help')");
+                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular, image, detection, segmentation, nms, roi-align, yolo-training, rcnn-training, selective-search or soak; see 'deepext bench --help')");
         }
     }
 }

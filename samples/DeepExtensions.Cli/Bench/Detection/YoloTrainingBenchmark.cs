@@ -38,6 +38,7 @@ public static class YoloTrainingBenchmark
     {
         new("data", "DATA", "Detection data (default: samples/data/detection-sample/data.yaml)."),
         new("arch", "NAME", "YOLO architecture or cfg (default: the trainer's default)."),
+        new("images", "N", "Train on the first N images of DATA (default: 0, all)."),
         new("image-size", "N", "Network input side (default: 160)."),
         new("epochs", "N", "Epochs per timed run (default: 1)."),
         new("batch-size", "N", "Images per step (default: 16)."),
@@ -46,9 +47,6 @@ public static class YoloTrainingBenchmark
     };
 
     public const string Summary = "YOLO training through Fit() vs a bare TorchSharp loop (same network, loss, images), then Transform vs a bare batched forward + decode + NMS.";
-
-    /// <summary>The pipeline must reach this share of the bare loop's speed, in training and in scoring (issue 9).</summary>
-    public const double TargetRatio = 0.9;
 
     public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
@@ -61,7 +59,8 @@ public static class YoloTrainingBenchmark
         int seed = MicroBenchmark.PositiveInt(arguments, Command, "seed", 1);
 
         TorchBackend.EnsureStarted();
-        var dataset = DetectionDataSet.Open(dataPath, "--data");
+        int limit = arguments.Get("images") is { } text ? TrainingArguments.ParseInt(text, "--images", minimum: 0) : 0;
+        var dataset = DetectorTrainingBench.FirstImages(DetectionDataSet.Open(dataPath, "--data"), limit);
         var mlContext = new MLContext(seed);
         var view = dataset.ToDataView();
         stderr.WriteLine($"bench: {dataset} at {size}x{size}, {arch}, batch {batchSize}, cpu, torch threads {torch.get_num_threads()}");
@@ -80,27 +79,9 @@ public static class YoloTrainingBenchmark
             Device = ComputeDevice.Cpu,
         };
 
-        stderr.WriteLine("bench: warm-up (1 epoch each side)");
-        mlContext.ObjectDetection().Trainers.Yolo(TrainerOptions(1)).Fit(view).Dispose();
-        Bare(dataset, arch, size, 1, batchSize, seed, cancellation).Network.Dispose();
-
-        var pipelineRates = new List<double>();
-        var bareRates = new List<double>();
-        DarknetYoloDetector? model = null;
-        DarknetNetwork? bareNetwork = null;
-        for (int repeat = 1; repeat <= repeats; repeat++)
-        {
-            model?.Dispose();
-            bareNetwork?.Dispose();
-            var clock = Stopwatch.StartNew();
-            model = mlContext.ObjectDetection().Trainers.Yolo(TrainerOptions(epochs)).Fit(view);
-            double pipelineRate = dataset.Images.Count * (double)epochs / clock.Elapsed.TotalSeconds;
-            var bare = Bare(dataset, arch, size, epochs, batchSize, seed, cancellation);
-            bareNetwork = bare.Network;
-            pipelineRates.Add(pipelineRate);
-            bareRates.Add(bare.ImagesPerSecond);
-            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench: run {repeat}: pipeline {pipelineRate:N1} images/s, bare {bare.ImagesPerSecond:N1} images/s"));
-        }
+        var (pipelineRates, bareRates, model) = DetectorTrainingBench.Alternate(dataset.Images.Count, epochs, repeats,
+            runEpochs => mlContext.ObjectDetection().Trainers.Yolo(TrainerOptions(runEpochs)).Fit(view),
+            runEpochs => Bare(dataset, arch, size, runEpochs, batchSize, seed, cancellation), stderr);
 
         // Scoring, alternating too: Transform (batched) against a bare batched forward + decode + NMS, same images from their files.
         var transformRates = new List<double>();
@@ -108,23 +89,21 @@ public static class YoloTrainingBenchmark
         for (int repeat = 0; repeat <= repeats; repeat++)
         {
             var clock = Stopwatch.StartNew();
-            int scored = ScoreThroughTransform(model!, view);
+            int scored = DetectorTrainingBench.ScoreThroughTransform(model, view);
             double transformRate = scored / clock.Elapsed.TotalSeconds;
-            double bareRate = BareScoring(model!, dataset, batchSize);
+            double bareRate = BareScoring(model, dataset, batchSize);
             if (repeat == 0)
                 continue; // warm-up
             transformRates.Add(transformRate);
             bareScoringRates.Add(bareRate);
         }
-        model!.Dispose();
-        bareNetwork?.Dispose();
+        model.Dispose();
 
         double pipelineMedian = BenchStats.Median(pipelineRates), bareMedian = BenchStats.Median(bareRates);
         double transformMedian = BenchStats.Median(transformRates), bareScoringMedian = BenchStats.Median(bareScoringRates);
+        stdout.WriteLine(DetectorTrainingBench.TrainingLine(pipelineMedian, bareMedian));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"training   pipeline {pipelineMedian,8:N1} images/s   bare TorchSharp {bareMedian,8:N1} images/s   ratio {pipelineMedian / bareMedian:F3} (target >= {TargetRatio})"));
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"scoring    Transform {transformMedian,8:N1} images/s   bare forward + NMS {bareScoringMedian,8:N1} images/s   ratio {transformMedian / bareScoringMedian:F3} (target >= {TargetRatio})"));
+            $"scoring    Transform {transformMedian,8:N1} images/s   bare forward + NMS {bareScoringMedian,8:N1} images/s   ratio {transformMedian / bareScoringMedian:F3} (target >= {DetectorTrainingBench.TargetRatio})"));
         var json = new JsonObject
         {
             ["Benchmark"] = "yolo-training",
@@ -144,31 +123,12 @@ public static class YoloTrainingBenchmark
 
     /// <summary>
     /// What a competent TorchSharp user writes: the images decoded and letterboxed into one byte tensor, the boxes mapped
-    /// with them; the same network (cfg, classes, anchors, seed) and the same loss; per epoch a <c>randperm</c>, per batch
-    /// <c>index_select</c> and the batch's targets inside a dispose scope, Adam at 0.001. Returns images/s over the run,
-    /// decoding included (as the pipeline's <c>Fit</c> includes its own).
+    /// with them; the same network (cfg, classes, anchors, seed) and the same loss; the bare loop of
+    /// <see cref="DetectorTrainingBench.Train"/> with Adam at 0.001, each batch's targets as rows of image index, class and box.
     /// </summary>
-    private static (double ImagesPerSecond, DarknetNetwork Network) Bare(DetectionDataset dataset, string arch, int size, int epochs, int batchSize, int seed, CancellationToken cancellation)
+    private static DarknetNetwork Bare(DetectionDataset dataset, string arch, int size, int epochs, int batchSize, int seed, CancellationToken cancellation)
     {
-        var clock = Stopwatch.StartNew();
-        int n = dataset.Images.Count, plane = 3 * size * size;
-        var pixels = new byte[(long)n * plane];
-        var targets = new float[n][];
-        for (int i = 0; i < n; i++)
-        {
-            var entry = dataset.Images[i];
-            using var image = MLImage.CreateFromFile(entry.Path);
-            var mapping = ImageResizeMapping.Letterbox(image.Width, image.Height, size, size);
-            using (var letterboxed = mapping.Apply(image))
-                ImagePlanes.WriteRgbBytes(letterboxed, pixels.AsSpan(i * plane, plane));
-            targets[i] = entry.Objects.SelectMany(o => new[]
-            {
-                0f, o.ClassIndex,
-                (float)(o.X0 * mapping.ScaleX + mapping.PadLeft), (float)(o.Y0 * mapping.ScaleY + mapping.PadTop),
-                (float)(o.X1 * mapping.ScaleX + mapping.PadLeft), (float)(o.Y1 * mapping.ScaleY + mapping.PadTop),
-            }).ToArray();
-        }
-
+        var data = DetectorTrainingBench.Load(dataset, size);
         torch.manual_seed(seed);
         var config = YoloArchitectures.Get(arch);
         config.SetInputSize(size, size, 3);
@@ -179,59 +139,22 @@ public static class YoloTrainingBenchmark
         var network = new DarknetNetwork(config);
         var loss = new YoloLoss(network.YoloLayers, size, YoloBoxLoss.SquaredError, YoloObjectnessTarget.Iou);
         using var optimizer = optim.Adam(network.parameters(), 1e-3);
-        using var images = torch.from_array(pixels).view(n, 3, size, size);
-        for (int epoch = 0; epoch < epochs; epoch++)
+        DetectorTrainingBench.Train(data, network, optimizer, (x, batch) =>
         {
-            network.train();
-            var order = torch.randperm(n).data<long>().ToArray();
-            for (int start = 0; start < n; start += batchSize)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                using var scope = torch.NewDisposeScope();
-                var batch = order.Skip(start).Take(batchSize).ToArray();
-                var x = images.index_select(0, torch.tensor(batch)).to_type(ScalarType.Float32).div_(255f);
-                var rows = batch.SelectMany((image, k) => WithImageIndex(targets[image], k)).ToArray();
-                var y = torch.tensor(rows).view(-1, 6);
-                optimizer.zero_grad();
-                var (total, _) = loss.Compute(network.forward(x), y, batch.Length);
-                total.backward();
-                optimizer.step();
-                total.item<float>();
-            }
-        }
-        return (n * (double)epochs / clock.Elapsed.TotalSeconds, network);
+            var rows = batch.SelectMany((image, k) => WithImageIndex(data.Objects[image], k)).ToArray();
+            return loss.Compute(network.forward(x), torch.tensor(rows).view(-1, 6), batch.Length).Total;
+        }, epochs, batchSize, cancellation);
+        return network;
     }
 
-    private static IEnumerable<float> WithImageIndex(float[] targets, int index)
+    private static IEnumerable<float> WithImageIndex(float[] objects, int index)
     {
-        for (int t = 0; t < targets.Length; t += 6)
+        for (int t = 0; t < objects.Length; t += 5)
         {
             yield return index;
-            for (int k = 1; k < 6; k++)
-                yield return targets[t + k];
+            for (int k = 0; k < 5; k++)
+                yield return objects[t + k];
         }
-    }
-
-    /// <summary>Reads every detection column of <c>Transform</c>'s rows, as an application would.</summary>
-    private static int ScoreThroughTransform(DarknetYoloDetector model, IDataView view)
-    {
-        var scored = model.Transform(view);
-        var columns = new[] { scored.Schema[DetectionColumns.DefaultPredictedBoundingBoxesColumnName], scored.Schema[DetectionColumns.DefaultScoreColumnName], scored.Schema[DetectionColumns.DefaultPredictedLabelColumnName] };
-        using var cursor = scored.GetRowCursor(columns);
-        var boxes = cursor.GetGetter<VBuffer<float>>(columns[0]);
-        var scores = cursor.GetGetter<VBuffer<float>>(columns[1]);
-        var labels = cursor.GetGetter<VBuffer<uint>>(columns[2]);
-        VBuffer<float> b = default, s = default;
-        VBuffer<uint> l = default;
-        int rows = 0;
-        while (cursor.MoveNext())
-        {
-            boxes(ref b);
-            scores(ref s);
-            labels(ref l);
-            rows++;
-        }
-        return rows;
     }
 
     /// <summary>The bare side of scoring: decode, letterbox, one forward per batch, the Darknet decode, class-aware NMS, boxes mapped back.</summary>
