@@ -1,10 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
+using DeepExtensions.Cli.Commands;
+using DeepExtensions.Cli.Pipelines;
 using Microsoft.ML;
+using Microsoft.ML.DeepExtensions.Backend;
+using Microsoft.ML.DeepExtensions.Schedules;
 using Microsoft.ML.Data;
 using Microsoft.ML.DeepExtensions.Vision.Data.Detection;
 using Microsoft.ML.DeepExtensions.Vision.Detection;
 using Microsoft.ML.DeepExtensions.Vision.Detection.Boxes;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Training;
 using Microsoft.ML.DeepExtensions.Vision.Imaging;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -22,11 +27,56 @@ internal static class DetectorTrainingBench
     /// <summary>The pipeline must reach this share of the bare loop's speed (issues 9 and 10).</summary>
     public const double TargetRatio = 0.9;
 
+    /// <summary>What both benchmarks read from their options: the data (its first images) and the run's numbers.</summary>
+    public sealed record Settings(DetectionDataset Dataset, int ImageSize, int Epochs, int BatchSize, int Repeats, int Seed);
+
+    /// <summary>The options both benchmarks take, around <paramref name="own"/> (listed after the data's).</summary>
+    public static IReadOnlyList<CliOption> Options(int defaultImages, int defaultBatchSize, params CliOption[] own) =>
+    [
+        new("data", "DATA", "Detection data (default: samples/data/detection-sample/data.yaml)."),
+        new("images", "N", $"Train on the first N images of DATA (default: {defaultImages}{(defaultImages == 0 ? ", all" : "; 0 for all")})."),
+        .. own,
+        new("image-size", "N", "Network input side, a multiple of 32 (default: 160)."),
+        new("epochs", "N", "Epochs per timed run (default: 1)."),
+        new("batch-size", "N", $"Images per step (default: {defaultBatchSize}, the trainer's)."),
+        new("repeats", "N", "Timed runs per side, alternating (default: 3)."),
+        new("seed", "N", "Seed (default: 1)."),
+    ];
+
+    /// <summary>Reads the options of <see cref="Options"/>; opens the data.</summary>
+    public static Settings Read(Arguments arguments, string command, int defaultImages, int defaultBatchSize)
+    {
+        string dataPath = arguments.Get("data") ?? Path.Combine("samples", "data", "detection-sample", "data.yaml");
+        int limit = arguments.Get("images") is { } text ? TrainingArguments.ParseInt(text, "--images", minimum: 0) : defaultImages;
+        int size = MicroBenchmark.PositiveInt(arguments, command, "image-size", 160);
+        if (size % 32 != 0)
+            throw CliException.UsageError($"{command}: --image-size '{size}' is not valid: expected a multiple of 32 (the network's largest stride)");
+        var settings = new Settings(FirstImages(DetectionDataSet.Open(dataPath, "--data"), limit), size,
+            MicroBenchmark.PositiveInt(arguments, command, "epochs", 1), MicroBenchmark.PositiveInt(arguments, command, "batch-size", defaultBatchSize),
+            MicroBenchmark.PositiveInt(arguments, command, "repeats", 3), MicroBenchmark.PositiveInt(arguments, command, "seed", 1));
+        return settings;
+    }
+
+    /// <summary>The pipeline side's trainer options, as the bare side trains: no augmentation, a constant learning rate, no early stopping, the CPU.</summary>
+    public static TOptions Configure<TOptions>(TOptions options, Settings settings, int epochs)
+        where TOptions : DetectionTrainerOptions
+    {
+        options.ImageSize = settings.ImageSize;
+        options.Augmentation = DetectionAugmentationOptions.None;
+        options.Epochs = epochs;
+        options.BatchSize = Microsoft.ML.DeepExtensions.Training.BatchSize.Of(settings.BatchSize);
+        options.LearningRateSchedule = new ConstantSchedule();
+        options.EarlyStoppingPatience = 0;
+        options.Seed = settings.Seed;
+        options.Device = ComputeDevice.Cpu;
+        return options;
+    }
+
     /// <summary>Images letterboxed to <c>Size</c>, RGB planes as bytes; per image its objects as rows of class, x0, y0, x1, y1 (network pixels).</summary>
     public sealed record LetterboxedImages(byte[] Pixels, float[][] Objects, int Count, int Size);
 
     /// <summary>The first <paramref name="limit"/> images of <paramref name="dataset"/> (all of them for 0 or more than it has).</summary>
-    public static DetectionDataset FirstImages(DetectionDataset dataset, int limit) =>
+    private static DetectionDataset FirstImages(DetectionDataset dataset, int limit) =>
         limit == 0 || limit >= dataset.Images.Count ? dataset : new DetectionDataset(dataset.ClassNames, dataset.Images.Take(limit));
 
     /// <summary>Decodes and letterboxes every image of <paramref name="dataset"/>, mapping its boxes (the bare side's own data path).</summary>

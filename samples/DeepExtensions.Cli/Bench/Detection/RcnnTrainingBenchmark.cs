@@ -25,18 +25,9 @@ public static class RcnnTrainingBenchmark
 {
     private const string Command = "bench rcnn-training";
 
-    public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
-    {
-        new("data", "DATA", "Detection data (default: samples/data/detection-sample/data.yaml)."),
-        new("backbone", "N", "ResNet depth: 18, 34, 50, 101 or 152 (default: 18)."),
-        new("single-map", null, "The layer4 map alone with the paper's nine anchors, instead of the feature pyramid."),
-        new("images", "N", "Train on the first N images of DATA (default: 96; 0 for all)."),
-        new("image-size", "N", "Network input side, a multiple of 32 (default: 160)."),
-        new("epochs", "N", "Epochs per timed run (default: 1)."),
-        new("batch-size", "N", "Images per step (default: 4, the trainer's)."),
-        new("repeats", "N", "Timed runs per side, alternating (default: 3)."),
-        new("seed", "N", "Seed (default: 1)."),
-    };
+    public static readonly IReadOnlyList<CliOption> Options = DetectorTrainingBench.Options(96, 4,
+        new CliOption("backbone", "N", "ResNet depth: 18, 34, 50, 101 or 152 (default: 18)."),
+        new CliOption("single-map", null, "The layer4 map alone with the paper's nine anchors, instead of the feature pyramid."));
 
     public const string Summary = "Faster R-CNN training through Fit() vs a bare TorchSharp loop over the same network (same images, no augmentation).";
 
@@ -44,32 +35,15 @@ public static class RcnnTrainingBenchmark
     {
         if (Arguments.ParseOrShowHelp(Command, args, Options, Summary, stdout) is not { } arguments)
             return ExitCodes.Success;
-        string dataPath = arguments.Get("data") ?? Path.Combine("samples", "data", "detection-sample", "data.yaml");
+        var settings = DetectorTrainingBench.Read(arguments, Command, defaultImages: 96, defaultBatchSize: 4);
         int depth = MicroBenchmark.PositiveInt(arguments, Command, "backbone", 18);
-        int size = MicroBenchmark.PositiveInt(arguments, Command, "image-size", 160), epochs = MicroBenchmark.PositiveInt(arguments, Command, "epochs", 1);
-        int batchSize = MicroBenchmark.PositiveInt(arguments, Command, "batch-size", 4), repeats = MicroBenchmark.PositiveInt(arguments, Command, "repeats", 3);
-        int seed = MicroBenchmark.PositiveInt(arguments, Command, "seed", 1);
-        int limit = arguments.Get("images") is { } text ? TrainingArguments.ParseInt(text, "--images", minimum: 0) : 96;
-        if (size % 32 != 0)
-            throw CliException.UsageError($"{Command}: --image-size '{size}' is not valid: expected a multiple of 32 (the backbone's stride)");
+        var (dataset, size, epochs, batchSize, repeats, seed) = settings;
 
         TorchBackend.EnsureStarted();
-        var dataset = DetectorTrainingBench.FirstImages(DetectionDataSet.Open(dataPath, "--data"), limit);
         var mlContext = new MLContext(seed);
         var view = dataset.ToDataView();
-        FasterRcnnTrainer.Options TrainerOptions(int runEpochs) => new()
-        {
-            BackboneDepth = depth,
-            Fpn = !arguments.Has("single-map"),
-            ImageSize = size,
-            Augmentation = DetectionAugmentationOptions.None,
-            Epochs = runEpochs,
-            BatchSize = Microsoft.ML.DeepExtensions.Training.BatchSize.Of(batchSize),
-            LearningRateSchedule = new ConstantSchedule(),
-            EarlyStoppingPatience = 0,
-            Seed = seed,
-            Device = ComputeDevice.Cpu,
-        };
+        FasterRcnnTrainer.Options TrainerOptions(int runEpochs) =>
+            DetectorTrainingBench.Configure(new FasterRcnnTrainer.Options { BackboneDepth = depth, Fpn = !arguments.Has("single-map") }, settings, runEpochs);
         var architecture = TrainerOptions(1).Architecture(dataset.ClassNames.Count, size);
         stderr.WriteLine($"bench: {dataset} at {size}x{size}, faster-rcnn resnet{depth}{(architecture.Fpn ? " fpn" : "")}, batch {batchSize}, cpu, torch threads {torch.get_num_threads()}");
 

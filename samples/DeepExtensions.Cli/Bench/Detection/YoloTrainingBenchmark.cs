@@ -34,17 +34,8 @@ public static class YoloTrainingBenchmark
 {
     private const string Command = "bench yolo-training";
 
-    public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
-    {
-        new("data", "DATA", "Detection data (default: samples/data/detection-sample/data.yaml)."),
-        new("arch", "NAME", "YOLO architecture or cfg (default: the trainer's default)."),
-        new("images", "N", "Train on the first N images of DATA (default: 0, all)."),
-        new("image-size", "N", "Network input side (default: 160)."),
-        new("epochs", "N", "Epochs per timed run (default: 1)."),
-        new("batch-size", "N", "Images per step (default: 16)."),
-        new("repeats", "N", "Timed runs per side, alternating (default: 3)."),
-        new("seed", "N", "Seed (default: 1)."),
-    };
+    public static readonly IReadOnlyList<CliOption> Options = DetectorTrainingBench.Options(0, 16,
+        new CliOption("arch", "NAME", "YOLO architecture or cfg (default: the trainer's default)."));
 
     public const string Summary = "YOLO training through Fit() vs a bare TorchSharp loop (same network, loss, images), then Transform vs a bare batched forward + decode + NMS.";
 
@@ -52,32 +43,17 @@ public static class YoloTrainingBenchmark
     {
         if (Arguments.ParseOrShowHelp(Command, args, Options, Summary, stdout) is not { } arguments)
             return ExitCodes.Success;
-        string dataPath = arguments.Get("data") ?? Path.Combine("samples", "data", "detection-sample", "data.yaml");
+        var settings = DetectorTrainingBench.Read(arguments, Command, defaultImages: 0, defaultBatchSize: 16);
         string arch = arguments.Get("arch") ?? new YoloTrainer.Options().Architecture;
-        int size = MicroBenchmark.PositiveInt(arguments, Command, "image-size", 160), epochs = MicroBenchmark.PositiveInt(arguments, Command, "epochs", 1);
-        int batchSize = MicroBenchmark.PositiveInt(arguments, Command, "batch-size", 16), repeats = MicroBenchmark.PositiveInt(arguments, Command, "repeats", 3);
-        int seed = MicroBenchmark.PositiveInt(arguments, Command, "seed", 1);
+        var (dataset, size, epochs, batchSize, repeats, seed) = settings;
 
         TorchBackend.EnsureStarted();
-        int limit = arguments.Get("images") is { } text ? TrainingArguments.ParseInt(text, "--images", minimum: 0) : 0;
-        var dataset = DetectorTrainingBench.FirstImages(DetectionDataSet.Open(dataPath, "--data"), limit);
         var mlContext = new MLContext(seed);
         var view = dataset.ToDataView();
         stderr.WriteLine($"bench: {dataset} at {size}x{size}, {arch}, batch {batchSize}, cpu, torch threads {torch.get_num_threads()}");
 
-        YoloTrainer.Options TrainerOptions(int runEpochs) => new()
-        {
-            Architecture = arch,
-            ImageSize = size,
-            Anchors = YoloAnchorSource.Paper,
-            Augmentation = DetectionAugmentationOptions.None,
-            Epochs = runEpochs,
-            BatchSize = Microsoft.ML.DeepExtensions.Training.BatchSize.Of(batchSize),
-            LearningRateSchedule = new ConstantSchedule(),
-            EarlyStoppingPatience = 0,
-            Seed = seed,
-            Device = ComputeDevice.Cpu,
-        };
+        YoloTrainer.Options TrainerOptions(int runEpochs) =>
+            DetectorTrainingBench.Configure(new YoloTrainer.Options { Architecture = arch, Anchors = YoloAnchorSource.Paper }, settings, runEpochs);
 
         var (pipelineRates, bareRates, model) = DetectorTrainingBench.Alternate(dataset.Images.Count, epochs, repeats,
             runEpochs => mlContext.ObjectDetection().Trainers.Yolo(TrainerOptions(runEpochs)).Fit(view),
