@@ -79,6 +79,14 @@ public sealed class OnnxBackbone : ImageArchitecture
         return new OnnxBackbone(OnnxModelFile.Read(path), preprocessing, options.FeaturesOutputName, options.PixelScale, options.NewHead, hasWeights: true, $"ONNX file '{path}'");
     }
 
+    /// <summary>
+    /// The same graphs (preprocessing, backbone up to <see cref="FeaturesOutputName"/>) and pixel scale under a new fully
+    /// connected head: what fine-tuning an imported network on other classes trains (its weights then come from the
+    /// imported model, e.g. <c>CnnTrainer.Options.InitialWeights</c> naming its model.zip). Itself when it has a new head already.
+    /// </summary>
+    public OnnxBackbone WithNewHead() =>
+        NewHead ? this : new OnnxBackbone(_backbone, _preprocessing, FeaturesOutputName, PixelScale, newHead: true, _hasWeights, _source);
+
     /// <inheritdoc/>
     public override nn.Module<Tensor, Tensor> Create(long[] inputShape, int classes)
     {
