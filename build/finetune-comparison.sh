@@ -22,6 +22,7 @@
 # RESNET18_MODELS: the package's tools/DnnImageModels folder (default: the NuGet cache's 0.24.0, which restoring the test
 # project downloads: dotnet restore test/Microsoft.ML.DeepExtensions.Tests).
 # Needs /usr/bin/python3 with numpy and OpenCV (Debian: python3-numpy, python3-opencv) for step 1.
+# deepext reads no input: its stdin is /dev/null, so a run in the background (&) never waits on the terminal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,7 +55,7 @@ fi
 mkdir -p "$work"
 rm -rf "$work/data"
 /usr/bin/python3 build/fashion_mnist_to_folders.py "$work/data" ${per_class:+--per-class "$per_class"}
-"$DEEPEXT" import --onnx "$onnx" --preprocess "$preprocess" --pixel-scale 255 --classes 512 --out "$work/resnet18-package.zip" --force
+"$DEEPEXT" import --onnx "$onnx" --preprocess "$preprocess" --pixel-scale 255 --classes 512 --out "$work/resnet18-package.zip" --force < /dev/null
 
 # name, then the train options that make it (the rest are the CLI's defaults).
 runs=(
@@ -67,7 +68,7 @@ runs=(
 train() {
   local log=$1 epochs=$2 out=$3; shift 3
   "$DEEPEXT" train --task image-classification --data "$work/data" --epochs "$epochs" "${device[@]}" --out "$out" --force "$@" \
-    > "$log.stdout" 2> "$log"
+    < /dev/null > "$log.stdout" 2> "$log"
   local seconds accuracy
   seconds=$(grep -oE 'trained [0-9]+ epochs in [0-9.]+ s' "$log" | tail -n 1 | awk '{print $5}')
   accuracy=$(tail -n 1 "$log.stdout" | grep -oE '"MicroAccuracy":[0-9.eE+-]+' | cut -d: -f2)
