@@ -79,6 +79,14 @@ public sealed class OnnxBackbone : ImageArchitecture
         return new OnnxBackbone(OnnxModelFile.Read(path), preprocessing, options.FeaturesOutputName, options.PixelScale, options.NewHead, hasWeights: true, $"ONNX file '{path}'");
     }
 
+    /// <summary>
+    /// The same graphs (preprocessing, backbone up to <see cref="FeaturesOutputName"/>) and pixel scale under a new fully
+    /// connected head: what fine-tuning an imported network on other classes trains (its weights then come from the
+    /// imported model, e.g. <c>CnnTrainer.Options.InitialWeights</c> naming its model.zip). Itself when it has a new head already.
+    /// </summary>
+    public OnnxBackbone WithNewHead() =>
+        NewHead ? this : new OnnxBackbone(_backbone, _preprocessing, FeaturesOutputName, PixelScale, newHead: true, _hasWeights, _source);
+
     /// <inheritdoc/>
     public override nn.Module<Tensor, Tensor> Create(long[] inputShape, int classes)
     {
@@ -124,13 +132,13 @@ public sealed class OnnxBackbone : ImageArchitecture
     internal override void WriteDefinition(BinaryWriter writer)
     {
         using var backbone = OnnxGraphModule.FromModel(_backbone, _source, FeaturesOutputName, allowMissingData: !_hasWeights);
-        WriteBytes(writer, backbone.StructureWithoutWeights());
+        OnnxModelFile.WriteEmbedded(writer, backbone.StructureWithoutWeights());
         writer.Write(FeaturesOutputName);
         writer.Write(_preprocessing is not null);
         if (_preprocessing is not null)
         {
             using var preprocessing = OnnxGraphModule.FromModel(_preprocessing, "the preprocessing graph", null, allowMissingData: !_hasWeights);
-            WriteBytes(writer, preprocessing.StructureWithoutWeights());
+            OnnxModelFile.WriteEmbedded(writer, preprocessing.StructureWithoutWeights());
         }
         writer.Write(PixelScale);
         writer.Write(NewHead);
@@ -139,29 +147,12 @@ public sealed class OnnxBackbone : ImageArchitecture
 
     internal static OnnxBackbone Read(BinaryReader reader)
     {
-        var backbone = OnnxModelFile.Parse(ReadBytes(reader), "the saved ONNX backbone");
+        var backbone = OnnxModelFile.ReadEmbedded(reader, "the saved ONNX backbone");
         string features = reader.ReadString();
-        var preprocessing = reader.ReadBoolean() ? OnnxModelFile.Parse(ReadBytes(reader), "the saved preprocessing graph") : null;
+        var preprocessing = reader.ReadBoolean() ? OnnxModelFile.ReadEmbedded(reader, "the saved preprocessing graph") : null;
         float scale = reader.ReadSingle();
         bool newHead = reader.ReadBoolean();
         string source = reader.ReadString();
         return new OnnxBackbone(backbone, preprocessing, features, scale, newHead, hasWeights: false, source);
-    }
-
-    private static void WriteBytes(BinaryWriter writer, byte[] bytes)
-    {
-        writer.Write(bytes.Length);
-        writer.Write(bytes);
-    }
-
-    private static byte[] ReadBytes(BinaryReader reader)
-    {
-        int length = reader.ReadInt32();
-        if (length is <= 0 or > 1 << 30)
-            throw new InvalidDataException($"Corrupt ONNX backbone definition: graph length {length}.");
-        var bytes = reader.ReadBytes(length);
-        if (bytes.Length != length)
-            throw new InvalidDataException("Corrupt ONNX backbone definition: the graph is truncated.");
-        return bytes;
     }
 }

@@ -46,4 +46,25 @@ internal static class OnnxModelFile
         using var stream = File.Create(path);
         model.WriteTo(stream);
     }
+
+    /// <summary>Writes a graph saved inside a model's own stream (e.g. <c>OnnxGraphModule.StructureWithoutWeights</c>): its length, then its bytes.</summary>
+    public static void WriteEmbedded(BinaryWriter writer, byte[] bytes)
+    {
+        writer.Write(bytes.Length);
+        writer.Write(bytes);
+    }
+
+    /// <summary>Reads what <see cref="WriteEmbedded"/> wrote; <paramref name="source"/> names the graph in messages.</summary>
+    /// <exception cref="InvalidDataException">The length is corrupt or the bytes are truncated.</exception>
+    /// <exception cref="OnnxFormatException">The bytes are not an ONNX model.</exception>
+    public static ModelProto ReadEmbedded(BinaryReader reader, string source)
+    {
+        int length = reader.ReadInt32();
+        if (length is <= 0 or > 1 << 30)
+            throw new InvalidDataException($"Corrupt model: {source} has length {length}.");
+        var bytes = reader.ReadBytes(length);
+        if (bytes.Length != length)
+            throw new InvalidDataException($"Corrupt model: {source} is truncated.");
+        return Parse(bytes, source);
+    }
 }

@@ -84,6 +84,18 @@ public static class ImageNetworkWeights
         return ((ImageNetwork)model.Network).Normalization;
     }
 
+    /// <summary>
+    /// The architecture of the image classifier in a model.zip (e.g. an ONNX network imported by <c>deepext import --onnx</c>),
+    /// so that fine-tuning can rebuild the same layers; null for other files.
+    /// </summary>
+    public static ImageArchitecture? ArchitectureOf(string path)
+    {
+        if (!IsModelZip(path))
+            return null;
+        using var model = LoadImageClassifier(path);
+        return ((ImageNetwork)model.Network).Architecture;
+    }
+
     private static bool IsModelZip(string path) => Path.GetExtension(path).Equals(".zip", StringComparison.OrdinalIgnoreCase);
 
     private static NetworkPredictionTransformer LoadImageClassifier(string path)

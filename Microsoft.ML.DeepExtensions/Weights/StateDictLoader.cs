@@ -15,8 +15,8 @@ public static class StateDictLoader
     /// <param name="fileName">Maps a network tensor's name to its name in the file (e.g. DeepExtensions' <c>features.conv1.weight</c>
     /// to torchvision's <c>features.0.weight</c>). Defaults to the same name.</param>
     /// <param name="strict">Refuse the file when a tensor is missing or unexpected (PyTorch's <c>strict=True</c>). Shape mismatches are always refused.</param>
-    /// <param name="reinitializable">Network tensors (network names) that may keep their fresh values when the file's shape differs:
-    /// the classifier, whose size is the class count.</param>
+    /// <param name="reinitializable">Network tensors (network names) that may keep their fresh values when the file's shape differs
+    /// or the file lacks them: the classifier, whose size is the class count.</param>
     /// <param name="source">The file, for messages.</param>
     /// <exception cref="WeightFileException">A shape differs, or (strict) a tensor is missing or unexpected; the message names them.</exception>
     public static WeightLoadReport Load(nn.Module network, IReadOnlyDictionary<string, Tensor> weights, Func<string, string>? fileName = null,
@@ -38,7 +38,10 @@ public static class StateDictLoader
             if (!weights.TryGetValue(key, out var value))
             {
                 // Batch normalization's step counter only matters for momentum=None; PyTorch too tolerates files without it.
-                if (!name.EndsWith("num_batches_tracked", StringComparison.Ordinal))
+                // A classifier the file lacks (weights of a feature extractor) starts fresh, as one of another class count does.
+                if (reinitializable?.Contains(name) == true)
+                    reinitialized.Add(key);
+                else if (!name.EndsWith("num_batches_tracked", StringComparison.Ordinal))
                     missing.Add(key);
                 continue;
             }

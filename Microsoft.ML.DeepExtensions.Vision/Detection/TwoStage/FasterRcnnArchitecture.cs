@@ -17,23 +17,29 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.TwoStage;
 /// <param name="Rpn">RPN numbers.</param>
 /// <param name="RoIHeads">Box head numbers.</param>
 /// <param name="MaskHead">The mask branch's numbers for a Mask R-CNN; null for a Faster R-CNN.</param>
+/// <param name="OnnxBackbone">An imported ONNX network as the backbone's body instead of the ResNet of <paramref name="Depth"/>; null for the ResNet.</param>
 internal sealed record FasterRcnnArchitecture(int Depth, bool Fpn, int FpnChannels, int Classes, int ImageSize,
-    float[][] AnchorSizes, float[][] AspectRatios, RpnSettings Rpn, RoIHeadSettings RoIHeads, MaskHeadSettings? MaskHead = null)
+    float[][] AnchorSizes, float[][] AspectRatios, RpnSettings Rpn, RoIHeadSettings RoIHeads, MaskHeadSettings? MaskHead = null,
+    OnnxRcnnBackbone? OnnxBackbone = null)
 {
-    /// <summary>Version 2 adds the mask branch; version 1 (Faster R-CNN only) still loads.</summary>
-    private const int Version = 2;
+    /// <summary>
+    /// Version 3 adds the ONNX backbone and is written only with one (a ResNet model keeps version 2's bytes), version 2 the
+    /// mask branch; versions 1 (Faster R-CNN only) and 2 still load.
+    /// </summary>
+    private const int Version = 3;
 
-    /// <summary>A network of this architecture with fresh weights.</summary>
+    /// <summary>A network of this architecture with fresh weights (an ONNX backbone: its file's, or zeros when read from a model).</summary>
     public FasterRcnn Build(Device? device)
     {
-        var backbone = Fpn ? RcnnBackbone.ResNetFpn(Depth, FpnChannels, device) : RcnnBackbone.ResNetSingleMap(Depth, device);
+        var backbone = OnnxBackbone is not null ? RcnnBackbone.Onnx(OnnxBackbone.CreateBody(), Fpn ? FpnChannels : null, device)
+            : Fpn ? RcnnBackbone.ResNetFpn(Depth, FpnChannels, device) : RcnnBackbone.ResNetSingleMap(Depth, device);
         var anchors = new AnchorGenerator(AnchorSizes, AspectRatios);
         return new FasterRcnn(backbone, anchors, Classes, new RcnnImageTransform(ImageSize, ImageSize), Rpn, RoIHeads, device, MaskHead);
     }
 
     public void Write(BinaryWriter writer)
     {
-        writer.Write(Version);
+        writer.Write(OnnxBackbone is null ? 2 : Version);
         writer.Write(Depth);
         writer.Write(Fpn);
         writer.Write(FpnChannels);
@@ -73,6 +79,11 @@ internal sealed record FasterRcnnArchitecture(int Depth, bool Fpn, int FpnChanne
             writer.Write(MaskHead.Dilation);
             writer.Write(MaskHead.PredictorChannels);
         }
+        if (OnnxBackbone is not null)
+        {
+            writer.Write(true);
+            OnnxBackbone.Write(writer);
+        }
     }
 
     public static FasterRcnnArchitecture Read(BinaryReader reader)
@@ -106,7 +117,8 @@ internal sealed record FasterRcnnArchitecture(int Depth, bool Fpn, int FpnChanne
             var layers = Enumerable.Range(0, layerCount).Select(_ => reader.ReadInt32()).ToArray();
             mask = new MaskHeadSettings { PooledSize = pooled, SamplingRatio = sampling, Layers = layers, Dilation = reader.ReadInt32(), PredictorChannels = reader.ReadInt32() };
         }
-        return new FasterRcnnArchitecture(depth, fpn, fpnChannels, classes, imageSize, sizes, ratios, rpn, roi, mask);
+        var onnx = version >= 3 && reader.ReadBoolean() ? OnnxRcnnBackbone.Read(reader) : null;
+        return new FasterRcnnArchitecture(depth, fpn, fpnChannels, classes, imageSize, sizes, ratios, rpn, roi, mask, onnx);
     }
 
     private static void WriteLevels(BinaryWriter writer, float[][] levels)

@@ -4,24 +4,25 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.DeepExtensions.Vision.Detection.TwoStage;
 
 /// <summary>
-/// An R-CNN's backbone (torchvision's <c>BackboneWithFPN</c>, or a single map): a <see cref="ResNetBody"/> (<c>body</c>),
-/// optionally followed by a <see cref="FeaturePyramidNetwork"/> (<c>fpn</c>). Gives named feature maps, finest first:
-/// <c>0</c>, <c>1</c>, <c>2</c>, <c>3</c>, <c>pool</c> with the pyramid (strides 4 to 64); <c>0</c> alone without it (layer4, stride 32).
+/// An R-CNN's backbone (torchvision's <c>BackboneWithFPN</c>, or a single map): a <see cref="ResNetBody"/> or an imported ONNX
+/// network (<see cref="OnnxRcnnBody"/>) as <c>body</c>, optionally followed by a <see cref="FeaturePyramidNetwork"/> (<c>fpn</c>).
+/// Gives named feature maps, finest first: <c>0</c>, <c>1</c>, <c>2</c>, <c>3</c>, <c>pool</c> with the pyramid over a ResNet's
+/// four stages (strides 4 to 64; one level per body map, then <c>pool</c>); <c>0</c> alone without it (layer4, stride 32).
 /// </summary>
 public sealed class RcnnBackbone : nn.Module<Tensor, Tensor[]>
 {
-    private readonly ResNetBody _body;
+    private readonly nn.Module<Tensor, Tensor[]> _body;
     private readonly FeaturePyramidNetwork? _fpn;
 
-    private RcnnBackbone(ResNetBody body, FeaturePyramidNetwork? fpn) : base(nameof(RcnnBackbone))
+    private RcnnBackbone(nn.Module<Tensor, Tensor[]> body, IReadOnlyList<int> bodyChannels, FeaturePyramidNetwork? fpn) : base(nameof(RcnnBackbone))
     {
         _body = body;
         _fpn = fpn;
         register_module("body", body);
         if (fpn is not null)
             register_module("fpn", fpn);
-        FeatureNames = fpn is null ? new[] { "0" } : Enumerable.Range(0, body.OutChannels.Count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append("pool").ToArray();
-        OutChannels = fpn?.OutChannels ?? body.OutChannels[^1];
+        FeatureNames = fpn is null ? new[] { "0" } : Enumerable.Range(0, bodyChannels.Count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append("pool").ToArray();
+        OutChannels = fpn?.OutChannels ?? bodyChannels[^1];
     }
 
     /// <summary>ResNet layer1 to layer4 under a feature pyramid of <paramref name="fpnChannels"/> channels (torchvision's <c>resnet_fpn_backbone</c>).</summary>
@@ -31,14 +32,34 @@ public sealed class RcnnBackbone : nn.Module<Tensor, Tensor[]>
     public static RcnnBackbone ResNetFpn(int depth, int fpnChannels = 256, Device? device = null)
     {
         var body = new ResNetBody(depth, new[] { "layer1", "layer2", "layer3", "layer4" }, device);
-        return new RcnnBackbone(body, new FeaturePyramidNetwork(body.OutChannels, fpnChannels, lastLevelMaxPool: true, device));
+        return new RcnnBackbone(body, body.OutChannels, new FeaturePyramidNetwork(body.OutChannels, fpnChannels, lastLevelMaxPool: true, device));
     }
 
     /// <summary>ResNet up to layer4, whose stride-32 map is the only feature map (the original Faster R-CNN's single map).</summary>
     /// <param name="depth">ResNet depth: 18, 34, 50, 101 or 152.</param>
     /// <param name="device">Where the weights live. Defaults to the CPU.</param>
-    public static RcnnBackbone ResNetSingleMap(int depth, Device? device = null) =>
-        new(new ResNetBody(depth, new[] { "layer4" }, device), null);
+    public static RcnnBackbone ResNetSingleMap(int depth, Device? device = null)
+    {
+        var body = new ResNetBody(depth, new[] { "layer4" }, device);
+        return new RcnnBackbone(body, body.OutChannels, null);
+    }
+
+    /// <summary>
+    /// An imported ONNX network's maps: the only one (single-map model), or one pyramid level per map under a feature
+    /// pyramid of <paramref name="fpnChannels"/> channels (null: no pyramid), plus the max-pooled level.
+    /// </summary>
+    /// <param name="body">The imported graph and the values it returns, finest first.</param>
+    /// <param name="fpnChannels">Channels of the pyramid's levels; null for the single-map model.</param>
+    /// <param name="device">Where the pyramid's weights live (the body's are where it was built). Defaults to the CPU.</param>
+    /// <exception cref="ArgumentException">Without a pyramid, the body returns more than one map.</exception>
+    public static RcnnBackbone Onnx(OnnxRcnnBody body, int? fpnChannels, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (fpnChannels is null && body.OutChannels.Count != 1)
+            throw new ArgumentException($"Without a feature pyramid the backbone gives one feature map; the ONNX body returns {body.OutChannels.Count} ({string.Join(", ", body.Graph.OutputNames)}).", nameof(body));
+        var fpn = fpnChannels is int channels ? new FeaturePyramidNetwork(body.OutChannels, channels, lastLevelMaxPool: true, device) : null;
+        return new RcnnBackbone(body, body.OutChannels, fpn);
+    }
 
     /// <summary>Names of the returned maps, finest first.</summary>
     public IReadOnlyList<string> FeatureNames { get; }
@@ -52,7 +73,7 @@ public sealed class RcnnBackbone : nn.Module<Tensor, Tensor[]>
     /// <summary>The feature maps of <c>[N, 3, H, W]</c> normalized images, in <see cref="FeatureNames"/> order.</summary>
     public override Tensor[] forward(Tensor images)
     {
-        var maps = _body.forward(images);
+        var maps = _body.call(images);
         return _fpn is null ? maps : _fpn.forward(maps);
     }
 

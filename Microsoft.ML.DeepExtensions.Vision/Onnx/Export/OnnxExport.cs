@@ -18,8 +18,8 @@ namespace Microsoft.ML.DeepExtensions.Vision.Onnx.Export;
 /// <remarks>
 /// <para>
 /// A network's graph has one input named after the model's feature column: <c>[N, C, H, W]</c> floats for images
-/// (pixels in [0, 1], planar RGB, as the trainer reads them; any scaling or preprocessing the network applies
-/// is inside the graph), <c>[N, features]</c> for an MLP. Its outputs are the transformer's: <c>Score</c>
+/// (pixels in [0, 1], planar RGB, as the trainer reads them; any scaling, preprocessing or mean/std normalization
+/// (<see cref="ImageNetwork.Normalization"/>) the network applies is inside the graph), <c>[N, features]</c> for an MLP. Its outputs are the transformer's: <c>Score</c>
 /// (class probabilities for multiclass, the logit for binary, the prediction in the label's units for
 /// regression) and, for binary classifiers, <c>Probability</c>. <c>N</c> is a free batch dimension.
 /// </para>
@@ -102,6 +102,12 @@ public static class OnnxExport
         string input = builder.Input(inputName, inputShape);
         bool rescaled = definition.OutputShift != 0 || definition.OutputScale != 1;
         var layers = rescaled ? (nn.Module<Tensor, Tensor>)module.named_children().Single(c => c.name == "layers").module : module;
+        if (definition is ImageNetwork { Normalization: { } normalization } normalized)
+        {
+            // The module normalizes first (a child of its own); the graph does it with the same operations.
+            input = WriteNormalization(builder, normalization, input);
+            layers = (nn.Module<Tensor, Tensor>)normalized.ArchitectureModule(layers);
+        }
         var weights = layers.state_dict();
 
         string output = definition switch
@@ -145,6 +151,20 @@ public static class OnnxExport
             input = writer.Activation(mlp.Activation, $"act{i}", input);
         }
         return Dense("output", input);
+    }
+
+    /// <summary>
+    /// <c>(x - mean[c]) / std[c]</c> as <see cref="ImageNormalization"/>'s module computes it: Sub then Div by <c>[C, 1, 1]</c>
+    /// constants (a Div, not a Mul by the reciprocal, so the graph rounds as the module does). The constants have no batch
+    /// axis because OpenCV 4.6's dnn module refuses a 4-D constant there; broadcasting gives the same result everywhere.
+    /// </summary>
+    private static string WriteNormalization(OnnxGraphBuilder builder, ImageNormalization normalization, string input)
+    {
+        using var scope = torch.NewDisposeScope();
+        var mean = torch.tensor(normalization.Mean.ToArray()).view(-1, 1, 1);
+        var std = torch.tensor(normalization.StandardDeviation.ToArray()).view(-1, 1, 1);
+        string centered = builder.Node("Sub", "normalize.mean", new[] { input, builder.Initializer("normalize.mean", mean) });
+        return builder.Node("Div", "normalize.std", new[] { centered, builder.Initializer("normalize.std", std) });
     }
 
     private static string WriteBackbone(OnnxGraphBuilder builder, OnnxBackboneNetwork network, string input)

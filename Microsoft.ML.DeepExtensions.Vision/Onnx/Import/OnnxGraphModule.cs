@@ -29,7 +29,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     private readonly ModelProto _structure;
     private readonly string _source;
 
-    private OnnxGraphModule(ModelProto model, string source, string? outputName, bool allowMissingData)
+    private OnnxGraphModule(ModelProto model, string source, IReadOnlyList<string>? outputNames, bool allowMissingData)
         : base("OnnxGraph")
     {
         _source = source;
@@ -45,11 +45,11 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         InputName = inputs[0].Name;
         InputShape = inputs[0].Type?.TensorType?.Shape?.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : -1).ToArray()
             ?? Array.Empty<long>();
-        OutputName = outputName ?? (graph.Output.Count == 1
-            ? graph.Output[0].Name
-            : throw new OnnxFormatException($"{source}: the graph has {graph.Output.Count} outputs ({string.Join(", ", graph.Output.Select(o => o.Name))}); name the one to use."));
+        OutputNames = outputNames is { Count: > 0 } ? outputNames.ToArray() : graph.Output.Count == 1
+            ? new[] { graph.Output[0].Name }
+            : throw new OnnxFormatException($"{source}: the graph has {graph.Output.Count} outputs ({string.Join(", ", graph.Output.Select(o => o.Name))}); name the one to use.");
 
-        var needed = NeededNodes(graph, source, InputName, OutputName, initializers.Keys);
+        var needed = NeededNodes(graph, source, InputName, OutputNames, initializers.Keys);
         var constantValues = new Dictionary<string, OnnxTensorData>(StringComparer.Ordinal);
         foreach (var node in needed.Where(n => n.OpType == "Constant"))
         {
@@ -87,8 +87,11 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     /// <summary>The graph input's declared shape, -1 for a symbolic dimension (e.g. the batch); empty when undeclared.</summary>
     public long[] InputShape { get; }
 
-    /// <summary>The value the module returns, e.g. <c>Pooling395_Output_0</c>.</summary>
-    public string OutputName { get; }
+    /// <summary>The value the module returns, e.g. <c>Pooling395_Output_0</c> (the last of <see cref="OutputNames"/>).</summary>
+    public string OutputName => OutputNames[^1];
+
+    /// <summary>The values <see cref="ForwardAll"/> returns (e.g. a detector backbone's stage outputs), in the order asked for.</summary>
+    public IReadOnlyList<string> OutputNames { get; }
 
     /// <summary>The operator of each node the module runs, in order.</summary>
     public IReadOnlyList<string> Operators { get; }
@@ -113,14 +116,18 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     {
         var model = OnnxModelFile.Read(path);
         TorchBackend.EnsureStarted();
-        return new OnnxGraphModule(model, $"ONNX file '{path}'", outputName, allowMissingData: false);
+        return new OnnxGraphModule(model, $"ONNX file '{path}'", outputName is null ? null : new[] { outputName }, allowMissingData: false);
     }
 
     /// <summary>Imports a parsed model; <paramref name="source"/> names it in messages.</summary>
-    internal static OnnxGraphModule FromModel(ModelProto model, string source, string? outputName, bool allowMissingData = false)
+    internal static OnnxGraphModule FromModel(ModelProto model, string source, string? outputName, bool allowMissingData = false) =>
+        FromModelOutputs(model, source, outputName is null ? null : new[] { outputName }, allowMissingData);
+
+    /// <summary>Imports a parsed model computing several values (<see cref="ForwardAll"/>); null for the graph's only output.</summary>
+    internal static OnnxGraphModule FromModelOutputs(ModelProto model, string source, IReadOnlyList<string>? outputNames, bool allowMissingData = false)
     {
         TorchBackend.EnsureStarted();
-        return new OnnxGraphModule(model, source, outputName, allowMissingData);
+        return new OnnxGraphModule(model, source, outputNames, allowMissingData);
     }
 
     /// <summary>
@@ -158,7 +165,17 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     }
 
     /// <inheritdoc/>
-    public override Tensor forward(Tensor input)
+    public override Tensor forward(Tensor input) => Run(input)[OutputName];
+
+    /// <summary>The values of <see cref="OutputNames"/> for <paramref name="input"/>, in that order, from one pass through the graph.</summary>
+    public Tensor[] ForwardAll(Tensor input)
+    {
+        var values = Run(input);
+        return OutputNames.Select(name => values[name]).ToArray();
+    }
+
+    /// <summary>Runs the nodes in order; returns every value computed, by name.</summary>
+    private Dictionary<string, Tensor> Run(Tensor input)
     {
         var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [InputName] = input };
         foreach (var node in _nodes)
@@ -187,7 +204,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                     values[node.Outputs[o]] = outputs[o];
             }
         }
-        return values[OutputName];
+        return values;
     }
 
     private Tensor Weight(string name)
@@ -214,8 +231,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         _weights[onnxName] = (unique, trainable);
     }
 
-    /// <summary>The nodes needed for <paramref name="output"/>, in graph order; refuses values nothing produces.</summary>
-    private static List<NodeProto> NeededNodes(GraphProto graph, string source, string input, string output, IEnumerable<string> initializers)
+    /// <summary>The nodes needed for <paramref name="outputs"/>, in graph order; refuses values nothing produces.</summary>
+    private static List<NodeProto> NeededNodes(GraphProto graph, string source, string input, IReadOnlyList<string> outputs, IEnumerable<string> initializers)
     {
         var producers = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < graph.Node.Count; i++)
@@ -224,10 +241,10 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                 producers[name] = i;
         }
         var available = new HashSet<string>(initializers, StringComparer.Ordinal) { input };
-        if (!producers.ContainsKey(output) && !available.Contains(output))
+        foreach (var output in outputs.Where(o => !producers.ContainsKey(o) && !available.Contains(o)))
             throw new OnnxFormatException($"{source}: no node produces the output '{output}'.");
         var needed = new SortedSet<int>();
-        var pending = new Stack<string>(new[] { output });
+        var pending = new Stack<string>(outputs);
         while (pending.Count > 0)
         {
             var name = pending.Pop();

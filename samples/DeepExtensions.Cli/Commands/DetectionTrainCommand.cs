@@ -39,7 +39,8 @@ public static class DetectionTrainCommand
         new("test", "DATA", "Test data for the final COCO metrics (default: the test or val split of --data when it has one, else the training data)."),
         new("validation", "DATA", "Validation data, scored after every epoch (COCO AP and AP50); early stopping keeps the best AP's weights (default: none)."),
         new("arch", "NAME|FILE.cfg", $"yolov3-tiny, yolov3-tiny-3l or yolov3 (each optionally :width=W, a filter multiplier), a Darknet cfg file, {FasterRcnnArchitecture} or {MaskRcnnArchitecture} (default: {new YoloTrainer.Options().Architecture})."),
-        new("backbone", "resnet18|resnet34|resnet50|resnet101|resnet152", "Faster/Mask R-CNN's backbone (default: resnet18)."),
+        new("backbone", "resnet18|resnet34|resnet50|resnet101|resnet152|FILE.onnx", "Faster/Mask R-CNN's backbone: a ResNet from random weights, or a pretrained ONNX network (e.g. the ResNet18 package's ResNet18.onnx) fine-tuned from its weights (default: resnet18)."),
+        new("backbone-maps", "NAME[,NAME...]", "With --backbone FILE.onnx: the nodes (or values) whose outputs are the feature maps, finest first: the last convolution stage's (e.g. ReLU393 of ResNet18.onnx), or with --fpn one per pyramid level (ReLU283,ReLU315,ReLU347,ReLU393) (default: the graph's only output)."),
         new("fpn", null, "Faster/Mask R-CNN: a feature pyramid over layer1-4, one anchor size per level (default: the layer4 map alone, with the paper's nine anchors)."),
         new("weights", "FILE.weights", "YOLO: Darknet weights to start from (fine-tuning, e.g. a backbone); default: random weights."),
         new("image-size", "N", "Side of the square network input, a multiple of 32 (default: a cfg file's, else the median image side rounded up to 32)."),
@@ -73,8 +74,8 @@ public static class DetectionTrainCommand
 
     private static int TrainYolo(Arguments arguments, CliContext context, string architecture)
     {
-        if (arguments.Get("backbone") is not null || arguments.Has("fpn"))
-            throw CliException.UsageError($"--{(arguments.Has("fpn") ? "fpn" : "backbone")} applies to --arch {FasterRcnnArchitecture} or {MaskRcnnArchitecture} only");
+        if (arguments.Get("backbone") is not null || arguments.Get("backbone-maps") is not null || arguments.Has("fpn"))
+            throw CliException.UsageError($"--{(arguments.Has("fpn") ? "fpn" : arguments.Get("backbone-maps") is not null ? "backbone-maps" : "backbone")} applies to --arch {FasterRcnnArchitecture} or {MaskRcnnArchitecture} only");
         var options = new YoloTrainer.Options();
         TrainingArguments.Apply(arguments, options);
         options.Architecture = architecture;
@@ -136,17 +137,30 @@ public static class DetectionTrainCommand
                 throw CliException.UsageError($"--{option} applies to YOLO only, not to --arch {architecture}");
         }
         TrainingArguments.Apply(arguments, options);
-        string backbone = arguments.Get("backbone")?.Trim().ToLowerInvariant() ?? "resnet18";
-        options.BackboneDepth = backbone switch
+        options.Fpn = arguments.Has("fpn");
+        string backbone = arguments.Get("backbone")?.Trim() ?? "resnet18";
+        if (backbone.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!File.Exists(backbone))
+                throw CliException.DataError($"--backbone '{backbone}' not found");
+            options.OnnxBackbone = backbone;
+            options.OnnxBackboneFeatureMaps = arguments.Get("backbone-maps")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (options.Fpn && options.OnnxBackboneFeatureMaps is null)
+                throw CliException.UsageError($"--fpn over --backbone '{backbone}' needs --backbone-maps: the nodes whose outputs the pyramid is built on, finest first (e.g. each stage's last ReLU)");
+            if (!options.Fpn && options.OnnxBackboneFeatureMaps is { Length: > 1 })
+                throw CliException.UsageError($"--backbone-maps names {options.OnnxBackboneFeatureMaps.Length} maps: without --fpn the detector reads one (the last convolution stage's output)");
+        }
+        else if (arguments.Get("backbone-maps") is not null)
+            throw CliException.UsageError("--backbone-maps applies to --backbone FILE.onnx");
+        options.BackboneDepth = options.OnnxBackbone is not null ? options.BackboneDepth : backbone.ToLowerInvariant() switch
         {
             "resnet18" => 18,
             "resnet34" => 34,
             "resnet50" => 50,
             "resnet101" => 101,
             "resnet152" => 152,
-            _ => throw CliException.UsageError($"--backbone '{backbone}' is not valid: expected resnet18, resnet34, resnet50, resnet101 or resnet152"),
+            _ => throw CliException.UsageError($"--backbone '{backbone}' is not valid: expected resnet18, resnet34, resnet50, resnet101, resnet152 or an ONNX file (FILE.onnx)"),
         };
-        options.Fpn = arguments.Has("fpn");
         if (arguments.Get("image-size") is { } size)
         {
             int side = TrainingArguments.ParseInt(size, "--image-size", minimum: 1);
@@ -154,7 +168,7 @@ public static class DetectionTrainCommand
                 throw CliException.UsageError($"--image-size '{size}' is not valid: expected a multiple of 32 (the backbone's stride)");
             options.ImageSize = side;
         }
-        return $"{architecture} {backbone}{(options.Fpn ? " fpn" : "")}";
+        return $"{architecture} {(options.OnnxBackbone is null ? backbone.ToLowerInvariant() : $"ONNX backbone '{backbone}'{(options.OnnxBackboneFeatureMaps is { } maps ? $" ({string.Join(", ", maps)})" : "")}")}{(options.Fpn ? " fpn" : "")}";
     }
 
     /// <summary>

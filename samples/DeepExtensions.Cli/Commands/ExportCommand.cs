@@ -27,7 +27,7 @@ public static class ExportCommand
             [".pt"] = (ImageNetworkWeights.Save, "PyTorch state dictionary (torch.load, torchvision's tensor names)"),
             [".pth"] = (ImageNetworkWeights.Save, "PyTorch state dictionary, as .pt"),
             [".safetensors"] = (ImageNetworkWeights.Save, "safetensors (torchvision's tensor names)"),
-            [".onnx"] = (OnnxExport.Save, "ONNX opset 13: input [N, C, H, W] pixels in [0, 1], output Score"),
+            [".onnx"] = (OnnxExport.Save, "ONNX opset 13: input [N, C, H, W] pixels in [0, 1] (the model's normalization inside the graph), output Score"),
         };
 
     /// <summary>Writes a YOLO detector (a model.zip of <c>deepext train --task object-detection</c>) to a file, with NMS in the graph when asked.</summary>
@@ -69,7 +69,8 @@ public static class ExportCommand
 
     public const string Summary =
         "Writes the network of a saved model in another format, picked by --out's extension: .onnx (opset 13; input\n" +
-        "[N, C, H, W] floats with pixels in [0, 1], output Score, the class probabilities; ONNX Runtime, ML.NET's\n" +
+        "[N, C, H, W] floats with pixels in [0, 1], output Score, the class probabilities; the model's input normalization\n" +
+        "(e.g. --normalize imagenet) and pixel scaling are inside the graph; ONNX Runtime, ML.NET's\n" +
         "ApplyOnnxModel and OpenCV's dnn module run it), .pt/.pth (PyTorch's torch.save format) or .safetensors, both\n" +
         "with torchvision's tensor names, so\n" +
         "torchvision.models.resnet18(num_classes=N).load_state_dict(torch.load(FILE)) takes them. The input\n" +

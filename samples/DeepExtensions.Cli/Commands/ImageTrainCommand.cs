@@ -38,7 +38,7 @@ public static class ImageTrainCommand
         new("task", "image-classification", "What to predict.", Required: true),
         new("data", "DIR", "An IDX folder (train-*/t10k-* images and labels, e.g. /usr/share/datasets/fashion-mnist) or a folder with one sub-folder of images per class (or train/ and test/ folders of those).", Required: true),
         new("out", "FILE", "Where to save the model (.zip); the charts go next to it.", Required: true),
-        new("arch", "NAME", "Architecture: " + string.Join(", ", ImageArchitectures.Names) + " (default: small-cnn)."),
+        new("arch", "NAME", "Architecture: " + string.Join(", ", ImageArchitectures.Names) + " (default: small-cnn; with --weights naming a model.zip of 'deepext import --onnx', that network under a new classifier)."),
         new("test", "DIR", "Test images for the final metrics (default: the IDX folder's t10k files or DIR/test, else the training images)."),
         new("validation", "DIR", "Validation images: early stopping watches their loss (default: none)."),
         new("image-size", "HxW", "Size images from a folder are resized to (default: 64x64 for small-cnn, 32x32 for lenet, 224x224 otherwise; IDX images keep theirs)."),
@@ -68,7 +68,15 @@ public static class ImageTrainCommand
             throw CliException.UsageError($"--task '{arguments.Require("task")}' is not valid here: expected {TaskNames.ImageClassification}");
 
         string architectureName = (arguments.Get("arch") ?? "small-cnn").Trim().ToLowerInvariant();
-        var architecture = TrainingArguments.FromRegistry("--arch", () => ImageArchitectures.Get(architectureName));
+        ImageArchitecture architecture;
+        if (arguments.Get("arch") is null && ImportedOnnxNetwork(arguments.Get("weights")) is { } imported)
+        {
+            // Fine-tuning a network of 'deepext import --onnx': its graphs under a new classifier, its weights from the model.zip.
+            architecture = imported.WithNewHead();
+            architectureName = OnnxBackbone.ArchitectureName;
+        }
+        else
+            architecture = TrainingArguments.FromRegistry("--arch", () => ImageArchitectures.Get(architectureName));
         var defaults = DefaultsFor(architectureName);
         var options = new CnnTrainer.Options
         {
@@ -177,6 +185,21 @@ public static class ImageTrainCommand
         }
         // Unreadable images were reported and left out, as every command that reads images does.
         return train.Unreadable + (test?.Unreadable ?? 0) + (validation?.Unreadable ?? 0) == 0 ? ExitCodes.Success : ExitCodes.Data;
+    }
+
+    /// <summary>The ONNX network of a model.zip that 'deepext import --onnx' wrote (or a model fine-tuned from one); null for other --weights.</summary>
+    private static OnnxBackbone? ImportedOnnxNetwork(string? weights)
+    {
+        if (weights is null || !weights.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) || !File.Exists(weights))
+            return null;
+        try
+        {
+            return ImageNetworkWeights.ArchitectureOf(weights) as OnnxBackbone;
+        }
+        catch (Microsoft.ML.DeepExtensions.Weights.WeightFileException e)
+        {
+            throw CliException.DataError(Messages.OneLine(e));
+        }
     }
 
     /// <summary>--weights, --freeze-backbone, --trainable-stages, --head-learning-rate and --normalize.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.DeepExtensions.Tests.Vision.Weights;
 
 namespace Microsoft.ML.DeepExtensions.Tests.Cli;
 
@@ -37,5 +38,34 @@ public sealed class ExportCommandTests
         var wrong = CliRunner.Run("export", "--model", model, "--out", folder.File("m.bin"));
         Assert.AreEqual(2, wrong.ExitCode);
         StringAssert.Contains(wrong.Stderr, ".onnx");
+    }
+
+    [TestMethod]
+    public void ImportedTorchvisionWeightsExportWithTheirImageNetNormalization()
+    {
+        // torchvision's ResNet-18 (seeded random weights, generate_torchvision_weights.py) imported with --normalize imagenet:
+        // the exported graph reads the [0, 1] photos and gives torchvision's probabilities, the normalization inside it.
+        using var folder = new TempFolder();
+        string model = folder.File("resnet18.zip");
+        var import = CliRunner.Run("import", "--arch", "resnet18", "--weights", TorchvisionGolden.WeightsOf("resnet18"),
+            "--classes", "3", "--input", "3x64x64", "--normalize", "imagenet", "--out", model);
+        Assert.AreEqual(0, import.ExitCode, import.ToString());
+        string onnx = folder.File("resnet18.onnx");
+        var export = CliRunner.Run("export", "--model", model, "--out", onnx);
+        Assert.AreEqual(0, export.ExitCode, export.ToString());
+        StringAssert.Contains(export.Stderr, "ImageNet mean/std normalization");
+
+        var photos = TorchvisionGolden.PhotoNames;
+        using var session = new InferenceSession(onnx);
+        var input = new DenseTensor<float>(TorchvisionGolden.PhotoBatch(), new[] { photos.Length, 3, 64, 64 });
+        using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(session.InputMetadata.Keys.Single(), input) });
+        var score = results.Single(r => r.Name == "Score").AsTensor<float>();
+        var logits = TorchvisionGolden.Logits("resnet18");
+        for (int i = 0; i < photos.Length; i++)
+        {
+            var expected = TorchvisionGolden.Softmax(logits[i]);
+            for (int c = 0; c < 3; c++)
+                Assert.AreEqual(expected[c], score[i, c], 1e-4, $"{photos[i]} class {c}");
+        }
     }
 }

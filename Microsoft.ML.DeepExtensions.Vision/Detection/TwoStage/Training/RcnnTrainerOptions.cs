@@ -29,6 +29,25 @@ public abstract class RcnnTrainerOptions : DetectionTrainerOptions
     /// <summary>Whether the backbone has a feature pyramid (layer1–4, strides 4 to 64). Defaults to true; false uses the layer4 map only, with the paper's nine anchors.</summary>
     public bool Fpn = true;
 
+    /// <summary>
+    /// An ONNX file whose network is the backbone's body instead of the ResNet of <see cref="BackboneDepth"/>, e.g. the
+    /// ImageNet-pretrained ResNet18.onnx of ML.NET's <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> package: imported as
+    /// trainable layers (<c>OnnxGraphModule</c>; its operators as the importer supports them), started from the file's
+    /// weights and fine-tuned with the rest inside <c>Fit()</c>. It reads the images as the ResNet does (RGB in [0, 1]
+    /// normalized with ImageNet's mean and deviation). The model keeps the graph's structure and its trained weights, so it
+    /// loads without the file. Defaults to null: the ResNet.
+    /// </summary>
+    public string? OnnxBackbone;
+
+    /// <summary>
+    /// The values (or node names, standing for their first output) of <see cref="OnnxBackbone"/> that are the feature maps,
+    /// finest first, each <c>[N, C, H, W]</c>: the last convolution stage's output without <see cref="Fpn"/>; one map per
+    /// pyramid level with it, e.g. ResNet18.onnx's four stage outputs <c>ReLU283</c>, <c>ReLU315</c>, <c>ReLU347</c> and
+    /// <c>ReLU393</c> (strides 4 to 32). Defaults to null: the graph's only output, which must then be a 4-D map (ResNet18.onnx's
+    /// is its pooled 1 x 1 features: name <c>ReLU393</c> instead).
+    /// </summary>
+    public string[]? OnnxBackboneFeatureMaps;
+
     /// <summary>Channels of the pyramid's levels. Defaults to 256 (torchvision's).</summary>
     public int FpnChannels = 256;
 
@@ -56,18 +75,46 @@ public abstract class RcnnTrainerOptions : DetectionTrainerOptions
         Require(RoIHeads is not null, nameof(RoIHeads), "must be set");
         Rpn!.Validate();
         RoIHeads!.Validate();
-        int levels = Fpn ? 5 : 1;
+        if (OnnxBackbone is not null)
+        {
+            Require(File.Exists(OnnxBackbone), nameof(OnnxBackbone), $"must be an existing ONNX file, got '{OnnxBackbone}'");
+            Require(!Fpn || OnnxBackboneFeatureMaps is { Length: > 0 }, nameof(OnnxBackboneFeatureMaps),
+                $"must name the feature maps of '{OnnxBackbone}' the pyramid is built on (e.g. the outputs of its stages, finest first) when Fpn is set");
+            Require(Fpn || OnnxBackboneFeatureMaps is null || OnnxBackboneFeatureMaps.Length <= 1, nameof(OnnxBackboneFeatureMaps),
+                $"must name one feature map without Fpn (the single-map model), got {OnnxBackboneFeatureMaps?.Length}: [{string.Join(", ", OnnxBackboneFeatureMaps ?? Array.Empty<string>())}]");
+        }
+        else
+            Require(OnnxBackboneFeatureMaps is null, nameof(OnnxBackboneFeatureMaps), "applies to an OnnxBackbone only");
+        int levels = PyramidLevels;
         Require(AnchorSizes is null || AnchorSizes.Length == levels, nameof(AnchorSizes), $"must give one list per feature map ({levels} {(Fpn ? "with" : "without")} the pyramid), got {AnchorSizes?.Length}");
         Require(AspectRatios is null || AspectRatios.Length == 1 || AspectRatios.Length == levels, nameof(AspectRatios), $"must give one list, or one per feature map ({levels}), got {AspectRatios?.Length}");
+    }
+
+    /// <summary>Feature maps the RPN sees: one per body map plus the pooled level with the pyramid (5 over a ResNet), 1 without.</summary>
+    private int PyramidLevels => Fpn ? (OnnxBackbone is null ? 4 : OnnxBackboneFeatureMaps!.Length) + 1 : 1;
+
+    // The ONNX backbone read once per fit (the trainer asks for the architecture when it builds the network and again for the model).
+    private (string Path, string Maps, OnnxRcnnBackbone Backbone)? _onnxBackbone;
+
+    /// <summary>The ONNX backbone of these options, read (and checked) on first use; null for the ResNet.</summary>
+    private OnnxRcnnBackbone? LoadOnnxBackbone()
+    {
+        if (OnnxBackbone is null)
+            return null;
+        string maps = string.Join("\n", OnnxBackboneFeatureMaps ?? Array.Empty<string>());
+        if (_onnxBackbone is not { } cached || cached.Path != OnnxBackbone || cached.Maps != maps)
+            _onnxBackbone = cached = (OnnxBackbone, maps, OnnxRcnnBackbone.Load(OnnxBackbone, OnnxBackboneFeatureMaps));
+        return cached.Backbone;
     }
 
     /// <summary>The network's architecture for these options and the data's classes and input size.</summary>
     internal FasterRcnnArchitecture Architecture(int objectClasses, int imageSize)
     {
-        var sizes = AnchorSizes ?? (Fpn ? new[] { 32f, 64f, 128f, 256f, 512f }.Select(s => new[] { s }).ToArray() : new[] { new[] { 128f, 256f, 512f } });
+        // Anchor sizes double from 32 per pyramid level (torchvision's 32 to 512 over a ResNet's five levels).
+        var sizes = AnchorSizes ?? (Fpn ? Enumerable.Range(0, PyramidLevels).Select(i => new[] { 32f * (1 << i) }).ToArray() : new[] { new[] { 128f, 256f, 512f } });
         var ratios = AspectRatios ?? new[] { new[] { 0.5f, 1f, 2f } };
         var roi = RoIHeads with { ScoreThreshold = ConfidenceThreshold, NmsThreshold = IouThreshold, DetectionsPerImage = MaxDetections };
-        return new FasterRcnnArchitecture(BackboneDepth, Fpn, FpnChannels, objectClasses + 1, imageSize, sizes, ratios, Rpn, roi, MaskBranch);
+        return new FasterRcnnArchitecture(BackboneDepth, Fpn, FpnChannels, objectClasses + 1, imageSize, sizes, ratios, Rpn, roi, MaskBranch, LoadOnnxBackbone());
     }
 
     /// <summary>The fitted detector's parts: the trained network with these options' architecture, columns, scoring batch and device.</summary>

@@ -26,9 +26,9 @@ public sealed class OnnxExportTests
     /// Builds <paramref name="architecture"/> with random weights (and random batch-norm statistics, so
     /// they matter), exports it, and compares ONNX Runtime's Score with the module's softmax on random images.
     /// </summary>
-    private static double ExportAndCompare(ImageArchitecture architecture, long[] inputShape, int classes)
+    private static double ExportAndCompare(ImageArchitecture architecture, long[] inputShape, int classes, ImageNormalization? normalization = null, string? keepAs = null)
     {
-        var definition = new ImageNetwork(architecture, inputShape, classes);
+        var definition = new ImageNetwork(architecture, inputShape, classes, normalization);
         using var module = definition.Build();
         using (var noGrad = torch.no_grad())
         {
@@ -52,7 +52,7 @@ public sealed class OnnxExportTests
             using (var noGrad = torch.no_grad())
                 expected = nn.functional.softmax(module.call(input), 1).data<float>().ToArray();
             var actual = OnnxTestFiles.RunOnnxRuntime(path, input.data<float>().ToArray(), shape);
-            KeepForOpenCv(architecture.Name, path, input.data<float>().ToArray(), shape, expected);
+            KeepForOpenCv(keepAs ?? architecture.Name, path, input.data<float>().ToArray(), shape, expected);
             return OnnxTestFiles.RelativeError(actual, expected);
         }
         finally
@@ -100,6 +100,46 @@ public sealed class OnnxExportTests
     {
         double error = ExportAndCompare(ImageArchitectures.Get(name), new long[] { channels, height, width }, 5);
         Assert.IsTrue(error < 1e-4, $"{name}: relative error {error:E2}");
+    }
+
+    [TestMethod]
+    public void InputNormalizationIsInTheGraph()
+    {
+        // ImageNet's mean and deviation on ResNet-18 (torchvision's pretrained weights), and one channel's own numbers:
+        // the graph subtracts and divides before the first layer as the module does, from the same [0, 1] pixels.
+        double imageNet = ExportAndCompare(ImageArchitectures.Get("resnet18"), new long[] { 3, 32, 32 }, 5, ImageNormalization.ImageNet, "resnet18-imagenet");
+        Assert.IsTrue(imageNet < 1e-4, $"ImageNet normalization: relative error {imageNet:E2}");
+        double own = ExportAndCompare(ImageArchitectures.Get("small-cnn"), new long[] { 1, 28, 28 }, 4, new ImageNormalization(new[] { 0.7f }, new[] { 0.05f }), "small-cnn-normalized");
+        Assert.IsTrue(own < 1e-4, $"one-channel normalization: relative error {own:E2}");
+    }
+
+    [TestMethod]
+    public void ResNet18PackageBackboneExportsWithItsPreprocessingGraph()
+    {
+        // The ResNet18 package's network as the CNN trainer uses it (pixels × 255, the package's preprocessing graph: RGB to
+        // BGR minus its mean image, then the network and a new head): the export runs all of it in ONNX Runtime on real photos.
+        var backbone = ImageArchitectures.FromOnnx(OnnxTestFiles.ResNet18, new OnnxBackboneOptions { PreprocessingPath = OnnxTestFiles.ResNetPreprocess, PixelScale = 255 });
+        var definition = new ImageNetwork(backbone, new long[] { 3, 224, 224 }, 4);
+        using var module = definition.Build();
+        module.eval();
+        var (pixels, count) = OnnxTestFiles.PhotoPixels(224);
+        var shape = new long[] { count, 3, 224, 224 };
+        var input = pixels.Select(p => p / 255f).ToArray();
+        float[] expected;
+        using (var scope = torch.NewDisposeScope())
+        using (var noGrad = torch.no_grad())
+            expected = nn.functional.softmax(module.call(torch.tensor(input, shape)), 1).data<float>().ToArray();
+        var path = Path.Combine(Path.GetTempPath(), $"resnet18-package-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            OnnxModelFile.Write(OnnxExport.Build(definition, module, PredictionTask.MulticlassClassification, "Image"), path);
+            var actual = OnnxTestFiles.RunOnnxRuntime(path, input, shape);
+            Assert.IsTrue(OnnxTestFiles.RelativeError(actual, expected) < 1e-4, $"relative error {OnnxTestFiles.RelativeError(actual, expected):E2}");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [TestMethod]
@@ -229,19 +269,64 @@ public sealed class OnnxExportTests
     }
 
     [TestMethod]
+    public void ApplyOnnxModelOnNormalizedClassifiersGivesOurScores()
+    {
+        // Trained with ImageNet's normalization stored in the model (the default architecture, and an ONNX backbone with
+        // a pixel scale): ML.NET's ApplyOnnxModel on the export scores the [0, 1] pixels as our transformer does.
+        var ml = new MLContext(seed: 11);
+        var data = SmallImages(ml, 24, seed: 12);
+        var shape = new Microsoft.ML.DeepExtensions.Vision.Classification.ImageShape(3, 16, 16);
+        var models = new (string Name, CnnTrainer.Options Options)[]
+        {
+            ("default architecture", new CnnTrainer.Options { ImageShape = shape, Normalization = ImageNormalization.ImageNet, Epochs = 1, BatchSize = BatchSize.Of(8) }),
+            ("onnx backbone", new CnnTrainer.Options
+            {
+                Architecture = ImageArchitectures.FromOnnx(OnnxTestFiles.Model("ops_opset9.onnx"), new OnnxBackboneOptions { PixelScale = 2 }),
+                ImageShape = shape, Normalization = ImageNormalization.ImageNet, Epochs = 1, BatchSize = BatchSize.Of(8),
+            }),
+        };
+        foreach (var (name, options) in models)
+        {
+            var model = ml.MulticlassClassification.Trainers.Cnn(options).Fit(data);
+            var path = Path.Combine(Path.GetTempPath(), $"normalized-{Guid.NewGuid():N}.onnx");
+            try
+            {
+                OnnxExport.Save(model, path);
+                var graph = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph;
+                CollectionAssert.AreEqual(new[] { "Sub", "Div" }, graph.Node.Take(2).Select(n => n.OpType).ToArray(), $"{name}: the graph normalizes first");
+                var ours = model.Transform(data).GetColumn<VBuffer<float>>("Score").SelectMany(v => v.DenseValues()).ToArray();
+                var onnx = ml.Transforms.ApplyOnnxModel(new[] { "Score" }, new[] { "Features" }, path).Fit(data).Transform(data)
+                    .GetColumn<VBuffer<float>>("Score").SelectMany(v => v.DenseValues()).ToArray();
+                Assert.IsTrue(OnnxTestFiles.RelativeError(onnx, ours) < 1e-4, $"{name}: relative error {OnnxTestFiles.RelativeError(onnx, ours):E2}");
+            }
+            finally
+            {
+                File.Delete(path);
+                model.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Two classes of random 3x16x16 images in [0, 1], the second brighter; labels as keys.</summary>
+    private static IDataView SmallImages(MLContext ml, int count, int seed)
+    {
+        var random = new Random(seed);
+        var rows = Enumerable.Range(0, count).Select(i => new SmallImageRow
+        {
+            Label = (i % 2).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Features = Enumerable.Range(0, 3 * 16 * 16).Select(p => (float)(random.NextDouble() * 0.6 + (i % 2) * 0.3)).ToArray(),
+        }).ToArray();
+        return ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
+    }
+
+    [TestMethod]
     public void FineTunedOnnxBackboneExportsWithItsPreprocessing()
     {
         // The PyTorch operator graph as a backbone (features: its 20 hidden units), fine-tuned by the CNN trainer,
         // exported with the pixel scale, and scored by ONNX Runtime as our transformer scores it.
         var backbone = ImageArchitectures.FromOnnx(OnnxTestFiles.Model("ops_opset9.onnx"), new OnnxBackboneOptions { PixelScale = 2 });
         var ml = new MLContext(seed: 4);
-        var random = new Random(6);
-        var rows = Enumerable.Range(0, 24).Select(i => new SmallImageRow
-        {
-            Label = (i % 2).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            Features = Enumerable.Range(0, 3 * 16 * 16).Select(p => (float)(random.NextDouble() * 0.6 + (i % 2) * 0.3)).ToArray(),
-        }).ToArray();
-        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
+        var data = SmallImages(ml, 24, seed: 6);
         var model = ml.MulticlassClassification.Trainers.Cnn(new CnnTrainer.Options
         {
             Architecture = backbone, ImageShape = new Microsoft.ML.DeepExtensions.Vision.Classification.ImageShape(3, 16, 16), Epochs = 2, BatchSize = BatchSize.Of(8),

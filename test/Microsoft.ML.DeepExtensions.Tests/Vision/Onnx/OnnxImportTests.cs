@@ -80,7 +80,7 @@ public sealed class OnnxImportTests
     [TestMethod]
     public void ResNet18PackageGivesOnnxRuntimesFeaturesOnPhotos()
     {
-        var (pixels, count) = PhotoPixels(224);
+        var (pixels, count) = OnnxTestFiles.PhotoPixels(224);
         var shape = new long[] { 1, 3, 224, 224 };
         using var preprocessing = OnnxGraphModule.Import(OnnxTestFiles.ResNetPreprocess);
         using var resnet = OnnxGraphModule.Import(OnnxTestFiles.ResNet18);
@@ -105,7 +105,7 @@ public sealed class OnnxImportTests
         // The backbone of the CNN trainer reads [0, 1] pixels; with PixelScale 255 and the package's
         // preprocessing it computes the same 512 features as the two graphs on 0..255 pixels.
         var backbone = ImageArchitectures.FromOnnx(OnnxTestFiles.ResNet18, new OnnxBackboneOptions { PreprocessingPath = OnnxTestFiles.ResNetPreprocess, PixelScale = 255 });
-        var (pixels, _) = PhotoPixels(224);
+        var (pixels, _) = OnnxTestFiles.PhotoPixels(224);
         var image = pixels.AsSpan(0, 3 * 224 * 224).ToArray();
         var shape = new long[] { 1, 3, 224, 224 };
         var expected = OnnxTestFiles.RunOnnxRuntime(OnnxTestFiles.ResNet18, OnnxTestFiles.RunOnnxRuntime(OnnxTestFiles.ResNetPreprocess, image, shape), shape);
@@ -177,20 +177,4 @@ public sealed class OnnxImportTests
     }
 
     /// <summary>The test photos resized to size × size, as ML.NET's ExtractPixels gives them (planar RGB, 0..255).</summary>
-    private static (float[] Pixels, int Count) PhotoPixels(int size)
-    {
-        var ml = new MLContext(seed: 1);
-        var rows = OnnxTestFiles.Photos.Select(p => new PhotoRow { Path = OnnxTestFiles.Photo(p) }).ToArray();
-        var data = ml.Data.LoadFromEnumerable(rows);
-        var pipeline = ml.Transforms.LoadImages("Image", null, nameof(PhotoRow.Path))
-            .Append(ml.Transforms.ResizeImages("Image", size, size))
-            .Append(ml.Transforms.ExtractPixels("Pixels", "Image"));
-        var pixels = pipeline.Fit(data).Transform(data).GetColumn<VBuffer<float>>("Pixels").SelectMany(v => v.DenseValues()).ToArray();
-        return (pixels, rows.Length);
-    }
-
-    private sealed class PhotoRow
-    {
-        public string Path { get; set; } = "";
-    }
 }

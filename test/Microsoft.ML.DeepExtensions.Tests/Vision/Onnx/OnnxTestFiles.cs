@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.ML.Data;
 using Microsoft.ML.DeepExtensions.Tests.Vision.Haar;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -21,6 +22,19 @@ internal static class OnnxTestFiles
     public static readonly string[] Photos = { "astronaut.png", "chelsea.png", "coffee.png" };
 
     public static string Photo(string name) => HaarTestData.SkimagePhoto(name);
+
+    /// <summary>The photos resized to <paramref name="size"/> squares by ML.NET, planar RGB in 0..255, one after another.</summary>
+    public static (float[] Pixels, int Count) PhotoPixels(int size)
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = OnnxTestFiles.Photos.Select(p => new PhotoRow { Path = OnnxTestFiles.Photo(p) }).ToArray();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var pipeline = ml.Transforms.LoadImages("Image", null, nameof(PhotoRow.Path))
+            .Append(ml.Transforms.ResizeImages("Image", size, size))
+            .Append(ml.Transforms.ExtractPixels("Pixels", "Image"));
+        var pixels = pipeline.Fit(data).Transform(data).GetColumn<VBuffer<float>>("Pixels").SelectMany(v => v.DenseValues()).ToArray();
+        return (pixels, rows.Length);
+    }
 
     public static JsonElement Golden => JsonDocument.Parse(File.ReadAllText(Model("ops_golden.json"))).RootElement;
 
@@ -65,4 +79,9 @@ internal static class OnnxTestFiles
 
     private static string Existing(string path) =>
         File.Exists(path) ? path : throw new AssertFailedException($"Test file '{path}' is missing (build the test project to copy it).");
+
+    private sealed class PhotoRow
+    {
+        public string Path { get; set; } = "";
+    }
 }
