@@ -17,14 +17,15 @@ public sealed partial class RegionCnnTrainer
     public sealed class Options : DetectionTrainerOptions
     {
         /// <summary>
-        /// Creates options with the R-CNN defaults: 6 fine-tuning epochs of mini-batches of 128 warped regions (the paper's
+        /// Creates options with the R-CNN defaults: 3 fine-tuning epochs (each shows every object region once: tens of
+        /// thousands of regions for a few hundred images) of mini-batches of 128 warped regions (the paper's
         /// 32 positives and 96 background), momentum SGD at 0.01 (the paper's 0.001 is for a pretrained AlexNet; a small
         /// network from random weights learns faster at 0.01) with a cosine schedule, no augmentation of the images, and
         /// non-maximum suppression at IoU 0.3 (the paper's).
         /// </summary>
         public Options()
         {
-            Epochs = 6;
+            Epochs = 3;
             BatchSize = Microsoft.ML.DeepExtensions.Training.BatchSize.Of(128);
             Optimizer = new MomentumSgd(learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4);
             LearningRateSchedule = new CosineSchedule();

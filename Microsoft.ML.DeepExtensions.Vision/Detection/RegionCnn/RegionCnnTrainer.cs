@@ -89,7 +89,7 @@ public sealed partial class RegionCnnTrainer : IEstimator<RegionCnnDetector>
         {
             network.Module.to(device);
             if (options.FineTune)
-                FineTune(network, images, labelled, warp, device, seed, shuffleRandom, channel);
+                FineTune(network, images, labelled, warp, device, seed, shuffleRandom, cacheBytes, channel);
             network.Module.eval();
 
             var clock = Stopwatch.StartNew();
@@ -150,12 +150,13 @@ public sealed partial class RegionCnnTrainer : IEstimator<RegionCnnDetector>
     }
 
     /// <summary>Stage 3: fine-tunes the CNN on warped regions through the one training loop.</summary>
-    private void FineTune(RegionFeatureNetwork network, Tensor images, List<LabelledRegions> labelled, RegionWarp warp, Device device, int seed, Random shuffleRandom, IChannel channel)
+    private void FineTune(RegionFeatureNetwork network, Tensor images, List<LabelledRegions> labelled, RegionWarp warp, Device device, int seed, Random shuffleRandom, long cacheBytes, IChannel channel)
     {
         var options = TrainerOptions;
-        var regions = new WarpedRegionBatchSource(images, labelled, warp, device, options.FineTunePositiveFraction, seed);
+        var clock = Stopwatch.StartNew();
+        using var regions = new WarpedRegionBatchSource(images, labelled, warp, device, options.FineTunePositiveFraction, seed, cacheBytes);
         channel.Info(MessageSensitivity.None,
-            $"Fine-tuning {network.Definition}: {regions.PositiveCount:N0} object and {regions.BackgroundCount:N0} background regions, {regions.RowCount:N0} warped regions per epoch.");
+            $"Fine-tuning {network.Definition}: {regions.PositiveCount:N0} object and {regions.BackgroundCount:N0} background regions{(regions.IsPrewarped ? $" (warped once in {clock.Elapsed.TotalSeconds:F0} s, kept as bytes)" : ", warped per batch")}, {regions.RowCount:N0} warped regions per epoch.");
         var objective = new SupervisedObjective(network.Module, PredictionTask.MulticlassClassification, new SoftmaxCrossEntropyLoss(), null, null);
         var summary = TrainingLoop.Run(network.Module, objective, options, regions, validate: false, shuffleRandom, channel);
         TrainingHistory = summary.History;

@@ -15,14 +15,14 @@ public static class RegionCnnTrainerCatalog
     /// <param name="imageColumnName">Images (<c>LoadImages</c>). Defaults to <c>Image</c>.</param>
     /// <param name="backbone">The CNN over warped regions; see <see cref="ImageArchitectures"/>. Defaults to null: <c>small-cnn</c>.</param>
     /// <param name="warpSize">The side regions are warped to. Defaults to 32.</param>
-    /// <param name="epochs">Fine-tuning passes over the object regions. Defaults to 6.</param>
+    /// <param name="epochs">Fine-tuning passes over the object regions. Defaults to 3.</param>
     public static RegionCnnTrainer Rcnn(this ObjectDetectionTrainers catalog,
         string labelColumnName = "Label",
         string boxColumnName = "Box",
         string imageColumnName = "Image",
         ImageArchitecture? backbone = null,
         int warpSize = 32,
-        int epochs = 6)
+        int epochs = 3)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         return new RegionCnnTrainer(catalog.MLContext, new RegionCnnTrainer.Options

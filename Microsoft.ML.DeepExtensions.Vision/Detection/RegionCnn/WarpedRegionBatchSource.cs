@@ -13,10 +13,12 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.RegionCnn;
 /// <remarks>
 /// An epoch shows every object region (ground-truth boxes and proposals at the fine-tuning IoU) once, in the loop's
 /// shuffled order, each batch filled up with background regions drawn at random, so it holds
-/// <c>positives / PositiveFraction</c> regions. Regions are warped when their batch is made (<see cref="RegionWarp"/>),
-/// from the letterboxed training images kept as bytes.
+/// <c>positives / PositiveFraction</c> regions. The object regions and background regions are warped once
+/// (<see cref="RegionWarp"/>, one call per image) and kept as bytes (<c>3·W²</c> each) when they fit in the cache bound:
+/// every background region, or a random pool of them at least three times the object regions; batches then only gather
+/// them. When not even the object regions fit, each batch warps its regions from the letterboxed images.
 /// </remarks>
-internal sealed class WarpedRegionBatchSource : IBatchSource<TrainingBatch>
+internal sealed class WarpedRegionBatchSource : IBatchSource<TrainingBatch>, IDisposable
 {
     private readonly Tensor _images;
     private readonly RegionWarp _warp;
@@ -28,6 +30,8 @@ internal sealed class WarpedRegionBatchSource : IBatchSource<TrainingBatch>
     private readonly int[] _imageOf;
     private readonly float[] _boxes;
     private readonly long[] _labels;
+    private readonly Tensor? _warped;
+    private readonly int[] _warpedRow;
 
     /// <param name="images"><c>[N, 3, S, S]</c> byte RGB: the letterboxed training images, on the CPU.</param>
     /// <param name="regions">Every image's labelled regions.</param>
@@ -35,7 +39,8 @@ internal sealed class WarpedRegionBatchSource : IBatchSource<TrainingBatch>
     /// <param name="device">Where batches go.</param>
     /// <param name="positiveFraction">Share of object regions per batch.</param>
     /// <param name="seed">Seeds the draw of background regions.</param>
-    public WarpedRegionBatchSource(Tensor images, IReadOnlyList<LabelledRegions> regions, RegionWarp warp, Device device, double positiveFraction, int seed)
+    /// <param name="cacheBytes">The most bytes the warped regions kept between batches may take.</param>
+    public WarpedRegionBatchSource(Tensor images, IReadOnlyList<LabelledRegions> regions, RegionWarp warp, Device device, double positiveFraction, int seed, long cacheBytes)
     {
         _images = images;
         _warp = warp;
@@ -60,8 +65,54 @@ internal sealed class WarpedRegionBatchSource : IBatchSource<TrainingBatch>
             }
         }
         _positives = positives.ToArray();
-        _backgrounds = backgrounds.ToArray();
+        long regionBytes = 3L * warp.Size * warp.Size;
+        long room = cacheBytes / regionBytes - _positives.Length;
+        if (room >= Math.Min(backgrounds.Count, 3L * _positives.Length))
+        {
+            // Keep every background region, or a random pool of as many as fit.
+            var pool = backgrounds.ToArray();
+            if (pool.Length > room)
+            {
+                _backgroundRandom.Shuffle(pool);
+                pool = pool.Take((int)room).Order().ToArray();
+            }
+            _backgrounds = pool;
+            (_warped, _warpedRow) = Prewarp(images, regions, warp, _positives.Concat(pool).Order().ToArray(), total);
+        }
+        else
+        {
+            _backgrounds = backgrounds.ToArray();
+            _warpedRow = Array.Empty<int>();
+        }
         RowCount = _backgrounds.Length == 0 ? _positives.Length : (long)Math.Ceiling(_positives.Length / positiveFraction);
+    }
+
+    /// <summary>True when the regions were warped once and are kept as bytes.</summary>
+    public bool IsPrewarped => _warped is not null;
+
+    /// <summary>Warps the chosen regions (ascending region indices) image by image into one byte tensor; the row of each region, −1 if not chosen.</summary>
+    private (Tensor Warped, int[] Row) Prewarp(Tensor images, IReadOnlyList<LabelledRegions> regions, RegionWarp warp, int[] chosen, int total)
+    {
+        var rows = new int[total];
+        Array.Fill(rows, -1);
+        for (int i = 0; i < chosen.Length; i++)
+            rows[chosen[i]] = i;
+        var warped = torch.empty(new long[] { chosen.Length, 3, warp.Size, warp.Size }, ScalarType.Byte);
+        int next = 0;
+        foreach (var group in chosen.GroupBy(k => _imageOf[k]))
+        {
+            using var scope = torch.NewDisposeScope();
+            using var noGrad = torch.no_grad();
+            var members = group.ToArray();
+            var boxes = new float[4 * members.Length];
+            for (int j = 0; j < members.Length; j++)
+                Array.Copy(_boxes, 4 * members[j], boxes, 4 * j, 4);
+            var pixels = images[group.Key].unsqueeze(0).to_type(ScalarType.Float32).div_(255f);
+            var result = warp.Apply(pixels, torch.zeros(members.Length, ScalarType.Int64), torch.tensor(boxes, new long[] { members.Length, 4 }));
+            warped.narrow(0, next, members.Length).copy_(result.mul_(255f).round_().clamp_(0, 255).to_type(ScalarType.Byte));
+            next += members.Length;
+        }
+        return (warped, rows);
     }
 
     /// <summary>Object regions (ground truth included).</summary>
@@ -93,6 +144,12 @@ internal sealed class WarpedRegionBatchSource : IBatchSource<TrainingBatch>
 
     private TrainingBatch Batch(int[] chosen)
     {
+        if (_warped is not null)
+        {
+            var index = torch.tensor(chosen.Select(k => (long)_warpedRow[k]).ToArray());
+            var regions = _warped.index_select(0, index).to(_device).to_type(ScalarType.Float32).div_(255f);
+            return new TrainingBatch(regions, torch.tensor(chosen.Select(k => _labels[k]).ToArray(), device: _device), chosen.Length);
+        }
         // The batch's images once each, and each region's index among them.
         var images = chosen.Select(k => _imageOf[k]).Distinct().ToArray();
         var position = new Dictionary<int, int>(images.Length);
@@ -112,4 +169,6 @@ internal sealed class WarpedRegionBatchSource : IBatchSource<TrainingBatch>
         var warped = _warp.Apply(pixels, torch.tensor(local, device: _device), torch.tensor(boxes, new long[] { chosen.Length, 4 }, device: _device));
         return new TrainingBatch(warped, torch.tensor(labels, device: _device), chosen.Length);
     }
+
+    public void Dispose() => _warped?.Dispose();
 }
