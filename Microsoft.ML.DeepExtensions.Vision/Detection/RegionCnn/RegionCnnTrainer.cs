@@ -64,14 +64,13 @@ public sealed partial class RegionCnnTrainer : IEstimator<RegionCnnDetector>
         ArgumentNullException.ThrowIfNull(input);
         var options = TrainerOptions;
         var columns = DetectionDataColumns.Bind(input.Schema, options.ImageColumnName, options.LabelColumnName, options.BoxColumnName, "training");
-        RegionImageSizes.CheckAtLeast(input, columns.Image, options.WarpSize, options.CancellationToken);
         int imageSize = options.ImageSize ?? Math.Max(DetectionTrainer<Options, RegionCnnDetector>.EstimateImageSize(input, columns.Image), options.WarpSize);
         int classCount = columns.ClassCount;
 
         using var channel = _host.Start("Training");
         var (device, seed, shuffleRandom, cacheBytes) = TrainingStart.Begin(options, _host, channel);
         var data = new DetectionBatchSource(input, columns, imageSize, torch.CPU, cacheBytes, "training");
-        data.Prepare(options.CancellationToken);
+        data.Prepare(options.CancellationToken, checkImage: RegionImageSizes.AtLeast(columns.Image, options.WarpSize));
         if (!data.IsCached)
             throw new InvalidOperationException(
                 $"R-CNN keeps the letterboxed training images in memory: {data.RowCount:N0} images of {imageSize}x{imageSize} need {data.RowCount * 3L * imageSize * imageSize / (1024 * 1024):N0} MB, above CacheLimitMegabytes ({options.CacheLimitMegabytes}). Raise CacheLimitMegabytes or lower ImageSize.");

@@ -17,6 +17,7 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.RegionCnn;
 /// parameters, as <c>ImageNetworkWeights</c> finds it), so every architecture works unchanged.</remarks>
 internal sealed class RegionFeatureNetwork : IDisposable
 {
+    private readonly object _gate = new();
     private Tensor? _classifierInput;
 
     private RegionFeatureNetwork(ImageNetwork definition, nn.Module<Tensor, Tensor> module)
@@ -130,7 +131,12 @@ internal sealed class RegionFeatureNetwork : IDisposable
     /// <summary>Feature vectors of warped regions (the module in evaluation mode, no gradients wanted).</summary>
     /// <param name="regions"><c>[K, 3, W, W]</c> RGB in [0, 1].</param>
     /// <returns><c>[K, FeatureSize]</c>.</returns>
-    public Tensor Features(Tensor regions) => FeaturesOf(regions);
+    public Tensor Features(Tensor regions)
+    {
+        // The hook hands the features over through a field: one pass at a time (scoring batches may run on several threads).
+        lock (_gate)
+            return FeaturesOf(regions);
+    }
 
     private Tensor FeaturesOf(Tensor regions)
     {
