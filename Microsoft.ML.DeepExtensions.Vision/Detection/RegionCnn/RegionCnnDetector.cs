@@ -52,6 +52,9 @@ public sealed class RegionCnnDetector : ObjectDetectionTransformer, IDisposable
     /// <summary>The CNN's architecture name (e.g. <c>small-cnn</c>).</summary>
     public string Backbone => _model.Network.Definition.Architecture.Name;
 
+    /// <summary>The trained stages (CNN, SVMs, box regressors) and their settings.</summary>
+    internal RegionCnnModel Model => _model;
+
     /// <summary>Where the CNN runs: <c>cpu</c> or <c>cuda:N</c>.</summary>
     public string Device => TorchBackend.Describe(_device);
 

@@ -157,6 +157,46 @@ public sealed class RegionCnnTrainerTests
     }
 
     [TestMethod]
+    public void ATrainedBackboneServesAsItIsWithoutFineTuning_AndWeightsThatDoNotFitAreRefused()
+    {
+        string weights = Path.Combine(Path.GetTempPath(), $"dx-rcnn-backbone-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var network = _model.Model.Network;
+            Microsoft.ML.DeepExtensions.Vision.Weights.ImageNetworkWeights.Save(network.Definition, network.Module, weights);
+            var options = SmallOptions();
+            options.InitialWeights = weights;
+            options.FineTune = false;
+            var trainer = new MLContext(seed: 1).ObjectDetection().Trainers.Rcnn(options);
+            using var detector = trainer.Fit(_train.Dataset.ToDataView());
+            Assert.AreEqual(0, trainer.TrainingHistory.Count, "no fine-tuning epochs");
+            foreach (var (name, tensor) in network.Module.state_dict())
+                Assert.IsTrue(tensor.to_type(TorchSharp.torch.ScalarType.Float64).allclose(detector.Model.Network.Module.state_dict()[name].to_type(TorchSharp.torch.ScalarType.Float64), 0, 0), $"{name}: the backbone is the weights file's, untouched");
+            var metrics = new MLContext(seed: 1).ObjectDetection().Evaluate(detector.Transform(_test.Dataset.ToDataView()));
+            Assert.IsTrue(metrics.AP50 > 0.3, $"AP50 {metrics.AP50:F3} with the trained backbone's features");
+
+            options.WarpSize = 24; // small-cnn's fully connected layer depends on the input side
+            var error = Assert.ThrowsExactly<ArgumentException>(() => new MLContext(seed: 1).ObjectDetection().Trainers.Rcnn(options).Fit(_train.Dataset.ToDataView()));
+            StringAssert.Contains(error.Message, "do not fit backbone 'small-cnn' at WarpSize 24");
+            Assert.AreEqual("InitialWeights", error.ParamName);
+        }
+        finally
+        {
+            File.Delete(weights);
+        }
+    }
+
+    [TestMethod]
+    public void ACancelledTokenStopsTraining()
+    {
+        var options = SmallOptions();
+        using var cancellation = new CancellationTokenSource();
+        cancellation.Cancel();
+        options.CancellationToken = cancellation.Token;
+        Assert.ThrowsExactly<OperationCanceledException>(() => new MLContext(seed: 1).ObjectDetection().Trainers.Rcnn(options).Fit(_train.Dataset.ToDataView()));
+    }
+
+    [TestMethod]
     public void BadOptionsAreRefusedByName()
     {
         var trainers = new MLContext(seed: 1).ObjectDetection().Trainers;
