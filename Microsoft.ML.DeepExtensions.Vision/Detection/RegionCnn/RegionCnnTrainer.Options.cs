@@ -152,6 +152,7 @@ public sealed partial class RegionCnnTrainer
             Require(FeatureCacheMegabytes > 0, nameof(FeatureCacheMegabytes), $"must be positive, got {FeatureCacheMegabytes}");
             Require(FineTune || InitialWeights is not null, nameof(FineTune), "can be false only with InitialWeights (a trained backbone whose features are used as they are)");
             Require(InitialWeights is null || File.Exists(InitialWeights), nameof(InitialWeights), $"must name an existing file, got '{InitialWeights}'");
+            Require(Augmentation.IsIdentity, nameof(Augmentation), "must stay DetectionAugmentationOptions.None: the R-CNN trainer learns from fixed proposals of the images as they are");
             Require(ImageSize is null || ImageSize >= WarpSize, nameof(ImageSize), $"must be at least WarpSize ({WarpSize}), got {ImageSize}");
         }
     }

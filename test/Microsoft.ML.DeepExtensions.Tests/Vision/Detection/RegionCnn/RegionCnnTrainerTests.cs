@@ -207,6 +207,7 @@ public sealed class RegionCnnTrainerTests
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.Rcnn(new RegionCnnTrainer.Options { FineTuneIouThreshold = 0 })).Message, "FineTuneIouThreshold");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.Rcnn(new RegionCnnTrainer.Options { WarpSize = 48, ImageSize = 40 })).Message, "ImageSize must be at least WarpSize (48), got 40");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.Rcnn(new RegionCnnTrainer.Options { InitialWeights = "/nonexistent.zip" })).Message, "/nonexistent.zip");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.Rcnn(new RegionCnnTrainer.Options { Augmentation = new() })).Message, "Augmentation must stay DetectionAugmentationOptions.None");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.Rcnn(new RegionCnnTrainer.Options { ValidationData = _test.Dataset.ToDataView() })).Message, "ValidationData is not used");
     }
 
