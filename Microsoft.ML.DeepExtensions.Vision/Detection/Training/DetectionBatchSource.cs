@@ -67,12 +67,13 @@ internal sealed class DetectionBatchSource : IBatchSource<DetectionBatch>
     /// <summary>First pass: checks every row, counts them, and caches the letterboxed images when they fit.</summary>
     /// <param name="cancellation">Checked between rows.</param>
     /// <param name="visitBoxes">Optional: sees each used image's object sizes (width, height in letterboxed pixels), e.g. to cluster anchors.</param>
-    public void Prepare(CancellationToken cancellation, Action<float[]>? visitBoxes = null)
+    /// <param name="checkImage">Optional: sees each image's row (from 1), width and height before it is letterboxed, and throws to refuse it.</param>
+    public void Prepare(CancellationToken cancellation, Action<float[]>? visitBoxes = null, Action<long, int, int>? checkImage = null)
     {
         var cache = new List<DetectionExample>();
         bool caching = true;
         long rows = 0, skipped = 0, objects = 0;
-        foreach (var example in Read(cancellation, () => skipped++))
+        foreach (var example in Read(cancellation, () => skipped++, checkImage))
         {
             rows++;
             objects += example.Classes.Length;
@@ -193,7 +194,7 @@ internal sealed class DetectionBatchSource : IBatchSource<DetectionBatch>
     }
 
     /// <summary>Reads, checks and letterboxes the rows in order; a row with a missing image calls <paramref name="skipped"/>.</summary>
-    private IEnumerable<DetectionExample> Read(CancellationToken cancellation, Action skipped)
+    private IEnumerable<DetectionExample> Read(CancellationToken cancellation, Action skipped, Action<long, int, int>? checkImage = null)
     {
         var schema = _data.Schema;
         var needed = new List<DataViewSchema.Column> { schema[_columns.Image], schema[_columns.Label], schema[_columns.Box] };
@@ -227,6 +228,7 @@ internal sealed class DetectionBatchSource : IBatchSource<DetectionBatch>
                 skipped();
                 continue;
             }
+            checkImage?.Invoke(row, image.Width, image.Height);
             getLabel(ref labels);
             getBox(ref boxes);
             DetectionExample example;

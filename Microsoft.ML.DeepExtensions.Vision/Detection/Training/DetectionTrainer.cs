@@ -110,7 +110,7 @@ public abstract class DetectionTrainer<TOptions, TTransformer> : IEstimator<TTra
     }
 
     /// <summary>The median longer side of the first images, rounded up to a multiple of 32, between 96 and 640.</summary>
-    private static int EstimateImageSize(IDataView data, string imageColumn)
+    internal static int EstimateImageSize(IDataView data, string imageColumn)
     {
         var sides = new List<int>();
         using (var cursor = data.GetRowCursor(new[] { data.Schema[imageColumn] }))
@@ -141,13 +141,21 @@ public abstract class DetectionTrainer<TOptions, TTransformer> : IEstimator<TTra
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        var label = inputSchema.FirstOrDefault(c => c.Name == TrainerOptions.LabelColumnName);
-        if (label.Name is null)
-            throw new ArgumentOutOfRangeException(TrainerOptions.LabelColumnName, $"Label column '{TrainerOptions.LabelColumnName}' not found in the data. Available columns: {string.Join(", ", inputSchema.Select(c => c.Name))}.");
-        if (!label.IsKey || label.Kind == SchemaShape.Column.VectorKind.Scalar)
-            throw new ArgumentOutOfRangeException(TrainerOptions.LabelColumnName, $"Schema mismatch for label column '{label.Name}': expected a vector of keys, one per object (MapValueToKey on a vector of class names), got {label.ItemType}.");
         // The class names are known only after Fit; the schema needs the columns' kinds, not the names.
-        var placeholder = OutputColumns(new[] { "class" });
-        return ObjectDetectionEstimator<TTransformer>.OutputSchema(inputSchema, TrainerOptions.ImageColumnName, placeholder);
+        return OutputSchema(inputSchema, TrainerOptions, OutputColumns(new[] { "class" }));
+    }
+
+    /// <summary>
+    /// A detector trainer's output schema: the input's columns and <paramref name="placeholder"/>'s, after checking that the
+    /// label column is a vector of keys; shared with the trainers that do not train on this base (R-CNN's stages).
+    /// </summary>
+    internal static SchemaShape OutputSchema(SchemaShape inputSchema, DetectionTrainerOptions options, DetectionColumns placeholder)
+    {
+        var label = inputSchema.FirstOrDefault(c => c.Name == options.LabelColumnName);
+        if (label.Name is null)
+            throw new ArgumentOutOfRangeException(options.LabelColumnName, $"Label column '{options.LabelColumnName}' not found in the data. Available columns: {string.Join(", ", inputSchema.Select(c => c.Name))}.");
+        if (!label.IsKey || label.Kind == SchemaShape.Column.VectorKind.Scalar)
+            throw new ArgumentOutOfRangeException(options.LabelColumnName, $"Schema mismatch for label column '{label.Name}': expected a vector of keys, one per object (MapValueToKey on a vector of class names), got {label.ItemType}.");
+        return ObjectDetectionEstimator<TTransformer>.OutputSchema(inputSchema, options.ImageColumnName, placeholder);
     }
 }

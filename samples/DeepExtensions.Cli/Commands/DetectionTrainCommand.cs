@@ -6,7 +6,10 @@ using Microsoft.ML;
 using Microsoft.ML.DeepExtensions.Training;
 using Microsoft.ML.DeepExtensions.Vision;
 using Microsoft.ML.DeepExtensions.Vision.Data.Detection;
+using Microsoft.ML.DeepExtensions.Vision.Architectures;
 using Microsoft.ML.DeepExtensions.Vision.Detection;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Proposals;
+using Microsoft.ML.DeepExtensions.Vision.Detection.RegionCnn;
 using Microsoft.ML.DeepExtensions.Vision.Detection.Training;
 using Microsoft.ML.DeepExtensions.Vision.Detection.TwoStage;
 using Microsoft.ML.DeepExtensions.Vision.Detection.TwoStage.Training;
@@ -31,6 +34,9 @@ public static class DetectionTrainCommand
     /// <summary>The <c>--arch</c> value that trains a Mask R-CNN (a Faster R-CNN with a mask branch; the data needs every object's outline).</summary>
     public const string MaskRcnnArchitecture = "mask-rcnn";
 
+    /// <summary>The <c>--arch</c> value that trains an R-CNN (Girshick et al., 2014: selective search, a CNN over warped regions, per-class SVMs).</summary>
+    public const string RegionCnnArchitecture = "rcnn";
+
     public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
     {
         new("task", Task, "What to train.", Required: true),
@@ -38,11 +44,14 @@ public static class DetectionTrainCommand
         new("out", "FILE", "Where to save the model (.zip); MODEL.curves.png goes next to it.", Required: true),
         new("test", "DATA", "Test data for the final COCO metrics (default: the test or val split of --data when it has one, else the training data)."),
         new("validation", "DATA", "Validation data, scored after every epoch (COCO AP and AP50); early stopping keeps the best AP's weights (default: none)."),
-        new("arch", "NAME|FILE.cfg", $"yolov3-tiny, yolov3-tiny-3l or yolov3 (each optionally :width=W, a filter multiplier), a Darknet cfg file, {FasterRcnnArchitecture} or {MaskRcnnArchitecture} (default: {new YoloTrainer.Options().Architecture})."),
-        new("backbone", "resnet18|resnet34|resnet50|resnet101|resnet152|FILE.onnx", "Faster/Mask R-CNN's backbone: a ResNet from random weights, or a pretrained ONNX network (e.g. the ResNet18 package's ResNet18.onnx) fine-tuned from its weights (default: resnet18)."),
+        new("arch", "NAME|FILE.cfg", $"yolov3-tiny, yolov3-tiny-3l or yolov3 (each optionally :width=W, a filter multiplier), a Darknet cfg file, {FasterRcnnArchitecture}, {MaskRcnnArchitecture} or {RegionCnnArchitecture} (default: {new YoloTrainer.Options().Architecture})."),
+        new("backbone", "NAME|FILE.onnx", $"Faster/Mask R-CNN: resnet18, resnet34, resnet50, resnet101 or resnet152 from random weights, or a pretrained ONNX network (e.g. the ResNet18 package's ResNet18.onnx) fine-tuned from its weights (default: resnet18); R-CNN: the CNN over warped regions, {string.Join(", ", ImageArchitectures.Names)} (default: small-cnn)."),
         new("backbone-maps", "NAME[,NAME...]", "With --backbone FILE.onnx: the nodes (or values) whose outputs are the feature maps, finest first: the last convolution stage's (e.g. ReLU393 of ResNet18.onnx), or with --fpn one per pyramid level (ReLU283,ReLU315,ReLU347,ReLU393) (default: the graph's only output)."),
         new("fpn", null, "Faster/Mask R-CNN: a feature pyramid over layer1-4, one anchor size per level (default: the layer4 map alone, with the paper's nine anchors)."),
-        new("weights", "FILE.weights", "YOLO: Darknet weights to start from (fine-tuning, e.g. a backbone); default: random weights."),
+        new("weights", "FILE", "YOLO: Darknet weights to start from (fine-tuning, e.g. a backbone); R-CNN: an image classifier's model.zip (or .pt/.safetensors) for its CNN; default: random weights."),
+        new("proposals", "fast|quality", "R-CNN: selective search's strategies (default: fast, the paper's)."),
+        new("max-proposals", "N", $"R-CNN: proposals per image, the first of selective search's ranking (default: {new RegionCnnTrainer.Options().MaxProposals})."),
+        new("warp-size", "N", $"R-CNN: the side regions are warped to for the CNN (default: {new RegionCnnTrainer.Options().WarpSize})."),
         new("image-size", "N", "Side of the square network input, a multiple of 32 (default: a cfg file's, else the median image side rounded up to 32)."),
         new("anchors", "auto|cfg|paper", "YOLO: auto: k-means over the training boxes; cfg: the cfg's; paper: YOLOv3's, scaled (default: auto)."),
         new("box-loss", "mse|giou|ciou", "YOLO's box regression: YOLOv3's squared error, or an IoU loss (default: mse)."),
@@ -52,7 +61,8 @@ public static class DetectionTrainCommand
 
     public const string Summary =
         "Trains a YOLO object detector (or, with --arch faster-rcnn, a Faster R-CNN; with --arch mask-rcnn, a Mask R-CNN on data\n" +
-        "with outlines) on labelled images and saves it to --out. Each epoch prints the loss parts (YOLO: box, objectness, class;\n" +
+        "with outlines; with --arch rcnn, an R-CNN: selective search, a CNN fine-tuned on warped regions, per-class SVMs and box\n" +
+        "regression) on labelled images and saves it to --out. Each epoch prints the loss parts (YOLO: box, objectness, class;\n" +
         "Faster R-CNN: rpn-objectness, rpn-box, classifier, box; Mask R-CNN: those and mask) and, with --validation, the validation\n" +
         "AP50 and AP; MODEL.curves.png is written next to the model. The last stdout line is the test set's COCO metrics as JSON\n" +
         "(the keys of 'evaluate --task detection'; for Mask R-CNN also the mask metrics, the same keys prefixed Mask).";
@@ -65,6 +75,13 @@ public static class DetectionTrainCommand
             throw CliException.UsageError($"--task '{arguments.Require("task")}' is not valid here: expected {Task}");
 
         string architecture = arguments.Get("arch")?.Trim() ?? new YoloTrainer.Options().Architecture;
+        if (string.Equals(architecture, RegionCnnArchitecture, StringComparison.OrdinalIgnoreCase))
+            return TrainRegionCnn(arguments, context);
+        foreach (var option in RegionCnnOnly)
+        {
+            if (arguments.Get(option) is not null)
+                throw CliException.UsageError($"--{option} applies to --arch {RegionCnnArchitecture} only");
+        }
         if (string.Equals(architecture, FasterRcnnArchitecture, StringComparison.OrdinalIgnoreCase))
             return TrainFasterRcnn(arguments, context);
         if (string.Equals(architecture, MaskRcnnArchitecture, StringComparison.OrdinalIgnoreCase))
@@ -128,6 +145,43 @@ public static class DetectionTrainCommand
         return TrainAndEvaluate(arguments, context, options, ml => ml.ObjectDetection().Trainers.MaskRcnn(options), description, detector => detector.ImageSize, masks: true);
     }
 
+    /// <summary>The options only R-CNN takes.</summary>
+    private static readonly string[] RegionCnnOnly = { "proposals", "max-proposals", "warp-size" };
+
+    private static int TrainRegionCnn(Arguments arguments, CliContext context)
+    {
+        foreach (var option in new[] { "anchors", "box-loss", "fpn", "backbone-maps", "validation" })
+        {
+            if (arguments.Has(option))
+                throw CliException.UsageError($"--{option} does not apply to --arch {RegionCnnArchitecture}");
+        }
+        var options = new RegionCnnTrainer.Options();
+        TrainingArguments.Apply(arguments, options);
+        string backbone = arguments.Get("backbone")?.Trim().ToLowerInvariant() ?? options.Backbone.Name;
+        options.Backbone = TrainingArguments.FromRegistry("--backbone", () => ImageArchitectures.Get(backbone));
+        if (arguments.Get("weights") is { } weights)
+        {
+            if (!File.Exists(weights))
+                throw CliException.DataError($"--weights '{weights}' does not exist");
+            options.InitialWeights = weights;
+        }
+        options.ProposalMode = arguments.Get("proposals")?.ToLowerInvariant() switch
+        {
+            null or "fast" => SelectiveSearchMode.Fast,
+            "quality" => SelectiveSearchMode.Quality,
+            var other => throw CliException.UsageError($"--proposals '{other}' is not valid: expected fast or quality"),
+        };
+        if (arguments.Get("max-proposals") is { } max)
+            options.MaxProposals = TrainingArguments.ParseInt(max, "--max-proposals", minimum: 1);
+        if (arguments.Get("warp-size") is { } warp)
+            options.WarpSize = TrainingArguments.ParseInt(warp, "--warp-size", minimum: 4);
+        if (arguments.Get("image-size") is { } size)
+            options.ImageSize = TrainingArguments.ParseInt(size, "--image-size", minimum: 1);
+        string description = $"{RegionCnnArchitecture} {options.Backbone.Name} {options.WarpSize}x{options.WarpSize} regions, {options.ProposalMode.ToString().ToLowerInvariant()} proposals";
+        return TrainAndEvaluate(arguments, context, options, ml => ml.ObjectDetection().Trainers.Rcnn(options), description, detector => detector.ImageSize,
+            history: trainer => ((RegionCnnTrainer)trainer).TrainingHistory, stageLogSource: nameof(RegionCnnTrainer));
+    }
+
     /// <summary>The options both R-CNNs take (backbone, pyramid, input size, the shared training options); returns the run's description.</summary>
     private static string ApplyRcnnArguments(Arguments arguments, RcnnTrainerOptions options, string architecture)
     {
@@ -176,8 +230,11 @@ public static class DetectionTrainCommand
     /// model (with <paramref name="masks"/>, a detector that predicts masks: the data must have every object's outline, and the
     /// mask metrics are added).
     /// </summary>
+    /// <param name="history">The trainer's epochs, for the curves chart; null for a <see cref="DetectionTrainer{TOptions, TTransformer}"/>'s.</param>
+    /// <param name="stageLogSource">For a trainer whose stages are not epochs (R-CNN): its MLContext log component, whose information and warnings are shown as notes.</param>
     private static int TrainAndEvaluate<TOptions, TDetector>(Arguments arguments, CliContext context, TOptions options,
-        Func<MLContext, DetectionTrainer<TOptions, TDetector>> createTrainer, string architecture, Func<TDetector, int> imageSize, bool masks = false)
+        Func<MLContext, IEstimator<TDetector>> createTrainer, string architecture, Func<TDetector, int> imageSize, bool masks = false,
+        Func<IEstimator<TDetector>, IReadOnlyList<TrainingProgress>>? history = null, string? stageLogSource = null)
         where TOptions : DetectionTrainerOptions
         where TDetector : ObjectDetectionTransformer, IDisposable
     {
@@ -218,11 +275,20 @@ public static class DetectionTrainCommand
         }
 
         var mlContext = new MLContext(options.Seed);
+        if (stageLogSource is not null)
+        {
+            mlContext.Log += (_, e) =>
+            {
+                if (e.Source.StartsWith(stageLogSource, StringComparison.Ordinal) && e.Kind is Microsoft.ML.Runtime.ChannelMessageKind.Info or Microsoft.ML.Runtime.ChannelMessageKind.Warning
+                    && !e.RawMessage.StartsWith("epoch ", StringComparison.Ordinal))
+                    context.Note(e.RawMessage);
+            };
+        }
         var reporter = new ProgressReporter(context.Error, context.LiveProgress, unit: "images");
         options.Progress = reporter;
         options.BatchProgress = reporter;
         options.CancellationToken = context.CancellationToken;
-        DetectionTrainer<TOptions, TDetector> trainer;
+        IEstimator<TDetector> trainer;
         try
         {
             trainer = createTrainer(mlContext);
@@ -257,7 +323,8 @@ public static class DetectionTrainCommand
         using (detector)
             ModelFile.Save(mlContext, detector, trainView.Schema, info, outPath, force);
         context.Note($"saved the model to {outPath}");
-        TrainingCurvesChart.Write(trainer.TrainingHistory, curves, overwrite: force);
+        var epochs = history is null ? ((DetectionTrainer<TOptions, TDetector>)trainer).TrainingHistory : history(trainer);
+        TrainingCurvesChart.Write(epochs, curves, overwrite: force);
         context.Note($"wrote {curves}");
 
         // Score with the saved model, read back, exactly as 'deepext evaluate' does.
