@@ -101,27 +101,7 @@ public sealed class RegionCnnTrainerTests
     }
 
     [TestMethod]
-    public void AFreshProcessLoadsTheModelAndDetectsTheSame()
-    {
-        var ml = new MLContext(seed: 1);
-        string coco = Path.Combine(_test.Folder, "instances.json");
-        _test.Dataset.WriteCoco(coco);
-        string path = Path.Combine(Path.GetTempPath(), $"dx-rcnn-fresh-{Guid.NewGuid():N}.zip");
-        try
-        {
-            ml.Model.Save(_model, _test.Dataset.ToDataView().Schema, path);
-            var result = Persistence.FreshProcessLoader.Run(path, register: true, scenario: "yolo-trained:" + coco);
-            Assert.AreEqual(0, result.ExitCode, string.Join("\n", result.Lines) + result.StandardError);
-            var lines = result.Lines.Where(l => !l.StartsWith("loaderKnownBeforeLoad=", StringComparison.Ordinal)).ToArray();
-            var expected = YoloTrainerTests.Score(ml, _model, coco).ToArray();
-            Assert.IsTrue(expected.Any(l => l.Length > 0), "the model finds something");
-            CollectionAssert.AreEqual(expected, lines, "the same detections, to the last bit, in a fresh process");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+    public void AFreshProcessLoadsTheModelAndDetectsTheSame() => YoloTrainerTests.AssertAFreshProcessDetectsTheSame(_model, _test, "rcnn");
 
     [TestMethod]
     public void ImagesSmallerThanTheWarpSizeAreRefusedNamingTheRowAndTheOption()

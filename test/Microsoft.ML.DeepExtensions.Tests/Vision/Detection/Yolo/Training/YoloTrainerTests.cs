@@ -114,19 +114,26 @@ public sealed class YoloTrainerTests
     }
 
     [TestMethod]
-    public void AFreshProcessLoadsTheModelAndDetectsTheSame()
+    public void AFreshProcessLoadsTheModelAndDetectsTheSame() => AssertAFreshProcessDetectsTheSame(_model, _test, "yolo");
+
+    /// <summary>
+    /// Saves <paramref name="model"/> (a trained detector), loads it in a fresh process that knows only
+    /// <c>RegisterDeepExtensions()</c>, scores <paramref name="test"/>'s images there and here, and requires the same
+    /// detections to the last bit (shared by the detector trainers' tests).
+    /// </summary>
+    internal static void AssertAFreshProcessDetectsTheSame(ITransformer model, SyntheticDetectionData test, string name)
     {
         var ml = new MLContext(seed: 1);
-        string coco = Path.Combine(_test.Folder, "instances.json");
-        _test.Dataset.WriteCoco(coco);
-        string path = Path.Combine(Path.GetTempPath(), $"dx-yolo-fresh-{Guid.NewGuid():N}.zip");
+        string coco = Path.Combine(test.Folder, "instances.json");
+        test.Dataset.WriteCoco(coco);
+        string path = Path.Combine(Path.GetTempPath(), $"dx-{name}-fresh-{Guid.NewGuid():N}.zip");
         try
         {
-            ml.Model.Save(_model, _test.Dataset.ToDataView().Schema, path);
+            ml.Model.Save(model, test.Dataset.ToDataView().Schema, path);
             var result = Persistence.FreshProcessLoader.Run(path, register: true, scenario: "yolo-trained:" + coco);
             Assert.AreEqual(0, result.ExitCode, string.Join("\n", result.Lines) + result.StandardError);
             var lines = result.Lines.Where(l => !l.StartsWith("loaderKnownBeforeLoad=", StringComparison.Ordinal)).ToArray();
-            var expected = Score(ml, _model, coco).ToArray();
+            var expected = Score(ml, model, coco).ToArray();
             Assert.IsTrue(expected.Any(l => l.Length > 0), "the model finds something");
             CollectionAssert.AreEqual(expected, lines, "the same detections, to the last bit, in a fresh process");
         }
