@@ -1,6 +1,7 @@
 using global::Onnx;
 using Microsoft.ML.DeepExtensions.Backend;
 using Microsoft.ML.DeepExtensions.Networks;
+using Microsoft.ML.DeepExtensions.Weights;
 using Microsoft.ML.DeepExtensions.Vision.Layers;
 using Microsoft.ML.DeepExtensions.Vision.Onnx;
 using Microsoft.ML.DeepExtensions.Vision.Onnx.Import;
@@ -17,9 +18,10 @@ namespace Microsoft.ML.DeepExtensions.Vision.Architectures;
 /// </summary>
 /// <remarks>
 /// A saved model keeps the graph's structure (without the file's weights, which its own trained weights
-/// replace), so it loads without the ONNX file. The input shape must be one the graph accepts (a graph
-/// with a fixed-size pooling, such as ResNet18.onnx's 7×7 average pool, needs its 224×224 images); this is
-/// checked with one zero image before training.
+/// replace), so it loads without the ONNX file. A graph exported for a fixed image size (ResNet18.onnx's 224×224,
+/// with its 7×7 average pool and its preprocessing's mean image) runs at the size the images have, rewritten by
+/// <see cref="InputSizeRetargeting"/>: a whole-map pool becomes the global pool, a constant image is resampled. Whether
+/// the graph accepts the size is checked with one zero image before training.
 /// </remarks>
 public sealed class OnnxBackbone : ImageArchitecture
 {
@@ -92,8 +94,8 @@ public sealed class OnnxBackbone : ImageArchitecture
     {
         CheckArguments(inputShape, classes);
         TorchBackend.EnsureStarted();
-        var preprocessing = _preprocessing is null ? null : OnnxGraphModule.FromModel(_preprocessing, "the preprocessing graph", null, allowMissingData: !_hasWeights);
-        var backbone = OnnxGraphModule.FromModel(_backbone, _source, FeaturesOutputName, allowMissingData: !_hasWeights);
+        var preprocessing = _preprocessing is null ? null : OnnxGraphModule.FromModel(AtSizeOf(_preprocessing, inputShape, "the preprocessing graph"), "the preprocessing graph", null, allowMissingData: !_hasWeights);
+        var backbone = OnnxGraphModule.FromModel(AtSizeOf(_backbone, inputShape, _source), _source, FeaturesOutputName, allowMissingData: !_hasWeights);
         long features = FeatureCount(inputShape, preprocessing, backbone);
         return new OnnxBackboneNetwork(PixelScale, preprocessing, backbone, NewHead ? nn.Linear(features, classes) : null);
     }
@@ -106,6 +108,31 @@ public sealed class OnnxBackbone : ImageArchitecture
     }
 
     internal override NetworkSummary? Summarize(long[] inputShape, int classes) => null;
+
+    /// <summary>The graph rewritten for images of <paramref name="inputShape"/> when it was exported for another fixed size (<see cref="InputSizeRetargeting"/>).</summary>
+    private static ModelProto AtSizeOf(ModelProto model, long[] inputShape, string source) =>
+        inputShape.Length == 3 ? InputSizeRetargeting.Retarget(model, inputShape[1], inputShape[2], source) : model;
+
+    /// <summary>
+    /// Fits weights saved at the graph's declared image size to a network built for another (<see cref="InputSizeRetargeting"/>):
+    /// a tensor whose last two dimensions are the declared height and width where the network's has others (the preprocessing's
+    /// mean image) is resampled as the retargeted graph's own constant was.
+    /// </summary>
+    internal void ResampleFixedSizeWeights(StateDict weights, nn.Module target, Func<string, string> fileName)
+    {
+        if (InputShape.Count != 4 || InputShape[2] <= 0 || InputShape[3] <= 0)
+            return;
+        foreach (var (name, tensor) in target.state_dict())
+        {
+            string key = fileName(name);
+            if (weights.TryGetValue(key, out var saved) && saved.dim() >= 2 && saved.dim() == tensor.dim() && !saved.shape.SequenceEqual(tensor.shape)
+                && saved.shape[^2] == InputShape[2] && saved.shape[^1] == InputShape[3] && saved.shape.SkipLast(2).SequenceEqual(tensor.shape.SkipLast(2)))
+            {
+                using var scope = torch.NewDisposeScope();
+                weights.Replace(key, InputSizeRetargeting.ResamplePlanes(saved, tensor.shape[^2], tensor.shape[^1]).MoveToOuterDisposeScope());
+            }
+        }
+    }
 
     /// <summary>The size of the flattened features for one image of <paramref name="inputShape"/>.</summary>
     private long FeatureCount(long[] inputShape, OnnxGraphModule? preprocessing, OnnxGraphModule backbone)
@@ -125,7 +152,8 @@ public sealed class OnnxBackbone : ImageArchitecture
         }
         catch (OnnxFormatException e)
         {
-            throw new ArgumentException($"The ONNX backbone ({_source}) does not accept {ImageShape.Format(inputShape)} images: {e.Message}", nameof(inputShape), e);
+            string declared = InputShape.Count == 4 && InputShape.Skip(1).All(d => d > 0) ? $" (it was exported for {ImageShape.Format(InputShape.Skip(1).ToArray())}; at another size its fixed-size pools and constant images are adapted, but its strides must still divide the size, e.g. a multiple of 32 for a ResNet)" : "";
+            throw new ArgumentException($"The ONNX backbone ({_source}) does not accept {ImageShape.Format(inputShape)} images{declared}: {e.Message}", nameof(inputShape), e);
         }
     }
 

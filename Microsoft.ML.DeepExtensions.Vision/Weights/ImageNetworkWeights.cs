@@ -32,6 +32,8 @@ public static class ImageNetworkWeights
         ArgumentNullException.ThrowIfNull(module);
         using var weights = ReadPyTorchNamed(path);
         var target = network.ArchitectureModule(module);
+        if (network.Architecture is OnnxBackbone imported)
+            imported.ResampleFixedSizeWeights(weights, target, network.Architecture.ToPyTorchName);
         return StateDictLoader.Load(target, weights, network.Architecture.ToPyTorchName, strict, Classifier(target), path);
     }
 

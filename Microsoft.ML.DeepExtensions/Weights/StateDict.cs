@@ -24,6 +24,18 @@ public sealed class StateDict : IReadOnlyDictionary<string, Tensor>, IDisposable
         _order.Add(name);
     }
 
+    /// <summary>Puts <paramref name="tensor"/> in place of the tensor under <paramref name="name"/>, which it disposes; the order stays.</summary>
+    /// <exception cref="KeyNotFoundException">No tensor has that name.</exception>
+    public void Replace(string name, Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (!_tensors.TryGetValue(name, out var old))
+            throw new KeyNotFoundException($"Tensor '{name}' is not in the state dictionary.");
+        _tensors[name] = tensor;
+        if (!ReferenceEquals(old, tensor))
+            old.Dispose();
+    }
+
     /// <summary>The names in insertion (file) order.</summary>
     public IEnumerable<string> Keys => _order;
 

@@ -174,6 +174,23 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         return OutputNames.Select(name => values[name]).ToArray();
     }
 
+    /// <summary>The shape of every value the graph computes for <paramref name="input"/> (in evaluation mode, without gradients), by name.</summary>
+    internal Dictionary<string, long[]> ValueShapes(Tensor input)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        bool wasTraining = training;
+        eval();
+        try
+        {
+            return Run(input).ToDictionary(v => v.Key, v => v.Value.shape, StringComparer.Ordinal);
+        }
+        finally
+        {
+            train(wasTraining);
+        }
+    }
+
     /// <summary>Runs the nodes in order; returns every value computed, by name.</summary>
     private Dictionary<string, Tensor> Run(Tensor input)
     {

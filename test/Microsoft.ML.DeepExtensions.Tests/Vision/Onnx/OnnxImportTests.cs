@@ -120,6 +120,34 @@ public sealed class OnnxImportTests
     }
 
     [TestMethod]
+    public void BatchNormalizationUpdatesItsRunningMeanWithPyTorchsMomentumNotTheFilesOwn()
+    {
+        // ResNet18.onnx (exported by CNTK) says momentum 0.988; training follows PyTorch's 0.1 of the batch instead.
+        var model = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(OnnxTestFiles.ResNet18));
+        var bn = model.Graph.Node.First(n => n.OpType == "BatchNormalization");
+        Assert.IsTrue(bn.Attribute.Single(a => a.Name == "momentum").F > 0.98f, "the file's own momentum");
+        var initial = OnnxTensorData.Read(model.Graph.Initializer.Single(t => t.Name == bn.Input[3]), "ResNet18.onnx").AsFloat("test");
+
+        var (pixels, count) = OnnxTestFiles.PhotoPixels(224);
+        using var scope = torch.NewDisposeScope();
+        var batch = torch.tensor(pixels, new long[] { count, 3, 224, 224 }) - 110f;
+        using var conv = OnnxGraphModule.FromModel(model, "ResNet18.onnx", bn.Input[0]);
+        conv.eval();
+        Tensor batchMean;
+        using (torch.no_grad())
+            batchMean = conv.call(batch).mean(new long[] { 0, 2, 3 });
+
+        using var throughBn = OnnxGraphModule.FromModel(model, "ResNet18.onnx", bn.Output[0]);
+        throughBn.train();
+        using (torch.no_grad())
+            throughBn.call(batch);
+        string buffer = new string(bn.Input[3].Select(c => char.IsAsciiLetterOrDigit(c) || c == '_' ? c : '_').ToArray());
+        var running = throughBn.named_buffers().Single(b => b.name == buffer).buffer;
+        var expected = torch.tensor(initial) * 0.9f + batchMean * 0.1f;
+        Assert.IsTrue(running.allclose(expected, rtol: 1e-4, atol: 1e-4), $"largest difference {(running - expected).abs().max().item<float>()}");
+    }
+
+    [TestMethod]
     public void UnknownOperatorIsRefusedByTypeAndNodeName()
     {
         var model = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(OnnxTestFiles.Model("ops_opset13.onnx")));
