@@ -12,7 +12,8 @@
 #      class in each split (a smoke run; default: all, 250 and 80 per class).
 #   2. Imports ResNet18.onnx with the package's preprocessing graph (pixels x 255, RGB to BGR, minus its mean image) as a
 #      512-output network (its pooled features); `train --weights` on that model.zip puts a new 10-class head on it.
-#   3. Trains each model one epoch to measure its epoch time (the probe; its model is discarded).
+#   3. Trains each model one epoch to measure its epoch time (the probe; its model is discarded unless one epoch is all
+#      that fits the budget, when the probe is that run).
 #   4. Trains each with epochs = max(1, floor(M minutes / epoch time)), every other option at the CLI's default (so the
 #      cosine schedule runs its whole course within the budget), and reads the test accuracy (MicroAccuracy) from the last
 #      stdout line and the training time from the "trained N epochs in S s" line. Logs: DIR/NAME.log.
@@ -75,11 +76,12 @@ train() {
   echo "$seconds $epochs $accuracy"
 }
 
-declare -a chosen
+declare -a chosen probed
 for i in "${!runs[@]}"; do
   name=${runs[$i]%%|*}; options=${runs[$i]#*|}
   file=$(echo "$name" | tr -c 'a-zA-Z0-9\n' '-')
-  read -r seconds _ _ < <(train "$work/$file.probe.log" 1 "$work/$file.probe.zip" $options)
+  probed[$i]=$(train "$work/$file.probe.log" 1 "$work/$file.probe.zip" $options)
+  read -r seconds _ _ <<< "${probed[$i]}"
   epochs=$(awk -v m="$minutes" -v s="$seconds" 'BEGIN { e = int(m * 60 / s); print (e < 1 ? 1 : e) }')
   chosen[$i]=$epochs
   echo "$name: one epoch in $seconds s; $epochs epochs fit in $minutes minutes" >&2
@@ -89,7 +91,13 @@ rows=()
 for i in "${!runs[@]}"; do
   name=${runs[$i]%%|*}; options=${runs[$i]#*|}
   file=$(echo "$name" | tr -c 'a-zA-Z0-9\n' '-')
-  read -r seconds epochs accuracy < <(train "$work/$file.log" "${chosen[$i]}" "$work/$file.zip" $options)
+  if [ "${chosen[$i]}" = 1 ]; then
+    # One epoch is what the probe trained, with the same options and seed: its result is this run's.
+    read -r seconds epochs accuracy <<< "${probed[$i]}"
+    cp "$work/$file.probe.log" "$work/$file.log"
+  else
+    read -r seconds epochs accuracy < <(train "$work/$file.log" "${chosen[$i]}" "$work/$file.zip" $options)
+  fi
   rows+=("$name|$epochs|$(awk -v s="$seconds" 'BEGIN { printf "%.1f", s / 60 }')|$accuracy")
 done
 

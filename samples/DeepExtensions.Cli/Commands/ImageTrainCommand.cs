@@ -11,6 +11,8 @@ using Microsoft.ML.DeepExtensions.Vision.Architectures;
 using Microsoft.ML.DeepExtensions.Vision.Classification;
 using Microsoft.ML.DeepExtensions.Vision.Weights;
 
+using OptimizerRegistry = Microsoft.ML.DeepExtensions.Optimizers.Optimizers;
+
 namespace DeepExtensions.Cli.Commands;
 
 /// <summary>
@@ -26,12 +28,21 @@ public static class ImageTrainCommand
     /// <param name="ImageSize">Height and width images from a folder are resized to.</param>
     public sealed record ArchitectureDefaults(int Epochs, int BatchSize, int ImageSize);
 
+    /// <remarks>
+    /// An imported ONNX network (fine-tuned with pretrained weights) trains 3 epochs at 128x128: its graph is rewritten for
+    /// that size (<c>InputSizeRetargeting</c>), where a ResNet-18 costs a third of what it costs at its exported 224x224,
+    /// and pretrained weights need few passes.
+    /// </remarks>
     public static ArchitectureDefaults DefaultsFor(string architecture) => architecture switch
     {
         "small-cnn" => new(5, 128, 64),
         "lenet" => new(20, 64, 32),
+        OnnxBackbone.ArchitectureName => new(3, 64, 128),
         _ => new(10, 64, 224),
     };
+
+    /// <summary>With --weights, the learning rate is the optimizer's own divided by this, unless --learning-rate says otherwise.</summary>
+    public const double PretrainedLearningRateDivisor = 10;
 
     public static readonly IReadOnlyList<CliOption> Options = new CliOption[]
     {
@@ -41,18 +52,20 @@ public static class ImageTrainCommand
         new("arch", "NAME", "Architecture: " + string.Join(", ", ImageArchitectures.Names) + " (default: small-cnn; with --weights naming a model.zip of 'deepext import --onnx', that network under a new classifier)."),
         new("test", "DIR", "Test images for the final metrics (default: the IDX folder's t10k files or DIR/test, else the training images)."),
         new("validation", "DIR", "Validation images: early stopping watches their loss (default: none)."),
-        new("image-size", "HxW", "Size images from a folder are resized to (default: 64x64 for small-cnn, 32x32 for lenet, 224x224 otherwise; IDX images keep theirs)."),
+        new("image-size", "HxW", "Size images from a folder are resized to (default: 64x64 for small-cnn, 32x32 for lenet, 128x128 for a network of 'deepext import --onnx', 224x224 otherwise; IDX images keep theirs)."),
         new("channels", "1|3", "Read images from a folder as grayscale (1) or RGB (3) (default: 3)."),
         new("classes", "NAMES", "IDX class names in label order, comma-separated (default: Fashion-MNIST's names when the folder's path says fashion, else the digits)."),
-        new("crop-padding", "N", "Augmentation: random crops after padding each side by N pixels (default: 0, off)."),
-        new("flip", null, "Augmentation: flip half of the training images left to right."),
+        new("crop-padding", "N", "Augmentation: random crops after padding each side by N pixels (default: 0, off; with --weights an eighth of the image side)."),
+        new("flip", null, "Augmentation: flip half of the training images left to right (default: off; on with --weights)."),
+        new("no-augment", null, "With --weights: train without the default flips and crops (padding by an eighth of the image side)."),
         new("weights", "FILE", "Fine-tune: start from these weights (torch.save .pt/.pth, .safetensors with torchvision's names, or a model.zip); a classifier of another class count is re-initialized."),
         new("freeze-backbone", null, "Fine-tune: train only the classifier."),
         new("trainable-stages", "N", "Fine-tune: train the classifier and the last N stages (e.g. 1 = layer4 of a ResNet)."),
-        new("head-learning-rate", "R", "The classifier's learning rate (default: --learning-rate)."),
+        new("head-learning-rate", "R", "The classifier's learning rate (default: --learning-rate; with --weights, 10 times --learning-rate)."),
         new("normalize", "imagenet|none", "Input normalization stored with the model (default: imagenet with .pt/.safetensors --weights, the model's own with a model.zip, else none)."),
         new("force", null, "Overwrite --out and the charts if they exist."),
-    }.Concat(TrainingArguments.Options(new("softmax-cross-entropy", "cosine", "5 for small-cnn, 20 for lenet, 10 otherwise", "128 for small-cnn, 64 otherwise"))).ToArray();
+    }.Concat(TrainingArguments.Options(new("softmax-cross-entropy", "cosine", "5 for small-cnn, 20 for lenet, 3 for a network of 'deepext import --onnx', 10 otherwise", "128 for small-cnn, 64 otherwise",
+    LearningRate: "the optimizer's own, 0.001 for adam; with --weights a tenth of it, 0.0001 for adam"))).ToArray();
 
     public const string Summary =
         "Trains a convolutional network on images and saves the whole pipeline (label mapping, image loading\n" +
@@ -93,6 +106,7 @@ public static class ImageTrainCommand
         if (options.InitialWeights is not null)
         {
             context.Note($"fine-tuning from '{options.InitialWeights}' ({(options.FreezeBackbone ? "backbone frozen" : options.TrainableStages is int n ? $"the last {n} stages and the classifier trainable" : "all layers trainable")}" +
+                string.Create(CultureInfo.InvariantCulture, $", learning rate {options.Optimizer.LearningRate}") +
                 $"{(options.HeadLearningRate is double rate ? string.Create(CultureInfo.InvariantCulture, $", classifier learning rate {rate}") : "")}, input normalization: {options.Normalization?.ToString() ?? "none"})");
         }
         int channels = arguments.Get("channels") is { } channelText ? TrainingArguments.ParseInt(channelText, "--channels", minimum: 1) : 3;
@@ -129,6 +143,7 @@ public static class ImageTrainCommand
         if (ImagePipeline.LoadImages(mlContext, train.Kind, options.ImageShape ?? default) is { } load)
             preparation = preparation.Append(load);
         var prepared = preparation.Fit(train.Data);
+        ApplyFineTuningAugmentation(arguments, options, prepared.GetOutputSchema(train.Data.Schema), context);
         if (validation is not null)
             options.ValidationData = prepared.Transform(validation.Data);
 
@@ -218,6 +233,18 @@ public static class ImageTrainCommand
             throw CliException.UsageError("--freeze-backbone and --trainable-stages cannot be combined (a frozen backbone trains no stage)");
         if (arguments.Get("head-learning-rate") is { } rate)
             options.HeadLearningRate = TrainingArguments.ParsePositive(rate, "--head-learning-rate");
+        if (options.InitialWeights is not null)
+        {
+            // Pretrained layers move at a tenth of the usual rate and the new classifier at the usual one: at the full rate
+            // the first steps, driven by a random head, wreck the features the weights were chosen for.
+            if (arguments.Get("learning-rate") is null)
+            {
+                var optimizer = options.Optimizer;
+                options.Optimizer = TrainingArguments.FromRegistry("--optimizer",
+                    () => OptimizerRegistry.Get(arguments.Get("optimizer") ?? TrainingArguments.DefaultOptimizer, optimizer.LearningRate / PretrainedLearningRateDivisor));
+            }
+            options.HeadLearningRate ??= options.Optimizer.LearningRate * PretrainedLearningRateDivisor;
+        }
         try
         {
             options.Normalization = arguments.Get("normalize") is { } text
@@ -232,6 +259,29 @@ public static class ImageTrainCommand
         {
             throw CliException.DataError(Messages.OneLine(e));
         }
+    }
+
+    /// <summary>
+    /// With --weights, flips and random crops (padding by an eighth of the image side) unless --no-augment: a pretrained
+    /// network of millions of weights fine-tuned on a few thousand images learns them by heart otherwise (the ResNet18
+    /// package on the Fashion-MNIST subset, 3 epochs at 128x128: training accuracy 0.98 and test 0.858 without, 0.876 with).
+    /// </summary>
+    private static void ApplyFineTuningAugmentation(Arguments arguments, CnnTrainer.Options options, DataViewSchema prepared, CliContext context)
+    {
+        if (!arguments.Has("no-augment"))
+        {
+            if (options.InitialWeights is null)
+                return;
+            options.HorizontalFlip = true;
+            if (arguments.Get("crop-padding") is null)
+                options.RandomCropPadding = Math.Max(1, ImageShapeResolver.Resolve(prepared, options.FeatureColumnName, options.ImageShape).Height / 8);
+            context.Note($"augmentation: left-right flips, random crops after padding by {options.RandomCropPadding} pixels (--no-augment: none)");
+            return;
+        }
+        if (options.InitialWeights is null)
+            throw CliException.UsageError("--no-augment applies with --weights (training from random weights augments only when --flip or --crop-padding say so)");
+        if (arguments.Has("flip") || arguments.Get("crop-padding") is not null)
+            throw CliException.UsageError("--no-augment cannot be combined with --flip or --crop-padding");
     }
 
     /// <summary>MODEL.curves.png and MODEL.confusion.png beside MODEL.zip.</summary>

@@ -22,7 +22,7 @@ public static class TrainingArguments
     {
         new("loss", "NAME", "Loss: " + string.Join(", ", LossRegistry.Names) + $" (default: {defaults.Loss})."),
         new("optimizer", "NAME", "Optimizer: " + string.Join(", ", OptimizerRegistry.Names) + $" (default: {DefaultOptimizer})."),
-        new("learning-rate", "RATE", "The optimizer's learning rate (default: the optimizer's own, 0.001 for adam)."),
+        new("learning-rate", "RATE", $"The optimizer's learning rate (default: {defaults.LearningRate})."),
         new("schedule", "NAME", "Learning-rate schedule: " + string.Join(", ", ScheduleRegistry.Names) + $" (default: {defaults.Schedule})."),
         new("epochs", "N", $"The most passes over the data (default: {defaults.Epochs})."),
         new("batch-size", "auto|all|1|N", $"Rows per gradient step: auto = min(200, rows) as scikit-learn, all = batch gradient descent, 1 = stochastic (default: {defaults.BatchSize})."),
@@ -31,7 +31,7 @@ public static class TrainingArguments
     };
 
     /// <summary>How a task's defaults read in its help text.</summary>
-    public sealed record Defaults(string Loss, string Schedule, string Epochs, string BatchSize);
+    public sealed record Defaults(string Loss, string Schedule, string Epochs, string BatchSize, string LearningRate = "the optimizer's own, 0.001 for adam");
 
     public static int Seed(Arguments arguments) =>
         arguments.Get("seed") is { } seedText ? ParseInt(seedText, "--seed", minimum: int.MinValue) : DefaultSeed;

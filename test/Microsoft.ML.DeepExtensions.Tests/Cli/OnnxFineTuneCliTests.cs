@@ -1,3 +1,4 @@
+using DeepExtensions.Cli.Commands;
 using Microsoft.ML.DeepExtensions.Persistence;
 using Microsoft.ML.DeepExtensions.Tests.Vision.Classification;
 using Microsoft.ML.DeepExtensions.Tests.Vision.Onnx;
@@ -35,7 +36,8 @@ public sealed class OnnxFineTuneCliTests
         var train = CliRunner.Run("train", "--task", "image-classification", "--data", images, "--weights", imported, "--freeze-backbone",
             "--image-size", "16x16", "--epochs", "1", "--out", tuned);
         Assert.AreEqual(0, train.ExitCode, train.ToString());
-        StringAssert.Contains(train.Stderr, $"fine-tuning from '{imported}' (backbone frozen");
+        StringAssert.Contains(train.Stderr, $"fine-tuning from '{imported}' (backbone frozen, learning rate 0.0001, classifier learning rate 0.001,");
+        StringAssert.Contains(train.Stderr, "augmentation: left-right flips, random crops after padding by 2 pixels", "an eighth of 16");
 
         var architecture = (OnnxBackbone)ImageNetworkWeights.ArchitectureOf(tuned)!;
         Assert.IsTrue(architecture.NewHead, "a new classifier on the imported graph");
@@ -45,5 +47,14 @@ public sealed class OnnxFineTuneCliTests
         foreach (var (name, parameter) in original.named_parameters())
             Assert.IsTrue(parameter.allclose(weights["backbone." + name], rtol: 0, atol: 0), $"backbone.{name} is the imported weight");
         Assert.IsTrue(train.Metrics.TryGetProperty("MicroAccuracy", out _), train.StdoutLines[^1]);
+
+        var contradictory = CliRunner.Run("train", "--task", "image-classification", "--data", images, "--weights", imported, "--no-augment", "--flip",
+            "--image-size", "16x16", "--epochs", "1", "--out", folder.File("other.zip"));
+        Assert.AreEqual(ExitCodes.Usage, contradictory.ExitCode, contradictory.ToString());
+        StringAssert.Contains(contradictory.Stderr, "--no-augment cannot be combined with --flip or --crop-padding");
+        var withoutWeights = CliRunner.Run("train", "--task", "image-classification", "--data", images, "--no-augment", "--out", folder.File("other.zip"));
+        Assert.AreEqual(ExitCodes.Usage, withoutWeights.ExitCode, withoutWeights.ToString());
+        StringAssert.Contains(withoutWeights.Stderr, "--no-augment applies with --weights");
+        Assert.IsFalse(File.Exists(folder.File("other.zip")));
     }
 }
