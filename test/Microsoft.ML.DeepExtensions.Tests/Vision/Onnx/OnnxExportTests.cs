@@ -114,16 +114,19 @@ public sealed class OnnxExportTests
     }
 
     [TestMethod]
-    public void ResNet18PackageBackboneExportsWithItsPreprocessingGraph()
+    [DataRow(224)]
+    [DataRow(128)]
+    public void ResNet18PackageBackboneExportsWithItsPreprocessingGraph(int size)
     {
         // The ResNet18 package's network as the CNN trainer uses it (pixels × 255, the package's preprocessing graph: RGB to
-        // BGR minus its mean image, then the network and a new head): the export runs all of it in ONNX Runtime on real photos.
+        // BGR minus its mean image, then the network and a new head): the export runs all of it in ONNX Runtime on real photos,
+        // at the size it was exported for and at the one fine-tuning uses by default (its graphs rewritten for 128x128).
         var backbone = ImageArchitectures.FromOnnx(OnnxTestFiles.ResNet18, new OnnxBackboneOptions { PreprocessingPath = OnnxTestFiles.ResNetPreprocess, PixelScale = 255 });
-        var definition = new ImageNetwork(backbone, new long[] { 3, 224, 224 }, 4);
+        var definition = new ImageNetwork(backbone, new long[] { 3, size, size }, 4);
         using var module = definition.Build();
         module.eval();
-        var (pixels, count) = OnnxTestFiles.PhotoPixels(224);
-        var shape = new long[] { count, 3, 224, 224 };
+        var (pixels, count) = OnnxTestFiles.PhotoPixels(size);
+        var shape = new long[] { count, 3, size, size };
         var input = pixels.Select(p => p / 255f).ToArray();
         float[] expected;
         using (var scope = torch.NewDisposeScope())
