@@ -31,11 +31,14 @@ internal static class InputSizeRetargeting
     {
         if (height <= 0 || width <= 0)
             throw new ArgumentOutOfRangeException(nameof(height), $"The image size must be positive, got {height}×{width}.");
-        using var probe = OnnxGraphModule.FromModelOutputs(model, source, model.Graph.Output.Select(o => o.Name).ToArray(), allowMissingData: true);
-        var declared = probe.InputShape;
+        // Read from the proto, so that the common case (images of the declared size) imports nothing.
+        var declaredInput = OnnxGraphModule.DeclaredInput(model.Graph, source);
+        var declared = OnnxGraphModule.DeclaredShape(declaredInput);
         if (declared.Length != 4 || declared[1] <= 0 || declared[2] <= 0 || declared[3] <= 0 || (declared[2] == height && declared[3] == width))
             return model;
         long declaredHeight = declared[2], declaredWidth = declared[3];
+
+        using var probe = OnnxGraphModule.FromModelOutputs(model, source, model.Graph.Output.Select(o => o.Name).ToArray(), allowMissingData: true);
 
         Dictionary<string, long[]> shapes;
         using (var zeros = torch.zeros(1, declared[1], declaredHeight, declaredWidth))
@@ -57,7 +60,7 @@ internal static class InputSizeRetargeting
                 && tensor.Dims[rank - 2] == declaredHeight && tensor.Dims[rank - 1] == declaredWidth)
                 Resample(tensor, height, width, source);
         }
-        var input = copy.Graph.Input.Single(i => i.Name == probe.InputName);
+        var input = copy.Graph.Input.Single(i => i.Name == declaredInput.Name);
         var dims = input.Type.TensorType.Shape.Dim;
         dims[2].DimValue = height;
         dims[3].DimValue = width;

@@ -39,12 +39,9 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         foreach (var tensor in graph.Initializer)
             initializers[tensor.Name] = tensor;
 
-        var inputs = graph.Input.Where(i => !initializers.ContainsKey(i.Name)).ToArray();
-        if (inputs.Length != 1)
-            throw new OnnxFormatException($"{source}: the graph must have exactly one input that is not an initializer, got {inputs.Length} ({string.Join(", ", inputs.Select(i => i.Name))}).");
-        InputName = inputs[0].Name;
-        InputShape = inputs[0].Type?.TensorType?.Shape?.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : -1).ToArray()
-            ?? Array.Empty<long>();
+        var input = DeclaredInput(graph, source);
+        InputName = input.Name;
+        InputShape = DeclaredShape(input);
         OutputNames = outputNames is { Count: > 0 } ? outputNames.ToArray() : graph.Output.Count == 1
             ? new[] { graph.Output[0].Name }
             : throw new OnnxFormatException($"{source}: the graph has {graph.Output.Count} outputs ({string.Join(", ", graph.Output.Select(o => o.Name))}); name the one to use.");
@@ -247,6 +244,21 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
             register_buffer(unique, tensor);
         _weights[onnxName] = (unique, trainable);
     }
+
+    /// <summary>The graph's one input that is not an initializer; refuses a graph with none or several.</summary>
+    internal static ValueInfoProto DeclaredInput(GraphProto graph, string source)
+    {
+        var initializers = graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        var inputs = graph.Input.Where(i => !initializers.Contains(i.Name)).ToArray();
+        if (inputs.Length != 1)
+            throw new OnnxFormatException($"{source}: the graph must have exactly one input that is not an initializer, got {inputs.Length} ({string.Join(", ", inputs.Select(i => i.Name))}).");
+        return inputs[0];
+    }
+
+    /// <summary>An input's declared shape, -1 for a symbolic dimension; empty when undeclared.</summary>
+    internal static long[] DeclaredShape(ValueInfoProto input) =>
+        input.Type?.TensorType?.Shape?.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : -1).ToArray()
+            ?? Array.Empty<long>();
 
     /// <summary>The nodes needed for <paramref name="outputs"/>, in graph order; refuses values nothing produces.</summary>
     private static List<NodeProto> NeededNodes(GraphProto graph, string source, string input, IReadOnlyList<string> outputs, IEnumerable<string> initializers)
