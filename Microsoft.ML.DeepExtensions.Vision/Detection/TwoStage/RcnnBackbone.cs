@@ -70,6 +70,40 @@ public sealed class RcnnBackbone : nn.Module<Tensor, Tensor[]>
     /// <summary>Whether the maps come from a feature pyramid.</summary>
     public bool HasPyramid => _fpn is not null;
 
+    /// <summary>Whether <see cref="FreezeBatchNorm"/> was called.</summary>
+    public bool BatchNormFrozen { get; private set; }
+
+    /// <summary>
+    /// Keeps the body's batch normalization fixed while the detector trains (torchvision's <c>FrozenBatchNorm2d</c>, which its
+    /// detectors use over pretrained backbones): the running statistics normalize and are not updated, and the scale and
+    /// shift are not trained. The pyramid has no batch normalization.
+    /// </summary>
+    public void FreezeBatchNorm()
+    {
+        BatchNormFrozen = true;
+        if (_body is OnnxRcnnBody onnx)
+            onnx.Graph.FreezeBatchNormalization();
+        foreach (var norm in BodyBatchNorms())
+        {
+            foreach (var parameter in norm.parameters())
+                parameter.requires_grad = false;
+        }
+        train(training);
+    }
+
+    /// <inheritdoc/>
+    public override void train(bool on = true)
+    {
+        base.train(on);
+        if (BatchNormFrozen)
+        {
+            foreach (var norm in BodyBatchNorms())
+                norm.eval();
+        }
+    }
+
+    private IEnumerable<TorchSharp.Modules.BatchNorm2d> BodyBatchNorms() => _body.modules().OfType<TorchSharp.Modules.BatchNorm2d>();
+
     /// <summary>The feature maps of <c>[N, 3, H, W]</c> normalized images, in <see cref="FeatureNames"/> order.</summary>
     public override Tensor[] forward(Tensor images)
     {

@@ -188,6 +188,27 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>Whether <see cref="FreezeBatchNormalization"/> was called.</summary>
+    public bool BatchNormalizationFrozen { get; private set; }
+
+    /// <summary>
+    /// Keeps every batch normalization as the file has it while the module trains: the running statistics normalize and
+    /// are not updated, and the scale and shift are no longer trained (torchvision's <c>FrozenBatchNorm2d</c>). Fine-tuning
+    /// a pretrained network on batches of a few images needs it, since such small batches' statistics are too noisy.
+    /// </summary>
+    public void FreezeBatchNormalization()
+    {
+        BatchNormalizationFrozen = true;
+        foreach (var node in _nodes.OfType<BatchNormalizationNode>())
+        {
+            foreach (var input in node.Inputs.Skip(1).Take(2)) // scale, B
+            {
+                if (_weights.TryGetValue(input, out var weight) && weight.IsParameter)
+                    get_parameter(weight.Name)!.requires_grad = false;
+            }
+        }
+    }
+
     /// <summary>Runs the nodes in order; returns every value computed, by name.</summary>
     private Dictionary<string, Tensor> Run(Tensor input)
     {
@@ -205,7 +226,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
             Tensor[] outputs;
             try
             {
-                outputs = node.Run(arguments, training);
+                outputs = node.Run(arguments, training && !(BatchNormalizationFrozen && node is BatchNormalizationNode));
             }
             catch (Exception e) when (e is not OnnxFormatException and not OutOfMemoryException)
             {

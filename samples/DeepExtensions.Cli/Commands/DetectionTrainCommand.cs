@@ -47,7 +47,8 @@ public static class DetectionTrainCommand
         new("arch", "NAME|FILE.cfg", $"yolov3-tiny, yolov3-tiny-3l or yolov3 (each optionally :width=W, a filter multiplier), a Darknet cfg file, {FasterRcnnArchitecture}, {MaskRcnnArchitecture} or {RegionCnnArchitecture} (default: {new YoloTrainer.Options().Architecture})."),
         new("backbone", "NAME|FILE.onnx", $"Faster/Mask R-CNN: resnet18, resnet34, resnet50, resnet101 or resnet152 from random weights, or a pretrained ONNX network (e.g. the ResNet18 package's ResNet18.onnx) fine-tuned from its weights (default: resnet18); R-CNN: the CNN over warped regions, {string.Join(", ", ImageArchitectures.Names)} (default: small-cnn)."),
         new("backbone-maps", "NAME[,NAME...]", "With --backbone FILE.onnx: the nodes (or values) whose outputs are the feature maps, finest first: the last convolution stage's (e.g. ReLU393 of ResNet18.onnx), or with --fpn one per pyramid level (ReLU283,ReLU315,ReLU347,ReLU393) (default: the graph's only output)."),
-        new("fpn", null, "Faster/Mask R-CNN: a feature pyramid over layer1-4, one anchor size per level (default: the layer4 map alone, with the paper's nine anchors)."),
+        new("fpn", null, "Faster/Mask R-CNN: a feature pyramid over layer1-4, one anchor size per level, 32 to 512 (the default, except over an ONNX --backbone, whose maps --backbone-maps names)."),
+        new("no-fpn", null, "Faster/Mask R-CNN: the last stage's map alone (stride 32), with the paper's nine anchors scaled to the image size."),
         new("weights", "FILE", "YOLO: Darknet weights to start from (fine-tuning, e.g. a backbone); R-CNN: an image classifier's model.zip (or .pt/.safetensors) for its CNN; default: random weights."),
         new("proposals", "fast|quality", "R-CNN: selective search's strategies (default: fast, the paper's)."),
         new("max-proposals", "N", $"R-CNN: proposals per image, the first of selective search's ranking (default: {new RegionCnnTrainer.Options().MaxProposals})."),
@@ -91,8 +92,8 @@ public static class DetectionTrainCommand
 
     private static int TrainYolo(Arguments arguments, CliContext context, string architecture)
     {
-        if (arguments.Get("backbone") is not null || arguments.Get("backbone-maps") is not null || arguments.Has("fpn"))
-            throw CliException.UsageError($"--{(arguments.Has("fpn") ? "fpn" : arguments.Get("backbone-maps") is not null ? "backbone-maps" : "backbone")} applies to --arch {FasterRcnnArchitecture} or {MaskRcnnArchitecture} only");
+        if (arguments.Get("backbone") is not null || arguments.Get("backbone-maps") is not null || arguments.Has("fpn") || arguments.Has("no-fpn"))
+            throw CliException.UsageError($"--{(arguments.Has("fpn") ? "fpn" : arguments.Has("no-fpn") ? "no-fpn" : arguments.Get("backbone-maps") is not null ? "backbone-maps" : "backbone")} applies to --arch {FasterRcnnArchitecture} or {MaskRcnnArchitecture} only");
         var options = new YoloTrainer.Options();
         TrainingArguments.Apply(arguments, options);
         options.Architecture = architecture;
@@ -150,7 +151,7 @@ public static class DetectionTrainCommand
 
     private static int TrainRegionCnn(Arguments arguments, CliContext context)
     {
-        foreach (var option in new[] { "anchors", "box-loss", "fpn", "backbone-maps", "validation" })
+        foreach (var option in new[] { "anchors", "box-loss", "fpn", "no-fpn", "backbone-maps", "validation" })
         {
             if (arguments.Has(option))
                 throw CliException.UsageError($"--{option} does not apply to --arch {RegionCnnArchitecture}");
@@ -191,9 +192,14 @@ public static class DetectionTrainCommand
                 throw CliException.UsageError($"--{option} applies to YOLO only, not to --arch {architecture}");
         }
         TrainingArguments.Apply(arguments, options);
-        options.Fpn = arguments.Has("fpn");
+        if (arguments.Has("fpn") && arguments.Has("no-fpn"))
+            throw CliException.UsageError("--fpn and --no-fpn contradict each other: give one (the pyramid is the default)");
         string backbone = arguments.Get("backbone")?.Trim() ?? "resnet18";
-        if (backbone.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        bool onnxBackbone = backbone.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase);
+        // The trainer's own default is the pyramid: at a few hundred pixels the single stride-32 map has too few cells, and
+        // anchors too coarse, for small objects. Over an ONNX backbone the pyramid needs its stage maps named, so it is asked for.
+        options.Fpn = onnxBackbone ? arguments.Has("fpn") : !arguments.Has("no-fpn");
+        if (onnxBackbone)
         {
             if (!File.Exists(backbone))
                 throw CliException.DataError($"--backbone '{backbone}' not found");

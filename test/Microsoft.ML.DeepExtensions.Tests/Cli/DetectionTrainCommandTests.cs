@@ -116,9 +116,10 @@ public sealed class DetectionTrainCommandTests
         var coco = Path.Combine(data.Folder, "instances.json");
         data.Dataset.WriteCoco(coco);
         var model = _folder.File("frcnn.zip");
-        var train = CliRunner.Run("train", "--task", "object-detection", "--arch", "faster-rcnn", "--backbone", "resnet18", "--fpn", "--data", coco,
+        var train = CliRunner.Run("train", "--task", "object-detection", "--arch", "faster-rcnn", "--backbone", "resnet18", "--data", coco,
             "--image-size", "64", "--epochs", "1", "--batch-size", "3", "--no-augment", "--out", model);
         Assert.AreEqual(0, train.ExitCode, train.ToString());
+        StringAssert.Contains(train.Stderr, "training faster-rcnn resnet18 fpn on", "the pyramid is the default, as in the trainer's options");
         Assert.IsTrue(File.Exists(model), "the model is written");
         Assert.AreEqual(6, train.Metrics.GetProperty("Images").GetInt32());
         Assert.IsTrue(train.Metrics.TryGetProperty("AP50", out _), train.StdoutLines[^1]);
@@ -135,18 +136,22 @@ public sealed class DetectionTrainCommandTests
         var fpnForYolo = CliRunner.Run("train", "--task", "object-detection", "--fpn", "--data", coco, "--out", _folder.File("z.zip"));
         Assert.AreEqual(2, fpnForYolo.ExitCode, fpnForYolo.ToString());
         StringAssert.Contains(fpnForYolo.Stderr, "--fpn applies to --arch faster-rcnn or mask-rcnn only");
+        var both = CliRunner.Run("train", "--task", "object-detection", "--arch", "faster-rcnn", "--fpn", "--no-fpn", "--data", coco, "--out", _folder.File("z.zip"));
+        Assert.AreEqual(2, both.ExitCode, both.ToString());
+        StringAssert.Contains(both.Stderr, "--fpn and --no-fpn contradict each other");
     }
 
     /// <summary>The COCO sample with polygon outlines (Vision/Data/Detection/Layouts/coco-yolo, by make_detection_sample.py): four training images,
-    /// three test images; the single layer4 map of a 64-pixel input (2 × 2 positions, 36 anchors) keeps torchvision's default heads quick.</summary>
+    /// three test images; the single layer4 map of a 64-pixel input (--no-fpn: 2 × 2 positions, 36 anchors) keeps torchvision's default heads quick.</summary>
     [TestMethod]
     public void MaskRcnnTrainsOnOutlinesAndPrintsBoxAndMaskMetrics_AndRefusesDataWithoutOutlines()
     {
         string annotations = Path.Combine(AppContext.BaseDirectory, "Vision", "Data", "Detection", "Layouts", "coco-yolo", "annotations");
         var model = _folder.File("mrcnn.zip");
         var train = CliRunner.Run("train", "--task", "object-detection", "--arch", "mask-rcnn", "--data", Path.Combine(annotations, "instances_train.json"),
-            "--test", Path.Combine(annotations, "instances_test.json"), "--image-size", "64", "--epochs", "1", "--batch-size", "4", "--out", model);
+            "--test", Path.Combine(annotations, "instances_test.json"), "--image-size", "64", "--no-fpn", "--epochs", "1", "--batch-size", "4", "--out", model);
         Assert.AreEqual(0, train.ExitCode, train.ToString());
+        StringAssert.Contains(train.Stderr, "training mask-rcnn resnet18 on", "--no-fpn: the layer4 map alone");
         Assert.IsTrue(File.Exists(model), "the model is written");
         Assert.AreEqual(3, train.Metrics.GetProperty("Images").GetInt32());
         foreach (var key in new[] { "AP", "AP50", "MaskAP", "MaskAP50", "MaskAP75", "MaskAR100" })

@@ -30,7 +30,7 @@ public sealed class FasterRcnnTrainer : DetectionTrainer<FasterRcnnTrainer.Optio
     }
 
     private protected override TrainableDetector CreateDetector(DetectionTrainingSetup setup) =>
-        FasterRcnnTrainableDetector.Create(TrainerOptions.Architecture(setup.ClassNames.Count, setup.ImageSize), setup);
+        TrainerOptions.CreateDetector(setup);
 
     private protected override FasterRcnnDetector CreateTransformer(TrainableDetector detector, DetectionTrainingSetup setup, DetectionColumns columns) =>
         new(Host, TrainerOptions.DetectorParts(detector, setup, columns));

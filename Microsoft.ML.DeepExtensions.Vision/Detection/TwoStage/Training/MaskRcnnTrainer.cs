@@ -56,7 +56,7 @@ public sealed class MaskRcnnTrainer : DetectionTrainer<MaskRcnnTrainer.Options, 
     private protected override string? MaskColumnName => TrainerOptions.MaskColumnName;
 
     private protected override TrainableDetector CreateDetector(DetectionTrainingSetup setup) =>
-        FasterRcnnTrainableDetector.Create(TrainerOptions.Architecture(setup.ClassNames.Count, setup.ImageSize), setup);
+        TrainerOptions.CreateDetector(setup);
 
     private protected override MaskRcnnDetector CreateTransformer(TrainableDetector detector, DetectionTrainingSetup setup, DetectionColumns columns) =>
         new(Host, TrainerOptions.DetectorParts(detector, setup, columns));

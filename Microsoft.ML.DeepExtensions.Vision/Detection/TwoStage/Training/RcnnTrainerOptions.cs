@@ -51,11 +51,23 @@ public abstract class RcnnTrainerOptions : DetectionTrainerOptions
     /// <summary>Channels of the pyramid's levels. Defaults to 256 (torchvision's).</summary>
     public int FpnChannels = 256;
 
-    /// <summary>Anchor sizes (pixels, square root of the area) per level. Defaults to null: 32, 64, 128, 256, 512, one per pyramid level; 128, 256, 512 on the single map.</summary>
+    /// <summary>
+    /// Anchor sizes (pixels, square root of the area) per level. Defaults to null: 32, 64, 128, 256, 512, one per pyramid
+    /// level (torchvision's); on the single map the paper's 128, 256, 512, which are for images of 600 pixels, scaled to
+    /// <see cref="DetectionTrainerOptions.ImageSize"/> (34, 68, 137 at 160).
+    /// </summary>
     public float[][]? AnchorSizes;
 
     /// <summary>Anchor aspect ratios (height / width), one list for every level or one per level. Defaults to null: 0.5, 1, 2.</summary>
     public float[][]? AspectRatios;
+
+    /// <summary>
+    /// Whether the backbone's batch normalization stays fixed in training: its running statistics normalize and are not
+    /// updated, its scale and shift are not trained (torchvision's <c>FrozenBatchNorm2d</c>). Defaults to null: frozen over a
+    /// pretrained <see cref="OnnxBackbone"/>, whose statistics batches of a few images would only blur (torchvision freezes
+    /// it over pretrained weights), trained from random weights, where there are no statistics to keep.
+    /// </summary>
+    public bool? FrozenBatchNorm;
 
     /// <summary>RPN numbers. Defaults to <see cref="RpnSettings"/>' (torchvision's).</summary>
     public RpnSettings Rpn = new();
@@ -90,6 +102,9 @@ public abstract class RcnnTrainerOptions : DetectionTrainerOptions
         Require(AspectRatios is null || AspectRatios.Length == 1 || AspectRatios.Length == levels, nameof(AspectRatios), $"must give one list, or one per feature map ({levels}), got {AspectRatios?.Length}");
     }
 
+    /// <summary>The shorter image side the Faster R-CNN paper's anchor sizes (128, 256, 512) were chosen for.</summary>
+    private const float PaperImageSize = 600;
+
     /// <summary>Feature maps the RPN sees: one per body map plus the pooled level with the pyramid (5 over a ResNet), 1 without.</summary>
     private int PyramidLevels => Fpn ? (OnnxBackbone is null ? 4 : OnnxBackboneFeatureMaps!.Length) + 1 : 1;
 
@@ -110,11 +125,23 @@ public abstract class RcnnTrainerOptions : DetectionTrainerOptions
     /// <summary>The network's architecture for these options and the data's classes and input size.</summary>
     internal FasterRcnnArchitecture Architecture(int objectClasses, int imageSize)
     {
-        // Anchor sizes double from 32 per pyramid level (torchvision's 32 to 512 over a ResNet's five levels).
-        var sizes = AnchorSizes ?? (Fpn ? Enumerable.Range(0, PyramidLevels).Select(i => new[] { 32f * (1 << i) }).ToArray() : new[] { new[] { 128f, 256f, 512f } });
+        // Anchor sizes double from 32 per pyramid level (torchvision's 32 to 512 over a ResNet's five levels). The single
+        // map's are relative to the image: the paper's 512 on a 160-pixel image would match no object well.
+        var sizes = AnchorSizes ?? (Fpn
+            ? Enumerable.Range(0, PyramidLevels).Select(i => new[] { 32f * (1 << i) }).ToArray()
+            : new[] { new[] { 128f, 256f, 512f }.Select(s => MathF.Round(s * imageSize / PaperImageSize)).ToArray() });
         var ratios = AspectRatios ?? new[] { new[] { 0.5f, 1f, 2f } };
         var roi = RoIHeads with { ScoreThreshold = ConfidenceThreshold, NmsThreshold = IouThreshold, DetectionsPerImage = MaxDetections };
         return new FasterRcnnArchitecture(BackboneDepth, Fpn, FpnChannels, objectClasses + 1, imageSize, sizes, ratios, Rpn, roi, MaskBranch, LoadOnnxBackbone());
+    }
+
+    /// <summary>A fresh network for these options and the data's classes and size, on the setup's device.</summary>
+    internal FasterRcnnTrainableDetector CreateDetector(DetectionTrainingSetup setup)
+    {
+        var detector = FasterRcnnTrainableDetector.Create(Architecture(setup.ClassNames.Count, setup.ImageSize), setup);
+        if (FrozenBatchNorm ?? OnnxBackbone is not null)
+            detector.Network.Backbone.FreezeBatchNorm();
+        return detector;
     }
 
     /// <summary>The fitted detector's parts: the trained network with these options' architecture, columns, scoring batch and device.</summary>

@@ -99,6 +99,18 @@ public sealed class FasterRcnnTrainerTests
     }
 
     [TestMethod]
+    public void DefaultAnchorsAreTorchvisionsPerPyramidLevel_AndThePapersScaledToTheImageOnTheSingleMap()
+    {
+        var pyramid = new FasterRcnnTrainer.Options().Architecture(objectClasses: 10, imageSize: 160);
+        CollectionAssert.AreEqual(new[] { 32f, 64f, 128f, 256f, 512f }, pyramid.AnchorSizes.Select(level => level.Single()).ToArray());
+        // The paper's 128, 256, 512 are for 600-pixel images: at 160 pixels, 160/600 of them.
+        var single = new FasterRcnnTrainer.Options { Fpn = false }.Architecture(objectClasses: 10, imageSize: 160);
+        CollectionAssert.AreEqual(new[] { 34f, 68f, 137f }, single.AnchorSizes.Single());
+        CollectionAssert.AreEqual(new[] { 128f, 256f, 512f }, new FasterRcnnTrainer.Options { Fpn = false }.Architecture(10, 600).AnchorSizes.Single());
+        CollectionAssert.AreEqual(new[] { 0.5f, 1f, 2f }, single.AspectRatios.Single());
+    }
+
+    [TestMethod]
     public void BadOptionsAreRefusedByName()
     {
         var trainers = new MLContext(seed: 1).ObjectDetection().Trainers;

@@ -93,7 +93,8 @@ public sealed class OnnxBackboneRcnnTests
         var ml = new MLContext(seed: 1).RegisterDeepExtensions();
         using var model = ml.ObjectDetection().Trainers.FasterRcnn(SmallOptions(fpn: false)).Fit(_train.ToDataView());
         Assert.IsFalse(model.Network.Backbone.HasPyramid);
-        AssertBackboneTrained(model.Network, "stage4");
+        Assert.IsTrue(model.Network.Backbone.BatchNormFrozen, "a pretrained backbone's batch normalization is frozen by default");
+        AssertBackboneTrained(model.Network, "stage4", batchNormFrozen: true);
 
         var view = _test.ToDataView();
         string path = Path.Combine(Path.GetTempPath(), $"dx-onnx-frcnn-{Guid.NewGuid():N}.zip");
@@ -121,12 +122,14 @@ public sealed class OnnxBackboneRcnnTests
     public void APyramidOverTheFourStagesTrains_AndMaskRcnnTakesTheBackboneToo()
     {
         var ml = new MLContext(seed: 1);
-        var trainer = ml.ObjectDetection().Trainers.FasterRcnn(SmallOptions(fpn: true));
+        var options = SmallOptions(fpn: true);
+        options.FrozenBatchNorm = false;
+        var trainer = ml.ObjectDetection().Trainers.FasterRcnn(options);
         using (var model = trainer.Fit(_train.ToDataView()))
         {
             CollectionAssert.AreEqual(new[] { "0", "1", "2", "3", "pool" }, model.Network.Backbone.FeatureNames.ToArray());
             Assert.IsTrue(double.IsFinite(trainer.TrainingHistory.Single().TrainingLoss));
-            AssertBackboneTrained(model.Network, "stage4");
+            AssertBackboneTrained(model.Network, "stage4", batchNormFrozen: false);
         }
 
         var maskOptions = MaskRcnnTrainerTests.SmallOptions(epochs: 1);
@@ -139,7 +142,7 @@ public sealed class OnnxBackboneRcnnTests
         using var masks = maskTrainer.Fit(ml.Data.LoadCocoDetection(coco));
         Assert.IsTrue(masks.Network.HasMasks);
         Assert.IsTrue(double.IsFinite(maskTrainer.TrainingHistory.Single().LossParts!["mask"]));
-        AssertBackboneTrained(masks.Network, "stage4");
+        AssertBackboneTrained(masks.Network, "stage4", batchNormFrozen: true);
     }
 
     [TestMethod]
@@ -174,18 +177,33 @@ public sealed class OnnxBackboneRcnnTests
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.FasterRcnn(levels)).Message, "AnchorSizes must give one list per feature map (3 with the pyramid)");
     }
 
-    /// <summary>Every imported weight of the backbone moved away from the file's during <c>Fit()</c>.</summary>
-    private static void AssertBackboneTrained(FasterRcnn network, string map)
+    /// <summary>
+    /// Every imported weight of the backbone moved away from the file's during <c>Fit()</c>, except, with
+    /// <paramref name="batchNormFrozen"/>, batch normalization's scale and shift and running statistics, which kept them.
+    /// </summary>
+    private static void AssertBackboneTrained(FasterRcnn network, string map, bool batchNormFrozen)
     {
         using var original = OnnxGraphModule.Import(Backbone, map);
         var before = original.named_parameters().ToDictionary(p => "body.graph." + p.name, p => p.parameter);
         var after = network.Backbone.named_parameters().Where(p => p.name.StartsWith("body.", StringComparison.Ordinal)).ToArray();
         Assert.AreEqual(before.Count, after.Length, "the body's parameters are the graph's initializers");
         Assert.IsTrue(before.Count > 0);
+        original.FreezeBatchNormalization();
+        var normParameters = original.named_parameters().Where(p => !p.parameter.requires_grad).Select(p => "body.graph." + p.name).ToHashSet();
+        Assert.IsTrue(normParameters.Count > 0, "the graph has batch normalization");
         foreach (var (name, parameter) in after)
         {
-            Assert.IsTrue(parameter.requires_grad, $"{name} is trainable");
-            Assert.IsFalse(parameter.cpu().allclose(before[name]), $"{name} kept the file's values: Fit() did not train it");
+            bool keeps = batchNormFrozen && normParameters.Contains(name);
+            Assert.AreEqual(!keeps, parameter.requires_grad, $"{name} is {(keeps ? "frozen" : "trainable")}");
+            if (keeps)
+                Assert.IsTrue(parameter.cpu().allclose(before[name], rtol: 0, atol: 0), $"{name} is frozen but moved");
+            else
+                Assert.IsFalse(parameter.cpu().allclose(before[name]), $"{name} kept the file's values: Fit() did not train it");
         }
+        var statistics = original.named_buffers().ToDictionary(b => "body.graph." + b.name, b => b.buffer);
+        var trainedStatistics = network.Backbone.named_buffers().Where(b => statistics.ContainsKey(b.name)).ToArray();
+        Assert.AreEqual(statistics.Count, trainedStatistics.Length, "the running statistics are the body's buffers");
+        Assert.AreEqual(batchNormFrozen, trainedStatistics.All(b => b.buffer.cpu().allclose(statistics[b.name], rtol: 0, atol: 0)),
+            batchNormFrozen ? "frozen running statistics stay the file's" : "trained running statistics move");
     }
 }
