@@ -18,20 +18,24 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.TwoStage;
 /// <param name="RoIHeads">Box head numbers.</param>
 /// <param name="MaskHead">The mask branch's numbers for a Mask R-CNN; null for a Faster R-CNN.</param>
 /// <param name="OnnxBackbone">An imported ONNX network as the backbone's body instead of the ResNet of <paramref name="Depth"/>; null for the ResNet.</param>
+/// <param name="Network">The project's architecture of the body (ignored with <paramref name="OnnxBackbone"/>).</param>
 internal sealed record FasterRcnnArchitecture(int Depth, bool Fpn, int FpnChannels, int Classes, int ImageSize,
     float[][] AnchorSizes, float[][] AspectRatios, RpnSettings Rpn, RoIHeadSettings RoIHeads, MaskHeadSettings? MaskHead = null,
-    OnnxRcnnBackbone? OnnxBackbone = null)
+    OnnxRcnnBackbone? OnnxBackbone = null, RcnnBackboneNetwork Network = RcnnBackboneNetwork.ResNet)
 {
     /// <summary>
-    /// Version 3 adds the ONNX backbone and is written only with one (a ResNet model keeps version 2's bytes), version 2 the
-    /// mask branch; versions 1 (Faster R-CNN only) and 2 still load.
+    /// Version 4 adds the body's architecture and is written only for a VGG-16 body; version 3 the ONNX backbone, written
+    /// only with one (a ResNet model keeps version 2's bytes); version 2 the mask branch; versions 1 (Faster R-CNN only) to 3
+    /// still load.
     /// </summary>
-    private const int Version = 3;
+    private const int Version = 4;
 
     /// <summary>A network of this architecture with fresh weights (an ONNX backbone: its file's, or zeros when read from a model).</summary>
     public FasterRcnn Build(Device? device)
     {
+        bool batchNorm = Network == RcnnBackboneNetwork.Vgg16BatchNorm;
         var backbone = OnnxBackbone is not null ? RcnnBackbone.Onnx(OnnxBackbone.CreateBody(), Fpn ? FpnChannels : null, device)
+            : Network != RcnnBackboneNetwork.ResNet ? (Fpn ? RcnnBackbone.Vgg16Fpn(batchNorm, FpnChannels, device) : RcnnBackbone.Vgg16SingleMap(batchNorm, device))
             : Fpn ? RcnnBackbone.ResNetFpn(Depth, FpnChannels, device) : RcnnBackbone.ResNetSingleMap(Depth, device);
         var anchors = new AnchorGenerator(AnchorSizes, AspectRatios);
         return new FasterRcnn(backbone, anchors, Classes, new RcnnImageTransform(ImageSize, ImageSize), Rpn, RoIHeads, device, MaskHead);
@@ -39,7 +43,8 @@ internal sealed record FasterRcnnArchitecture(int Depth, bool Fpn, int FpnChanne
 
     public void Write(BinaryWriter writer)
     {
-        writer.Write(OnnxBackbone is null ? 2 : Version);
+        bool vgg = OnnxBackbone is null && Network != RcnnBackboneNetwork.ResNet;
+        writer.Write(vgg ? 4 : OnnxBackbone is null ? 2 : 3);
         writer.Write(Depth);
         writer.Write(Fpn);
         writer.Write(FpnChannels);
@@ -84,6 +89,11 @@ internal sealed record FasterRcnnArchitecture(int Depth, bool Fpn, int FpnChanne
             writer.Write(true);
             OnnxBackbone.Write(writer);
         }
+        else if (vgg)
+        {
+            writer.Write(false);
+            writer.Write((int)Network);
+        }
     }
 
     public static FasterRcnnArchitecture Read(BinaryReader reader)
@@ -118,7 +128,10 @@ internal sealed record FasterRcnnArchitecture(int Depth, bool Fpn, int FpnChanne
             mask = new MaskHeadSettings { PooledSize = pooled, SamplingRatio = sampling, Layers = layers, Dilation = reader.ReadInt32(), PredictorChannels = reader.ReadInt32() };
         }
         var onnx = version >= 3 && reader.ReadBoolean() ? OnnxRcnnBackbone.Read(reader) : null;
-        return new FasterRcnnArchitecture(depth, fpn, fpnChannels, classes, imageSize, sizes, ratios, rpn, roi, mask, onnx);
+        var network = version >= 4 && onnx is null ? (RcnnBackboneNetwork)reader.ReadInt32() : RcnnBackboneNetwork.ResNet;
+        if (!Enum.IsDefined(network))
+            throw new InvalidDataException($"Corrupt Faster R-CNN model: backbone network {(int)network}.");
+        return new FasterRcnnArchitecture(depth, fpn, fpnChannels, classes, imageSize, sizes, ratios, rpn, roi, mask, onnx, network);
     }
 
     private static void WriteLevels(BinaryWriter writer, float[][] levels)

@@ -4,10 +4,12 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.DeepExtensions.Vision.Detection.TwoStage;
 
 /// <summary>
-/// An R-CNN's backbone (torchvision's <c>BackboneWithFPN</c>, or a single map): a <see cref="ResNetBody"/> or an imported ONNX
-/// network (<see cref="OnnxRcnnBody"/>) as <c>body</c>, optionally followed by a <see cref="FeaturePyramidNetwork"/> (<c>fpn</c>).
-/// Gives named feature maps, finest first: <c>0</c>, <c>1</c>, <c>2</c>, <c>3</c>, <c>pool</c> with the pyramid over a ResNet's
-/// four stages (strides 4 to 64; one level per body map, then <c>pool</c>); <c>0</c> alone without it (layer4, stride 32).
+/// An R-CNN's backbone (torchvision's <c>BackboneWithFPN</c>, or a single map): a <see cref="ResNetBody"/>, a <see cref="VggBody"/>
+/// or an imported ONNX network (<see cref="OnnxRcnnBody"/>) as <c>body</c>, optionally followed by a
+/// <see cref="FeaturePyramidNetwork"/> (<c>fpn</c>). Gives named feature maps, finest first: <c>0</c>, <c>1</c>, <c>2</c>,
+/// <c>3</c>, <c>pool</c> with the pyramid over a ResNet's four stages (strides 4 to 64; one level per body map, then
+/// <c>pool</c>; VGG-16's three blocks give <c>0</c> to <c>2</c> and <c>pool</c>); <c>0</c> alone without it (ResNet's
+/// layer4, stride 32; VGG-16's conv5_3, stride 16).
 /// </summary>
 public sealed class RcnnBackbone : nn.Module<Tensor, Tensor[]>
 {
@@ -45,6 +47,28 @@ public sealed class RcnnBackbone : nn.Module<Tensor, Tensor[]>
     }
 
     /// <summary>
+    /// VGG-16's blocks 3 to 5 (strides 4, 8, 16) under a feature pyramid of <paramref name="fpnChannels"/> channels, plus the
+    /// max-pooled level (stride 32).
+    /// </summary>
+    /// <param name="batchNormalization">VGG-16 with batch normalization after every convolution.</param>
+    /// <param name="fpnChannels">Channels of the pyramid's levels. Defaults to 256 (torchvision's).</param>
+    /// <param name="device">Where the weights live. Defaults to the CPU.</param>
+    public static RcnnBackbone Vgg16Fpn(bool batchNormalization, int fpnChannels = 256, Device? device = null)
+    {
+        var body = new VggBody(batchNormalization, new[] { "block3", "block4", "block5" }, device);
+        return new RcnnBackbone(body, body.OutChannels, new FeaturePyramidNetwork(body.OutChannels, fpnChannels, lastLevelMaxPool: true, device));
+    }
+
+    /// <summary>VGG-16 up to conv5_3, whose stride-16 map is the only feature map (the Faster R-CNN paper's VGG-16 detector).</summary>
+    /// <param name="batchNormalization">VGG-16 with batch normalization after every convolution.</param>
+    /// <param name="device">Where the weights live. Defaults to the CPU.</param>
+    public static RcnnBackbone Vgg16SingleMap(bool batchNormalization, Device? device = null)
+    {
+        var body = new VggBody(batchNormalization, new[] { "block5" }, device);
+        return new RcnnBackbone(body, body.OutChannels, null);
+    }
+
+    /// <summary>
     /// An imported ONNX network's maps: the only one (single-map model), or one pyramid level per map under a feature
     /// pyramid of <paramref name="fpnChannels"/> channels (null: no pyramid), plus the max-pooled level.
     /// </summary>
@@ -60,6 +84,9 @@ public sealed class RcnnBackbone : nn.Module<Tensor, Tensor[]>
         var fpn = fpnChannels is int channels ? new FeaturePyramidNetwork(body.OutChannels, channels, lastLevelMaxPool: true, device) : null;
         return new RcnnBackbone(body, body.OutChannels, fpn);
     }
+
+    /// <summary>The feature extractor under the pyramid: a <see cref="ResNetBody"/>, <see cref="VggBody"/> or <see cref="OnnxRcnnBody"/>.</summary>
+    public nn.Module<Tensor, Tensor[]> Body => _body;
 
     /// <summary>Names of the returned maps, finest first.</summary>
     public IReadOnlyList<string> FeatureNames { get; }

@@ -45,7 +45,7 @@ public static class DetectionTrainCommand
         new("test", "DATA", "Test data for the final COCO metrics (default: the test or val split of --data when it has one, else the training data)."),
         new("validation", "DATA", "Validation data, scored after every epoch (COCO AP and AP50); early stopping keeps the best AP's weights (default: none)."),
         new("arch", "NAME|FILE.cfg", $"yolov3-tiny, yolov3-tiny-3l or yolov3 (each optionally :width=W, a filter multiplier), a Darknet cfg file, {FasterRcnnArchitecture}, {MaskRcnnArchitecture} or {RegionCnnArchitecture} (default: {new YoloTrainer.Options().Architecture})."),
-        new("backbone", "NAME|FILE.onnx", $"Faster/Mask R-CNN: resnet18, resnet34, resnet50, resnet101 or resnet152 from random weights, or a pretrained ONNX network (e.g. the ResNet18 package's ResNet18.onnx) fine-tuned from its weights (default: resnet18); R-CNN: the CNN over warped regions, {string.Join(", ", ImageArchitectures.Names)} (default: small-cnn)."),
+        new("backbone", "NAME|FILE.onnx", $"Faster/Mask R-CNN: resnet18, resnet34, resnet50, resnet101, resnet152, vgg16 or vgg16-bn from random weights, or a pretrained ONNX network (e.g. the ResNet18 package's ResNet18.onnx) fine-tuned from its weights (default: resnet18); R-CNN: the CNN over warped regions, {string.Join(", ", ImageArchitectures.Names)} (default: small-cnn)."),
         new("backbone-maps", "NAME[,NAME...]", "With --backbone FILE.onnx: the nodes (or values) whose outputs are the feature maps, finest first: the last convolution stage's (e.g. ReLU393 of ResNet18.onnx), or with --fpn one per pyramid level (ReLU283,ReLU315,ReLU347,ReLU393) (default: the graph's only output)."),
         new("fpn", null, "Faster/Mask R-CNN: a feature pyramid over layer1-4, one anchor size per level, 32 to 512 (the default, except over an ONNX --backbone, whose maps --backbone-maps names)."),
         new("no-fpn", null, "Faster/Mask R-CNN: the last stage's map alone (stride 32), with the paper's nine anchors scaled to the image size."),
@@ -212,15 +212,20 @@ public static class DetectionTrainCommand
         }
         else if (arguments.Get("backbone-maps") is not null)
             throw CliException.UsageError("--backbone-maps applies to --backbone FILE.onnx");
-        options.BackboneDepth = options.OnnxBackbone is not null ? options.BackboneDepth : backbone.ToLowerInvariant() switch
+        if (options.OnnxBackbone is null)
         {
-            "resnet18" => 18,
-            "resnet34" => 34,
-            "resnet50" => 50,
-            "resnet101" => 101,
-            "resnet152" => 152,
-            _ => throw CliException.UsageError($"--backbone '{backbone}' is not valid: expected resnet18, resnet34, resnet50, resnet101, resnet152 or an ONNX file (FILE.onnx)"),
-        };
+            (options.Backbone, options.BackboneDepth) = backbone.ToLowerInvariant() switch
+            {
+                "resnet18" => (RcnnBackboneNetwork.ResNet, 18),
+                "resnet34" => (RcnnBackboneNetwork.ResNet, 34),
+                "resnet50" => (RcnnBackboneNetwork.ResNet, 50),
+                "resnet101" => (RcnnBackboneNetwork.ResNet, 101),
+                "resnet152" => (RcnnBackboneNetwork.ResNet, 152),
+                "vgg16" => (RcnnBackboneNetwork.Vgg16, options.BackboneDepth),
+                "vgg16-bn" => (RcnnBackboneNetwork.Vgg16BatchNorm, options.BackboneDepth),
+                _ => throw CliException.UsageError($"--backbone '{backbone}' is not valid: expected resnet18, resnet34, resnet50, resnet101, resnet152, vgg16, vgg16-bn or an ONNX file (FILE.onnx)"),
+            };
+        }
         if (arguments.Get("image-size") is { } size)
         {
             int side = TrainingArguments.ParseInt(size, "--image-size", minimum: 1);

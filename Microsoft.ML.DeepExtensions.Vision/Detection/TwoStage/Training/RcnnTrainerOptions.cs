@@ -23,10 +23,17 @@ public abstract class RcnnTrainerOptions : DetectionTrainerOptions
         IouThreshold = 0.5f;
     }
 
+    /// <summary>
+    /// The project's architecture of the backbone's body, from random weights: a ResNet of <see cref="BackboneDepth"/> or
+    /// VGG-16 (the Faster R-CNN paper's; its single map is conv5_3 at stride 16, its pyramid has blocks 3 to 5 and the pooled
+    /// level). Defaults to <see cref="RcnnBackboneNetwork.ResNet"/>. <see cref="OnnxBackbone"/> replaces it.
+    /// </summary>
+    public RcnnBackboneNetwork Backbone = RcnnBackboneNetwork.ResNet;
+
     /// <summary>ResNet depth of the backbone: 18, 34, 50, 101 or 152. Defaults to 18.</summary>
     public int BackboneDepth = 18;
 
-    /// <summary>Whether the backbone has a feature pyramid (layer1–4, strides 4 to 64). Defaults to true; false uses the layer4 map only, with the paper's nine anchors.</summary>
+    /// <summary>Whether the backbone has a feature pyramid (a ResNet's layer1–4, strides 4 to 64). Defaults to true; false uses the last map only (a ResNet's layer4), with the paper's nine anchors.</summary>
     public bool Fpn = true;
 
     /// <summary>
@@ -53,7 +60,7 @@ public abstract class RcnnTrainerOptions : DetectionTrainerOptions
 
     /// <summary>
     /// Anchor sizes (pixels, square root of the area) per level. Defaults to null: 32, 64, 128, 256, 512, one per pyramid
-    /// level (torchvision's); on the single map the paper's 128, 256, 512, which are for images of 600 pixels, scaled to
+    /// level (torchvision's; 32 to 256 over VGG-16's four levels); on the single map the paper's 128, 256, 512, which are for images of 600 pixels, scaled to
     /// <see cref="DetectionTrainerOptions.ImageSize"/> (34, 68, 137 at 160).
     /// </summary>
     public float[][]? AnchorSizes;
@@ -82,6 +89,7 @@ public abstract class RcnnTrainerOptions : DetectionTrainerOptions
     {
         base.Validate();
         Require(BackboneDepth is 18 or 34 or 50 or 101 or 152, nameof(BackboneDepth), $"must be 18, 34, 50, 101 or 152, got {BackboneDepth}");
+        Require(Enum.IsDefined(Backbone), nameof(Backbone), $"must be one of {string.Join(", ", Enum.GetNames<RcnnBackboneNetwork>())}, got {(int)Backbone}");
         Require(FpnChannels > 0, nameof(FpnChannels), $"must be positive, got {FpnChannels}");
         Require(Rpn is not null, nameof(Rpn), "must be set");
         Require(RoIHeads is not null, nameof(RoIHeads), "must be set");
@@ -106,7 +114,10 @@ public abstract class RcnnTrainerOptions : DetectionTrainerOptions
     private const float PaperImageSize = 600;
 
     /// <summary>Feature maps the RPN sees: one per body map plus the pooled level with the pyramid (5 over a ResNet), 1 without.</summary>
-    private int PyramidLevels => Fpn ? (OnnxBackbone is null ? 4 : OnnxBackboneFeatureMaps!.Length) + 1 : 1;
+    private int PyramidLevels => Fpn ? BodyMaps + 1 : 1;
+
+    /// <summary>The body's maps under a pyramid: a ResNet's four stages, VGG-16's last three blocks, or the named ONNX maps.</summary>
+    private int BodyMaps => OnnxBackbone is not null ? OnnxBackboneFeatureMaps!.Length : Backbone == RcnnBackboneNetwork.ResNet ? 4 : 3;
 
     // The ONNX backbone read once per fit (the trainer asks for the architecture when it builds the network and again for the model).
     private (string Path, string Maps, OnnxRcnnBackbone Backbone)? _onnxBackbone;
@@ -132,7 +143,7 @@ public abstract class RcnnTrainerOptions : DetectionTrainerOptions
             : new[] { new[] { 128f, 256f, 512f }.Select(s => MathF.Round(s * imageSize / PaperImageSize)).ToArray() });
         var ratios = AspectRatios ?? new[] { new[] { 0.5f, 1f, 2f } };
         var roi = RoIHeads with { ScoreThreshold = ConfidenceThreshold, NmsThreshold = IouThreshold, DetectionsPerImage = MaxDetections };
-        return new FasterRcnnArchitecture(BackboneDepth, Fpn, FpnChannels, objectClasses + 1, imageSize, sizes, ratios, Rpn, roi, MaskBranch, LoadOnnxBackbone());
+        return new FasterRcnnArchitecture(BackboneDepth, Fpn, FpnChannels, objectClasses + 1, imageSize, sizes, ratios, Rpn, roi, MaskBranch, LoadOnnxBackbone(), Backbone);
     }
 
     /// <summary>A fresh network for these options and the data's classes and size, on the setup's device.</summary>
