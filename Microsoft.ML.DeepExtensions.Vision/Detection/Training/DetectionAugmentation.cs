@@ -5,8 +5,8 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.Training;
 
 /// <summary>
 /// Applies <see cref="DetectionAugmentationOptions"/> to a training batch on its device: mosaic, horizontal flip,
-/// zoom and shift (one affine resampling per image), HSV jitter, moving and dropping the boxes with their pixels.
-/// Every random draw comes from TorchSharp's seeded generator, a whole batch at a time.
+/// zoom and shift (one affine resampling per image), HSV jitter, moving and dropping the boxes, and the objects' masks when
+/// the batch has them, with their pixels. Every random draw comes from TorchSharp's seeded generator, a whole batch at a time.
 /// </summary>
 internal sealed class DetectionAugmentation
 {
@@ -28,19 +28,40 @@ internal sealed class DetectionAugmentation
     /// <summary>The augmented batch; its tensors are created in the caller's dispose scope.</summary>
     public DetectionBatch Apply(DetectionBatch batch)
     {
-        if (batch.Masks is not null)
-            throw new InvalidOperationException("The detection augmentations do not move masks: train a detector that learns masks with Augmentation = DetectionAugmentationOptions.None.");
         using var noGrad = torch.no_grad();
-        var (images, targets) = (batch.Images, batch.Targets);
+        var (images, targets, masks) = (batch.Images, batch.Targets, batch.Masks);
         if (_options.Mosaic > 0 && batch.Rows >= 2)
-            (images, targets) = Mosaic(images, targets);
+            (images, targets, masks) = Mosaic(images, targets, masks);
         if (_options.HorizontalFlip > 0)
-            (images, targets) = Flip(images, targets);
+            (images, targets, masks) = Flip(images, targets, masks);
         if (_options.Scale > 0 || _options.Translate > 0)
-            (images, targets) = ZoomAndShift(images, targets);
+            (images, targets, masks) = ZoomAndShift(images, targets, masks);
         if (_options.Hue > 0 || _options.Saturation > 0 || _options.Value > 0)
             images = JitterHsv(images);
-        return new DetectionBatch(images, targets, batch.Rows);
+        return new DetectionBatch(images, targets, batch.Rows, masks);
+    }
+
+    /// <summary>
+    /// Masks <c>[T, S, S]</c> resampled through one affine map per mask (<paramref name="theta"/> <c>[T, 2, 3]</c>, from output
+    /// to input in <c>affine_grid</c>'s [-1, 1] units, as the images are), kept where the sample is at least half object;
+    /// outside the source image is background. An integer shift with nearest sampling moves the pixels exactly.
+    /// </summary>
+    private Tensor ResampleMasks(Tensor masks, Tensor theta, GridSampleMode mode)
+    {
+        long count = masks.shape[0];
+        if (count == 0)
+            return masks;
+        var grid = nn.functional.affine_grid(theta, new long[] { count, 1, _size, _size }, align_corners: false);
+        var sampled = nn.functional.grid_sample(masks.unsqueeze(1).to_type(ScalarType.Float32), grid, mode, GridSamplePaddingMode.Zeros, align_corners: false);
+        return (sampled.squeeze(1) >= 0.5f).to_type(masks.dtype);
+    }
+
+    /// <summary>Affine maps <c>[T, 2, 3]</c> that shift each mask by (dx, dy) pixels (output = input + shift).</summary>
+    private Tensor Shifts(Tensor dx, Tensor dy)
+    {
+        var ones = torch.ones_like(dx);
+        var zeros = torch.zeros_like(dx);
+        return torch.stack(new[] { ones, zeros, -2 * dx / _size, zeros, ones, -2 * dy / _size }, 1).view(-1, 2, 3);
     }
 
     /// <summary>Uniform draws in [-1, 1], one per image, on the images' device.</summary>
@@ -51,7 +72,7 @@ internal sealed class DetectionAugmentation
     /// window of the image's size at a random position of it is kept, so objects keep their scale and those the
     /// window cuts are clipped (and dropped below <see cref="DetectionAugmentationOptions.MinVisibleArea"/>).
     /// </summary>
-    private (Tensor Images, Tensor Targets) Mosaic(Tensor images, Tensor targets)
+    private (Tensor Images, Tensor Targets, Tensor? Masks) Mosaic(Tensor images, Tensor targets, Tensor? masks)
     {
         long n = images.shape[0];
         var device = images.device;
@@ -81,6 +102,7 @@ internal sealed class DetectionAugmentation
         var image = targets[.., 0].to_type(ScalarType.Int64);
         var own = chosenOnDevice.index_select(0, image);
         var parts = new List<Tensor> { targets[own.logical_not()] };
+        var maskParts = masks is null ? null : new List<Tensor> { masks[own.logical_not()] };
         var quadrants = new (float X, float Y)[] { (0, 0), (_size, 0), (0, _size), (_size, _size) };
         for (int q = 0; q < 4; q++)
         {
@@ -88,18 +110,26 @@ internal sealed class DetectionAugmentation
             var destination = q == 0 ? image : torch.argsort(others[q - 1]).to(device).index_select(0, image);
             var keep = chosenOnDevice.index_select(0, destination);
             var shift = torch.tensor(new[] { quadrants[q].X, quadrants[q].Y, quadrants[q].X, quadrants[q].Y }, device: device);
-            var boxes = targets[.., 2..] + shift - window.index_select(0, destination);
+            var offset = shift - window.index_select(0, destination);
+            var boxes = targets[.., 2..] + offset;
             var rows = torch.cat(new[] { destination.to_type(ScalarType.Float32).unsqueeze(1), targets[.., 1..2], boxes }, 1);
-            parts.Add(KeepVisible(rows[keep]));
+            var (visibleRows, visible) = KeepVisible(rows[keep]);
+            parts.Add(visibleRows);
+            if (maskParts is not null)
+            {
+                var moved = offset[keep];
+                maskParts.Add(ResampleMasks(masks![keep], Shifts(moved[.., 0], moved[.., 1]), GridSampleMode.Nearest)[visible]);
+            }
         }
-        return (mixed, torch.cat(parts, 0));
+        return (mixed, torch.cat(parts, 0), maskParts is null ? null : torch.cat(maskParts, 0));
     }
 
     /// <summary>
     /// Target rows <c>[T, 6]</c> whose boxes may reach outside the image: boxes clipped to it, and dropped when the clipped
     /// box is thinner than <see cref="MinBoxSide"/> or keeps less than <see cref="DetectionAugmentationOptions.MinVisibleArea"/> of its area.
+    /// Returns the rows kept and which they were (<c>[T]</c> booleans, for the masks).
     /// </summary>
-    private Tensor KeepVisible(Tensor rows)
+    private (Tensor Rows, Tensor Keep) KeepVisible(Tensor rows)
     {
         var boxes = rows[.., 2..];
         var clipped = boxes.clamp(0, _size);
@@ -107,10 +137,10 @@ internal sealed class DetectionAugmentation
         var width = clipped[.., 2] - clipped[.., 0];
         var height = clipped[.., 3] - clipped[.., 1];
         var keep = (width >= MinBoxSide) & (height >= MinBoxSide) & (width * height >= area * (float)_options.MinVisibleArea);
-        return torch.cat(new[] { rows[.., ..2], clipped }, 1)[keep];
+        return (torch.cat(new[] { rows[.., ..2], clipped }, 1)[keep], keep);
     }
 
-    private (Tensor Images, Tensor Targets) Flip(Tensor images, Tensor targets)
+    private (Tensor Images, Tensor Targets, Tensor? Masks) Flip(Tensor images, Tensor targets, Tensor? masks)
     {
         long n = images.shape[0];
         var flipped = (torch.rand(n) < _options.HorizontalFlip).to(images.device);
@@ -119,10 +149,10 @@ internal sealed class DetectionAugmentation
         var x0 = torch.where(own, _size - targets[.., 4], targets[.., 2]);
         var x1 = torch.where(own, _size - targets[.., 2], targets[.., 4]);
         var moved = torch.stack(new[] { targets[.., 0], targets[.., 1], x0, targets[.., 3], x1, targets[.., 5] }, 1);
-        return (result, moved);
+        return (result, moved, masks is null ? null : torch.where(own.view(-1, 1, 1), masks.flip(2), masks));
     }
 
-    private (Tensor Images, Tensor Targets) ZoomAndShift(Tensor images, Tensor targets)
+    private (Tensor Images, Tensor Targets, Tensor? Masks) ZoomAndShift(Tensor images, Tensor targets, Tensor? masks)
     {
         long n = images.shape[0];
         var device = images.device;
@@ -145,7 +175,9 @@ internal sealed class DetectionAugmentation
         var s = scale.index_select(0, image).unsqueeze(1);
         var t = torch.stack(new[] { shiftX, shiftY, shiftX, shiftY }, 1).index_select(0, image);
         var boxes = (targets[.., 2..] - _size / 2f) * s + _size / 2f + t;
-        return (warped, KeepVisible(torch.cat(new[] { targets[.., ..2], boxes }, 1)));
+        var (rows, keep) = KeepVisible(torch.cat(new[] { targets[.., ..2], boxes }, 1));
+        // Each mask through its image's map, bilinear like the pixels, then halved at 0.5.
+        return (warped, rows, masks is null ? null : ResampleMasks(masks, theta.index_select(0, image), GridSampleMode.Bilinear)[keep]);
     }
 
     /// <summary>Turns the hue and scales saturation and value of each image by its own random gains.</summary>

@@ -56,7 +56,7 @@ public static class DetectionTrainCommand
         new("image-size", "N", "Side of the square network input, a multiple of 32 (default: a cfg file's, else the median image side rounded up to 32)."),
         new("anchors", "auto|cfg|paper", "YOLO: auto: k-means over the training boxes; cfg: the cfg's; paper: YOLOv3's, scaled (default: auto)."),
         new("box-loss", "mse|giou|ciou", "YOLO's box regression: YOLOv3's squared error, or an IoU loss (default: mse)."),
-        new("no-augment", null, "Train on the images as they are (default: flips, zoom and shift, HSV jitter, mosaic; Mask R-CNN never augments)."),
+        new("no-augment", null, "Train on the images as they are (default: flips, zoom and shift, HSV jitter, mosaic; Mask R-CNN's masks move with their objects)."),
         new("force", null, "Overwrite --out and the chart if they exist."),
     }.Concat(TrainingArguments.Options(new("-", "cosine", "14", "16")).Where(o => o.Name != "loss")).ToArray();
 

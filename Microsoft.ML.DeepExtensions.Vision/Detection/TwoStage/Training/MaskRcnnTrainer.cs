@@ -17,19 +17,14 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.TwoStage.Training;
 /// and letterboxed with it.</para>
 /// <para>The loss is torchvision's sum of five parts, reported per epoch: <c>rpn-objectness</c>, <c>rpn-box</c>,
 /// <c>classifier</c>, <c>box</c> and <c>mask</c> (<see cref="RcnnLoss"/>); with <c>ValidationData</c> the box AP and AP50 of
-/// each epoch are reported. The detection augmentations do not move masks, so they are off and must stay off.</para>
+/// each epoch are reported. The detection augmentations (on by default, as for every detector) move each object's mask with
+/// its box and pixels: shifted exactly by mosaic, mirrored by flips, and resampled bilinearly and halved at 0.5 by zoom and shift.</para>
 /// </remarks>
 public sealed class MaskRcnnTrainer : DetectionTrainer<MaskRcnnTrainer.Options, MaskRcnnDetector>
 {
     /// <summary>Options of <see cref="MaskRcnnTrainer"/>: those of every R-CNN trainer (<see cref="RcnnTrainerOptions"/>), the mask column and the mask branch.</summary>
     public sealed class Options : RcnnTrainerOptions
     {
-        /// <summary>Creates the options with the R-CNN defaults and no augmentation (the augmentations do not move masks).</summary>
-        public Options()
-        {
-            Augmentation = DetectionAugmentationOptions.None;
-        }
-
         /// <summary>The objects' outlines: a vector of Single in <see cref="SegmentationColumn"/>'s encoding, one entry per object of the label column. Defaults to <c>Segmentation</c> (the COCO loader's).</summary>
         public string MaskColumnName = DetectionDataView.SegmentationColumnName;
 
@@ -44,7 +39,6 @@ public sealed class MaskRcnnTrainer : DetectionTrainer<MaskRcnnTrainer.Options, 
             Require(!string.IsNullOrWhiteSpace(MaskColumnName), nameof(MaskColumnName), "must name the column of the objects' outlines");
             Require(MaskHead is not null, nameof(MaskHead), "must be set");
             MaskHead!.Validate();
-            Require(Augmentation.IsIdentity, nameof(Augmentation), "must be DetectionAugmentationOptions.None for Mask R-CNN: the detection augmentations move boxes but not masks");
         }
     }
 

@@ -125,6 +125,54 @@ public sealed class DetectionAugmentationTests
         Assert.IsTrue(whole > 0 && cut > 0, $"windows keep some rectangles whole ({whole}) and cut others ({cut})");
     }
 
+    /// <summary>
+    /// Each object's mask (here its rectangle) goes through mosaic, flip, zoom and shift with its box and its pixels: its
+    /// bounds are the box's within the resampling's pixel, its pixels are the bright ones, and a dropped box drops its mask.
+    /// </summary>
+    [TestMethod]
+    public void MasksMoveWithTheirBoxesAndPixels()
+    {
+        TorchBackend.EnsureStarted();
+        using var scope = torch.NewDisposeScope();
+        int checkedMasks = 0;
+        for (int seed = 0; seed < 6; seed++)
+        {
+            torch.manual_seed(seed);
+            var (images, targets) = Rectangles();
+            var masks = (images.mean(new long[] { 1 }) > 0.5f).to_type(ScalarType.Byte); // image i holds object i alone
+            var options = DetectionAugmentationOptions.None;
+            options.Mosaic = 1;
+            options.HorizontalFlip = 0.5;
+            options.Scale = 0.3;
+            options.Translate = 0.1;
+            options.MinVisibleArea = 0;
+            var result = new DetectionAugmentation(options, Size).Apply(new DetectionBatch(images, targets, 4, masks));
+            Assert.IsNotNull(result.Masks);
+            Assert.AreEqual(result.Targets.shape[0], result.Masks!.shape[0], $"seed {seed}: one mask per object kept");
+            CollectionAssert.AreEqual(new long[] { Size, Size }, result.Masks.shape[1..]);
+            var rows = result.Targets.data<float>().ToArray();
+            for (int t = 0; t < rows.Length / 6; t++)
+            {
+                var box = rows.AsSpan(6 * t + 2, 4).ToArray();
+                var mask = result.Masks[t];
+                var pixels = mask.nonzero();
+                if (pixels.shape[0] == 0)
+                {
+                    Assert.IsTrue(box[2] - box[0] < 4 || box[3] - box[1] < 4, $"seed {seed}, object {t}: box [{string.Join(", ", box)}] lost its mask");
+                    continue;
+                }
+                var bounds = new float[] { pixels[.., 1].min().item<long>(), pixels[.., 0].min().item<long>(), pixels[.., 1].max().item<long>() + 1f, pixels[.., 0].max().item<long>() + 1f };
+                for (int k = 0; k < 4; k++)
+                    Assert.AreEqual(box[k], bounds[k], 1.5, $"seed {seed}, object {t}: box [{string.Join(", ", box)}], mask bounds [{string.Join(", ", bounds)}]");
+                var bright = result.Images[(int)rows[6 * t]].mean(new long[] { 0 }) > 0.5f;
+                double inside = (mask.to_type(ScalarType.Bool) & bright).sum().item<long>() / (double)pixels.shape[0];
+                Assert.IsTrue(inside > 0.9, $"seed {seed}, object {t}: only {inside:P0} of the mask is on the object's pixels");
+                checkedMasks++;
+            }
+        }
+        Assert.IsTrue(checkedMasks >= 12, $"{checkedMasks} masks checked");
+    }
+
     [TestMethod]
     public void HsvJitterTurnsHuesAndKeepsGrey()
     {

@@ -43,6 +43,7 @@ public sealed class MaskRcnnTrainerTests
         RoIHeads = new RoIHeadSettings { BatchSizePerImage = 32, RepresentationSize = 32 },
         MaskHead = new MaskHeadSettings { Layers = new[] { 16, 16 }, PredictorChannels = 16 },
         MaxDetections = 10,
+        Augmentation = DetectionAugmentationOptions.None,
         BatchSize = Microsoft.ML.DeepExtensions.Training.BatchSize.Of(4),
         Seed = 3,
         Device = ComputeDevice.Cpu,
@@ -128,7 +129,7 @@ public sealed class MaskRcnnTrainerTests
     }
 
     [TestMethod]
-    public void DataWithoutOutlinesOrWithAugmentationIsRefusedByName()
+    public void DataWithoutOutlinesIsRefusedByName_AndTheAugmentationsTrainWithMasks()
     {
         var ml = new MLContext(seed: 1);
         var trainers = ml.ObjectDetection().Trainers;
@@ -140,9 +141,12 @@ public sealed class MaskRcnnTrainerTests
         var withoutOutlines = Assert.ThrowsExactly<InvalidDataException>(() => trainers.MaskRcnn(SmallOptions(1)).Fit(shapes.Dataset.ToDataView()));
         StringAssert.Contains(withoutOutlines.Message, "row 1: object 0 has no outline in column 'Segmentation'");
 
+        Assert.IsFalse(new MaskRcnnTrainer.Options().Augmentation.IsIdentity, "Mask R-CNN augments by default, as every detector");
         var augmented = SmallOptions(1);
-        augmented.Augmentation = new DetectionAugmentationOptions();
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.MaskRcnn(augmented)).Message, "Augmentation");
+        augmented.Augmentation = new DetectionAugmentationOptions { Mosaic = 1 }; // every augmentation, mosaic on every image
+        var augmentedTrainer = trainers.MaskRcnn(augmented);
+        using (augmentedTrainer.Fit(ml.Data.LoadCocoDetection(TrainJson)))
+            Assert.IsTrue(double.IsFinite(augmentedTrainer.TrainingHistory.Single().LossParts!["mask"]), "the masks train through the augmentations");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.MaskRcnn(new MaskRcnnTrainer.Options { MaskHead = new MaskHeadSettings { Layers = Array.Empty<int>() } })).Message, "MaskHeadSettings.Layers");
     }
 
