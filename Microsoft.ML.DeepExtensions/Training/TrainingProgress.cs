@@ -44,6 +44,11 @@ public sealed record TrainingProgress(
         if (ValidationMetrics is not null)
             validation += string.Concat(ValidationMetrics.Select(m => $", {m.Key} {m.Value:G5}"));
         var training = TrainingMetric is null ? "" : $", {ValidationMetricName} {TrainingMetric:G5}";
-        return $"epoch {Epoch}/{Epochs}: loss {TrainingLoss:G5}{parts}{training}{validation}, learning rate {LearningRate:G3}, {RowsPerSecond:N0} rows/s";
+        return $"epoch {Epoch}/{Epochs}: loss {TrainingLoss:G5}{parts}{training}{validation}, learning rate {LearningRate:G3}, {FormatRate(RowsPerSecond)} rows/s";
     }
+
+    /// <summary>A rate for people: whole numbers from 10 up (<c>1,250</c>), two significant digits below (<c>0.93</c>, where
+    /// a whole number would say 1 or 0).</summary>
+    public static string FormatRate(double perSecond) =>
+        perSecond.ToString(perSecond >= 10 ? "N0" : "G2", System.Globalization.CultureInfo.InvariantCulture);
 }

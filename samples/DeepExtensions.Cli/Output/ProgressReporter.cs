@@ -110,7 +110,7 @@ public sealed class ProgressReporter : IProgress<TrainingProgress>, IProgress<Ba
         _bar.Value = value.Epoch - 1 + (double)value.Rows / Math.Max(value.RowsPerEpoch, 1);
         var metric = double.IsNaN(value.TrainingMetric) ? "" : string.Create(CultureInfo.InvariantCulture, $"  {Short(value.MetricName)} {value.TrainingMetric:G4}");
         _bar.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-            $"epoch {value.Epoch}/{value.Epochs}  loss {value.TrainingLoss:G4}{metric}  {value.RowsPerSecond:N0} {_unit}/s"));
+            $"epoch {value.Epoch}/{value.Epochs}  loss {value.TrainingLoss:G4}{metric}  {TrainingProgress.FormatRate(value.RowsPerSecond)} {_unit}/s"));
         if (_sinceRefresh.Elapsed >= RefreshInterval)
         {
             _context.Refresh();
@@ -132,7 +132,7 @@ public sealed class ProgressReporter : IProgress<TrainingProgress>, IProgress<Ba
             text += string.Create(CultureInfo.InvariantCulture, $"  validation {Short(p.ValidationMetricName)} {metric:G4}");
         if (p.ValidationMetrics is { } metrics)
             text += string.Concat(metrics.Select(m => string.Create(CultureInfo.InvariantCulture, $"  {m.Key} {m.Value:G4}")));
-        text += string.Create(CultureInfo.InvariantCulture, $"  {p.RowsPerSecond:N0} {unit}/s");
+        text += string.Create(CultureInfo.InvariantCulture, $"  {TrainingProgress.FormatRate(p.RowsPerSecond)} {unit}/s");
         return p.IsBest ? text + "  *" : text;
     }
 
