@@ -117,8 +117,9 @@ internal sealed class DetectionAugmentation
             parts.Add(visibleRows);
             if (maskParts is not null)
             {
-                var moved = offset[keep];
-                maskParts.Add(ResampleMasks(masks![keep], Shifts(moved[.., 0], moved[.., 1]), GridSampleMode.Nearest)[visible]);
+                // Only the masks of the boxes kept are moved.
+                var moved = offset[keep][visible];
+                maskParts.Add(ResampleMasks(masks![keep][visible], Shifts(moved[.., 0], moved[.., 1]), GridSampleMode.Nearest));
             }
         }
         return (mixed, torch.cat(parts, 0), maskParts is null ? null : torch.cat(maskParts, 0));
@@ -177,7 +178,7 @@ internal sealed class DetectionAugmentation
         var boxes = (targets[.., 2..] - _size / 2f) * s + _size / 2f + t;
         var (rows, keep) = KeepVisible(torch.cat(new[] { targets[.., ..2], boxes }, 1));
         // Each mask through its image's map, bilinear like the pixels, then halved at 0.5.
-        return (warped, rows, masks is null ? null : ResampleMasks(masks, theta.index_select(0, image), GridSampleMode.Bilinear)[keep]);
+        return (warped, rows, masks is null ? null : ResampleMasks(masks[keep], theta.index_select(0, image)[keep], GridSampleMode.Bilinear));
     }
 
     /// <summary>Turns the hue and scales saturation and value of each image by its own random gains.</summary>
