@@ -35,6 +35,14 @@ public abstract class DeepTrainerOptions
     /// <summary>How the learning rate changes from epoch to epoch. Defaults to a constant learning rate.</summary>
     public LearningRateSchedule? LearningRateSchedule;
 
+    /// <summary>
+    /// Keeps an exponential moving average of the weights (Polyak averaging, as YOLOv5's <c>ModelEMA</c> and Keras'
+    /// <c>use_ema</c>) with this momentum: after step n, <c>average = d·average + (1 - d)·weights</c>, with
+    /// <c>d = min(momentum, (1 + n) / (10 + n))</c> (TensorFlow's ramp). Validation scores the average, early stopping
+    /// keeps the best average, and the fitted model is the average. Must be in (0, 1). Defaults to null (no averaging).
+    /// </summary>
+    public double? WeightAverageMomentum;
+
     /// <summary>Rescales the gradients when their global L2 norm exceeds this. Defaults to null (no clipping).</summary>
     public double? GradientClipNorm;
 
@@ -101,6 +109,7 @@ public abstract class DeepTrainerOptions
         Require(Epochs > 0, nameof(Epochs), $"must be positive, got {Epochs}");
         Require(Optimizer is not null, nameof(Optimizer), "must be set");
         Require(GradientClipNorm is null or > 0, nameof(GradientClipNorm), $"must be positive, got {GradientClipNorm}");
+        Require(WeightAverageMomentum is null or (> 0 and < 1), nameof(WeightAverageMomentum), $"must be in (0, 1), got {WeightAverageMomentum}");
         Require(GradientClipValue is null or > 0, nameof(GradientClipValue), $"must be positive, got {GradientClipValue}");
         Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), $"must be 0 or more, got {EarlyStoppingPatience}");
         Require(EarlyStoppingMinDelta >= 0, nameof(EarlyStoppingMinDelta), $"must be 0 or more, got {EarlyStoppingMinDelta}");

@@ -53,6 +53,7 @@ internal static class TrainingLoop
         double best = double.PositiveInfinity;
         int bestEpoch = 0, sinceBest = 0;
         Dictionary<string, Tensor>? bestWeights = null;
+        using var average = options.WeightAverageMomentum is double momentum ? new WeightAverage(network, momentum) : null;
         var clock = Stopwatch.StartNew();
         bool stoppedEarly = false;
 
@@ -61,6 +62,7 @@ internal static class TrainingLoop
             for (int epoch = 0; epoch < options.Epochs; epoch++)
             {
                 cancellation.ThrowIfCancellationRequested();
+                objective.StartEpoch(epoch, options.Epochs);
                 double learningRate = schedule.LearningRate;
                 for (int g = 0; g < optimizers.Length; g++)
                     Optimizers.Optimizer.SetLearningRate(optimizers[g], learningRate * groups[g].LearningRateFactor);
@@ -97,6 +99,7 @@ internal static class TrainingLoop
                             nn.utils.clip_grad_norm_(parameters, clipNorm);
                         foreach (var optimizer in optimizers)
                             optimizer.step();
+                        average?.Update();
                         using (torch.no_grad())
                         {
                             if (lossOnHost)
@@ -145,24 +148,37 @@ internal static class TrainingLoop
                 }
 
                 ValidationOutcome? validationResult = null;
+                bool improved;
+                double monitored;
+                // With a weight average, validation scores (and early stopping keeps) the average: what Fit() returns.
                 if (validate)
+                    average?.Swap();
+                try
                 {
-                    validationResult = objective.Validate(batchSize, cancellation);
-                    network.train();
-                }
-                double monitored = validationResult?.Monitored ?? trainingLoss;
-                bool improved = monitored < best - options.EarlyStoppingMinDelta * Math.Abs(best) || double.IsPositiveInfinity(best);
-                if (improved)
-                {
-                    best = monitored;
-                    bestEpoch = epoch + 1;
-                    sinceBest = 0;
                     if (validate)
-                        bestWeights = Snapshot(network, bestWeights);
+                        validationResult = objective.Validate(batchSize, cancellation);
+                    monitored = validationResult?.Monitored ?? trainingLoss;
+                    improved = monitored < best - options.EarlyStoppingMinDelta * Math.Abs(best) || double.IsPositiveInfinity(best);
+                    if (improved)
+                    {
+                        best = monitored;
+                        bestEpoch = epoch + 1;
+                        sinceBest = 0;
+                        if (validate)
+                            bestWeights = Snapshot(network, bestWeights);
+                    }
+                    else
+                    {
+                        sinceBest++;
+                    }
                 }
-                else
+                finally
                 {
-                    sinceBest++;
+                    if (validate)
+                    {
+                        average?.Swap();
+                        network.train();
+                    }
                 }
 
                 var progress = new TrainingProgress(epoch + 1, options.Epochs, trainingLoss, validationResult?.Loss, metricName,
@@ -186,6 +202,8 @@ internal static class TrainingLoop
 
             if (bestWeights is not null)
                 Restore(network, bestWeights);
+            else
+                average?.CopyToNetwork();
             return new TrainingSummary(history.Count, bestEpoch, best, history, stoppedEarly);
         }
         finally

@@ -20,6 +20,11 @@ internal abstract class TrainingObjective<TBatch>
     /// <summary>True when <see cref="BatchLoss.MetricSum"/> is computed on training batches.</summary>
     public virtual bool HasTrainingMetric => true;
 
+    /// <summary>Called before each epoch's first batch (0-based <paramref name="epoch"/> of <paramref name="epochs"/>), e.g. to change augmentation near the end.</summary>
+    public virtual void StartEpoch(int epoch, int epochs)
+    {
+    }
+
     /// <summary>Rows (images) in <paramref name="batch"/>.</summary>
     public abstract int Rows(TBatch batch);
 

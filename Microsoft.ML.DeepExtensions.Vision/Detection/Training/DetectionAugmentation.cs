@@ -25,12 +25,17 @@ internal sealed class DetectionAugmentation
         _size = imageSize;
     }
 
+    /// <summary>Turns mosaic off for the epoch that starts (<see cref="DetectionAugmentationOptions.CloseMosaic"/>).</summary>
+    public void StartEpoch(int epoch, int epochs) => _mosaicClosed = epoch >= epochs - _options.CloseMosaic;
+
+    private bool _mosaicClosed;
+
     /// <summary>The augmented batch; its tensors are created in the caller's dispose scope.</summary>
     public DetectionBatch Apply(DetectionBatch batch)
     {
         using var noGrad = torch.no_grad();
         var (images, targets, masks) = (batch.Images, batch.Targets, batch.Masks);
-        if (_options.Mosaic > 0 && batch.Rows >= 2)
+        if (_options.Mosaic > 0 && !_mosaicClosed && batch.Rows >= 2)
             (images, targets, masks) = Mosaic(images, targets, masks);
         if (_options.HorizontalFlip > 0)
             (images, targets, masks) = Flip(images, targets, masks);

@@ -42,6 +42,12 @@ public sealed class DetectionAugmentationOptions
     /// </summary>
     public double Mosaic = 0.25;
 
+    /// <summary>
+    /// The last this many epochs train without mosaic (Ultralytics' <c>close_mosaic</c>): the network ends on whole
+    /// images, as it will score them. Must be 0 or more. Defaults to 0.
+    /// </summary>
+    public int CloseMosaic;
+
     /// <summary>Boxes that keep less than this fraction of their area inside the image after zoom and shift are dropped. Defaults to 0.25.</summary>
     public double MinVisibleArea = 0.25;
 
@@ -58,6 +64,8 @@ public sealed class DetectionAugmentationOptions
         Range(Saturation, 0, 1, nameof(Saturation));
         Range(Value, 0, 1, nameof(Value));
         Range(MinVisibleArea, 0, 1, nameof(MinVisibleArea));
+        if (CloseMosaic < 0)
+            throw new ArgumentOutOfRangeException(nameof(CloseMosaic), $"Augmentation.{nameof(CloseMosaic)} must be 0 or more, got {CloseMosaic}.");
     }
 
     private static void Probability(double value, string name) => Range(value, 0, 1, name);

@@ -33,6 +33,8 @@ internal sealed class DetectionObjective : TrainingObjective<DetectionBatch>
 
     public override int Rows(DetectionBatch batch) => batch.Rows;
 
+    public override void StartEpoch(int epoch, int epochs) => _augmentation?.StartEpoch(epoch, epochs);
+
     public override BatchLoss Forward(DetectionBatch batch)
     {
         if (_augmentation is not null)

@@ -130,6 +130,28 @@ public sealed class DetectionAugmentationTests
     /// bounds are the box's within the resampling's pixel, its pixels are the bright ones, and a dropped box drops its mask.
     /// </summary>
     [TestMethod]
+    public void CloseMosaicTurnsMosaicOffForTheLastEpochsOnly()
+    {
+        TorchBackend.EnsureStarted();
+        using var scope = torch.NewDisposeScope();
+        var options = DetectionAugmentationOptions.None;
+        options.Mosaic = 1;
+        options.CloseMosaic = 2;
+        var augmentation = new DetectionAugmentation(options, Size);
+        for (int epoch = 0; epoch < 5; epoch++)
+        {
+            torch.manual_seed(epoch);
+            var (images, targets) = Rectangles();
+            augmentation.StartEpoch(epoch, 5);
+            var result = augmentation.Apply(new DetectionBatch(images, targets, 4));
+            bool unchanged = result.Images.allclose(images, rtol: 0, atol: 0) && result.Targets.shape[0] == targets.shape[0] && result.Targets.allclose(targets, rtol: 0, atol: 0);
+            Assert.AreEqual(epoch >= 3, unchanged, $"epoch {epoch + 1} of 5 with CloseMosaic 2");
+        }
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new DetectionAugmentationOptions { CloseMosaic = -1 }.Validate());
+        StringAssert.Contains(error.Message, "CloseMosaic");
+    }
+
+    [TestMethod]
     public void MasksMoveWithTheirBoxesAndPixels()
     {
         TorchBackend.EnsureStarted();
