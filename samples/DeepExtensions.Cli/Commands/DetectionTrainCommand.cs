@@ -58,7 +58,7 @@ public static class DetectionTrainCommand
         new("box-loss", "mse|giou|ciou", "YOLO's box regression: YOLOv3's squared error, or an IoU loss (default: mse)."),
         new("no-augment", null, "Train on the images as they are (default: flips, zoom and shift, HSV jitter, mosaic; Mask R-CNN's masks move with their objects)."),
         new("force", null, "Overwrite --out and the chart if they exist."),
-    }.Concat(TrainingArguments.Options(new("-", "cosine", "14", "16")).Where(o => o.Name != "loss")).ToArray();
+    }.Concat(TrainingArguments.Options(new("-", "cosine", "18 for YOLO", "16")).Where(o => o.Name != "loss")).ToArray();
 
     public const string Summary =
         "Trains a YOLO object detector (or, with --arch faster-rcnn, a Faster R-CNN; with --arch mask-rcnn, a Mask R-CNN on data\n" +
