@@ -26,6 +26,7 @@ public static class BenchCommand
         "             model (torchvision's LRASPP) and photos; peak memory of a short and a long run.\n" +
         "  nms        DeepExtensions' NonMaxSuppression vs a per-box .item() greedy loop, same boxes.\n" +
         "  roi-align  DeepExtensions' vectorized RoIAlign vs a per-box loop, forward and backward, same inputs.\n" +
+        "  mask-head  Mask R-CNN's mask head over N RoIs, forward and backward (mask_head_speed.py: PyTorch's).\n" +
         "  yolo-training  YOLO trainer in Fit() vs a bare TorchSharp loop (same network, loss, images), then\n" +
         "             Transform vs a bare batched forward + decode + NMS.\n" +
         "  rcnn-training  Faster R-CNN trainer in Fit() vs a bare TorchSharp loop over the same network and\n" +
@@ -91,12 +92,14 @@ public static class BenchCommand
                 return Bench.Detection.RcnnTrainingBenchmark.Run(args[1..], stdout, stderr, cancellationToken);
             case "roi-align":
                 return RoIAlignBenchmark.Run(args[1..], stdout);
+            case "mask-head":
+                return MaskHeadBenchmark.Run(args[1..], stdout);
             case "soak":
                 return SoakBenchmark.Run(args[1..], stdout, stderr, cancellationToken);
             case "selective-search":
                 return Bench.Proposals.SelectiveSearchBenchmark.Run(args[1..], stdout, stderr, cancellationToken);
             default:
-                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular, image, detection, segmentation, nms, roi-align, yolo-training, rcnn-training, selective-search or soak; see 'deepext bench --help')");
+                throw CliException.UsageError($"bench: unknown benchmark '{args[0]}' (expected tabular, image, detection, segmentation, nms, roi-align, mask-head, yolo-training, rcnn-training, selective-search or soak; see 'deepext bench --help')");
         }
     }
 }

@@ -6,8 +6,9 @@ stride-2 transposed convolution to 28x28 and a 1x1 predictor: with up to 128 pos
 Mask R-CNN training step on a CPU. This prints the median of 3 forward and forward + backward passes over N RoIs,
 with --part conv (the four convolutions), deconv (the transposed convolution and the predictor) or all.
 
-The project's side runs the same layers through TorchSharp's LibTorch 2.10, whose oneDNN is capped at SSE4.1 on the
-AMD EPYC machines where its AVX kernels compute wrong convolutions (README, "Wrong convolutions on AVX machines").
+The project's side is `deepext bench mask-head [--rois 64] [--part all|conv|deconv]` (its MaskRcnnHeads and
+MaskRcnnPredictor through TorchSharp's LibTorch 2.10, whose oneDNN is capped at SSE4.1 on the AMD EPYC machines where
+its AVX kernels compute wrong convolutions: README, "Wrong convolutions on AVX machines").
 
 Usage: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 samples/data/detection/mask_head_speed.py [--rois 64] [--threads 1] [--part all]
 """
