@@ -19,6 +19,9 @@ internal sealed class DetectionAugmentation
     private readonly DetectionAugmentationOptions _options;
     private readonly int _size;
 
+    /// <summary>True in the last <see cref="DetectionAugmentationOptions.CloseMosaic"/> epochs.</summary>
+    private bool _mosaicClosed;
+
     public DetectionAugmentation(DetectionAugmentationOptions options, int imageSize)
     {
         _options = options;
@@ -27,8 +30,6 @@ internal sealed class DetectionAugmentation
 
     /// <summary>Turns mosaic off for the epoch that starts (<see cref="DetectionAugmentationOptions.CloseMosaic"/>).</summary>
     public void StartEpoch(int epoch, int epochs) => _mosaicClosed = epoch >= epochs - _options.CloseMosaic;
-
-    private bool _mosaicClosed;
 
     /// <summary>The augmented batch; its tensors are created in the caller's dispose scope.</summary>
     public DetectionBatch Apply(DetectionBatch batch)
