@@ -33,6 +33,7 @@ internal sealed class YoloLoss
     private readonly YoloBoxLoss _boxLoss;
     private readonly YoloObjectnessTarget _objectnessTarget;
     private readonly float? _anchorMatchThreshold;
+    private readonly float _classWeight;
 
     /// <param name="heads">The YOLO layers, in the network's output order; they share the network's anchors and class count.</param>
     /// <param name="imageSize">The network input's side.</param>
@@ -43,9 +44,11 @@ internal sealed class YoloLoss
     /// object exceeds this is responsible too, in its own head's cell holding the centre (AlexeyAB's Darknet
     /// <c>iou_thresh</c>; YOLOv4 uses 0.213): several positives per object, so classes and boxes learn from more samples.
     /// </param>
-    public YoloLoss(IReadOnlyList<YoloHead> heads, int imageSize, YoloBoxLoss boxLoss, YoloObjectnessTarget objectnessTarget, float? anchorMatchThreshold = null)
+    /// <param name="classWeight">The factor of the <c>class</c> part (it is reported weighted, so the parts add up to the total).</param>
+    public YoloLoss(IReadOnlyList<YoloHead> heads, int imageSize, YoloBoxLoss boxLoss, YoloObjectnessTarget objectnessTarget, float? anchorMatchThreshold = null, float classWeight = 1)
     {
         _anchorMatchThreshold = anchorMatchThreshold;
+        _classWeight = classWeight;
         _heads = heads;
         _decoders = heads.Select(h => new YoloLayerDecoder(h)).ToArray();
         _anchors = heads[0].Settings.AllAnchors.SelectMany(a => new[] { a.Width, a.Height }).ToArray();
@@ -147,7 +150,7 @@ internal sealed class YoloLoss
             classLoss = classLoss + nn.functional.binary_cross_entropy_with_logits(classLogits, oneHot, reduction: nn.Reduction.Sum);
         }
 
-        var parts = torch.cat(new[] { boxLoss, objectnessLoss, classLoss }) / batchSize;
+        var parts = torch.cat(new[] { boxLoss, objectnessLoss, classLoss * _classWeight }) / batchSize;
         return (parts.sum(), parts.detach());
     }
 

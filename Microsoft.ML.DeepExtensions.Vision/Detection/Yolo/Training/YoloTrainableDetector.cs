@@ -24,15 +24,16 @@ internal sealed class YoloTrainableDetector : TrainableDetector
     /// <param name="objectnessTarget">Training's objectness target.</param>
     /// <param name="thresholds">Detection thresholds.</param>
     /// <param name="anchorMatchThreshold">Training's extra responsible anchors (see <see cref="YoloLoss"/>); null: the best anchor only.</param>
+    /// <param name="classLossWeight">The factor of the loss's <c>class</c> part.</param>
     public YoloTrainableDetector(nn.Module<Tensor, Tensor[]> network, IReadOnlyList<YoloHead> heads, int imageSize,
-        YoloBoxLoss boxLoss, YoloObjectnessTarget objectnessTarget, YoloThresholds thresholds, float? anchorMatchThreshold = null)
+        YoloBoxLoss boxLoss, YoloObjectnessTarget objectnessTarget, YoloThresholds thresholds, float? anchorMatchThreshold = null, float classLossWeight = 1)
     {
         _network = network;
         _decoders = heads.Select(h => new YoloLayerDecoder(h)).ToArray();
         Classes = heads[0].Classes;
         ImageSize = imageSize;
         Thresholds = thresholds;
-        _loss = new YoloLoss(heads, imageSize, boxLoss, objectnessTarget, anchorMatchThreshold);
+        _loss = new YoloLoss(heads, imageSize, boxLoss, objectnessTarget, anchorMatchThreshold, classLossWeight);
     }
 
     public override nn.Module Module => _network;

@@ -72,12 +72,19 @@ public sealed class YoloTrainer : DetectionTrainer<YoloTrainer.Options, DarknetY
         /// </summary>
         public float? AnchorMatchThreshold = 0.213f;
 
+        /// <summary>
+        /// The factor of the loss's <c>class</c> part against <c>box</c> and <c>objectness</c> (Ultralytics' <c>cls</c> gain).
+        /// Defaults to 1, YOLOv3's plain sum.
+        /// </summary>
+        public float ClassLossWeight = 1;
+
         internal override void Validate()
         {
             base.Validate();
             Require(!string.IsNullOrWhiteSpace(Architecture), nameof(Architecture), "must name an architecture or a cfg file");
             Require(ImageSize is null || ImageSize % 32 == 0, nameof(ImageSize), $"must be a multiple of 32 (YOLO's largest stride), got {ImageSize}");
             Require(AnchorMatchThreshold is null or (> 0 and < 1), nameof(AnchorMatchThreshold), $"must be in (0, 1), got {AnchorMatchThreshold}");
+            Require(ClassLossWeight > 0 && float.IsFinite(ClassLossWeight), nameof(ClassLossWeight), $"must be positive, got {ClassLossWeight}");
             Require(InitialWeightsLayerCount is null or > 0, nameof(InitialWeightsLayerCount), $"must be positive, got {InitialWeightsLayerCount}");
             Require(InitialWeightsLayerCount is null || InitialWeightsPath is not null, nameof(InitialWeightsLayerCount), "needs InitialWeightsPath");
             if (InitialWeightsPath is not null && !File.Exists(InitialWeightsPath))
@@ -125,7 +132,7 @@ public sealed class YoloTrainer : DetectionTrainer<YoloTrainer.Options, DarknetY
             }
             network.to(setup.Device);
             var thresholds = new YoloThresholds(options.ConfidenceThreshold, options.IouThreshold, options.MaxDetections);
-            return new YoloTrainableDetector(network, network.YoloLayers, setup.ImageSize, options.BoxLoss, options.ObjectnessTarget, thresholds, options.AnchorMatchThreshold);
+            return new YoloTrainableDetector(network, network.YoloLayers, setup.ImageSize, options.BoxLoss, options.ObjectnessTarget, thresholds, options.AnchorMatchThreshold, options.ClassLossWeight);
         }
         catch
         {

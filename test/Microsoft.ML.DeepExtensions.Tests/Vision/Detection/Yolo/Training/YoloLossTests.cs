@@ -58,6 +58,42 @@ public sealed class YoloLossTests
     }
 
     [TestMethod]
+    public void TheClassWeightScalesTheClassPartAndItsGradientOnly()
+    {
+        var root = Root.Value;
+        var golden = root.GetProperty("cases")[0];
+        var heads = Heads(root, golden);
+        using var scope = torch.NewDisposeScope();
+        var targets = torch.tensor(golden.GetProperty("targets").EnumerateArray().SelectMany(t => Doubles(t)).Select(v => (float)v).ToArray()).view(-1, 6);
+        (float[] Parts, float[] Gradient) Run(float classWeight)
+        {
+            var loss = new YoloLoss(heads, root.GetProperty("imageSize").GetInt32(), YoloBoxLoss.SquaredError, YoloObjectnessTarget.Iou, classWeight: classWeight);
+            var outputs = golden.GetProperty("outputs").EnumerateArray().Select(o =>
+                torch.tensor(Doubles(o.GetProperty("values")).Select(v => (float)v).ToArray(), Longs(o.GetProperty("shape"))).requires_grad_(true)).ToArray();
+            var (total, parts) = loss.Compute(outputs, targets, outputs[0].shape[0]);
+            total.backward();
+            return (parts.data<float>().ToArray(), outputs[0].grad!.data<float>().ToArray());
+        }
+        // Weight 0 leaves box and objectness; weight 1 adds the class part once, 2.5 must add it 2.5 times.
+        var withoutClass = Run(0);
+        var plain = Run(1);
+        var weighted = Run(2.5f);
+        Assert.AreEqual(0f, withoutClass.Parts[2], "class part at weight 0");
+        Assert.IsTrue(plain.Parts[2] > 0, "the case has responsible predictions");
+        Assert.AreEqual(plain.Parts[0], weighted.Parts[0], 1e-6, "box part");
+        Assert.AreEqual(plain.Parts[1], weighted.Parts[1], 1e-6, "objectness part");
+        Assert.AreEqual(2.5 * plain.Parts[2], weighted.Parts[2], 1e-4 * plain.Parts[2], "class part");
+        bool classMovesSomeGradient = false;
+        for (int i = 0; i < plain.Gradient.Length; i++)
+        {
+            double classGradient = plain.Gradient[i] - withoutClass.Gradient[i];
+            classMovesSomeGradient |= Math.Abs(classGradient) > 1e-4;
+            Assert.AreEqual(withoutClass.Gradient[i] + 2.5 * classGradient, weighted.Gradient[i], 1e-5, $"gradient at {i}");
+        }
+        Assert.IsTrue(classMovesSomeGradient, "the class part has a gradient in the first output");
+    }
+
+    [TestMethod]
     public void ALayerWithoutResponsibleObjectsStillLearnsBackground()
     {
         var root = Root.Value;

@@ -204,6 +204,8 @@ public sealed class YoloTrainerTests
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.Yolo(new YoloTrainer.Options { ImageSize = 100 })).Message, "ImageSize must be a multiple of 32");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.Yolo(new YoloTrainer.Options { Loss = new Microsoft.ML.DeepExtensions.Losses.L2Loss() })).Message, "Loss");
         StringAssert.Contains(Assert.ThrowsExactly<FileNotFoundException>(() => trainers.Yolo(new YoloTrainer.Options { InitialWeightsPath = "/nonexistent.weights" })).Message, "/nonexistent.weights");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.Yolo(new YoloTrainer.Options { ClassLossWeight = 0 })).Message, "ClassLossWeight must be positive");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.Yolo(new YoloTrainer.Options { ClassLossWeight = float.NaN })).Message, "ClassLossWeight");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.Yolo(new YoloTrainer.Options { Augmentation = new DetectionAugmentationOptions { Mosaic = 2 } })).Message, "Augmentation.Mosaic");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => YoloArchitectures.Get("yolov3-tiny:width=0")).Message, "width");
     }
