@@ -26,7 +26,7 @@ epoch: loss, training images/s, AP50, AP (MaskAP50, MaskAP).
 Usage (Debian's python3-torch, python3-torchvision, python3-opencv; libopenblas0-pthread for a fair speed):
   /usr/bin/python3 samples/data/detection/train_torchvision_rcnn_peer.py --data samples/data/detection-sample
       [--masks] [--epochs 6] [--out DIR] [--deepext "dotnet run -c Release --project samples/DeepExtensions.Cli --"]
-      [--threads 2] [--seed 1] [--speed-steps N]
+      [--threads 2] [--seed 1] [--speed-steps N] [--body-init torchvision|pytorch]
 where --data holds annotations/instances_{train,test}.json and images/ as make_detection_sample.py writes them.
 """
 import argparse
@@ -88,9 +88,15 @@ def load_split(folder, split, masks):
     return samples, categories
 
 
-def build(num_classes, masks):
-    backbone = BackboneWithFPN(torchvision.models.resnet18(), {f"layer{k}": str(k - 1) for k in range(1, 5)},
-                               [64, 128, 256, 512], 256)
+def build(num_classes, masks, body_init="torchvision"):
+    resnet = torchvision.models.resnet18()
+    if body_init == "pytorch":
+        # The project's ResNet keeps nn.Conv2d's own initialization; torchvision's resnet18() re-draws its convolutions
+        # He-normal over fan-out. This puts the layer defaults back, to test whether that difference explains the gap.
+        for module in resnet.modules():
+            if isinstance(module, nn.Conv2d):
+                module.reset_parameters()
+    backbone = BackboneWithFPN(resnet, {f"layer{k}": str(k - 1) for k in range(1, 5)}, [64, 128, 256, 512], 256)
     anchors = AnchorGenerator(((32,), (64,), (128,), (256,), (512,)), ((0.5, 1.0, 2.0),) * 5)
     common = dict(num_classes=num_classes, min_size=SIZE, max_size=SIZE, image_mean=MEAN, image_std=STD,
                   rpn_anchor_generator=anchors, box_roi_pool=MultiScaleRoIAlign(["0", "1", "2", "3"], 7, 2))
@@ -144,16 +150,19 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--speed-steps", type=int, default=0)
+    parser.add_argument("--body-init", choices=["torchvision", "pytorch"], default="torchvision",
+                        help="the ResNet's convolution initialization: torchvision's (He-normal, fan-out; the default) "
+                             "or nn.Conv2d's own, which the project's ResNet keeps")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     train, categories = load_split(args.data, "train", args.masks)
     test, _ = load_split(args.data, "test", False)
-    model = build(len(categories) + 1, args.masks)
+    model = build(len(categories) + 1, args.masks, args.body_init)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
     name = "mask-rcnn" if args.masks else "faster-rcnn"
-    print(f"torchvision {torchvision.__version__} {name} resnet18 fpn: {len(train)} training images, {len(test)} test, "
+    print(f"torchvision {torchvision.__version__} {name} resnet18 fpn ({args.body_init} init): {len(train)} training images, {len(test)} test, "
           f"batches of {args.batch_size}, {torch.get_num_threads()} threads", flush=True)
 
     def step(batch):
