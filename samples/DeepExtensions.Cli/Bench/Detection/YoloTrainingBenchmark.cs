@@ -113,7 +113,9 @@ public static class YoloTrainingBenchmark
         var paper = config.GetYoloLayers()[0].AllAnchors.Count == 9 ? YoloArchitectures.YoloV3Anchors : YoloArchitectures.YoloV3TinyAnchors;
         config.SetAnchors(paper.Select(a => (a.Width * scale, a.Height * scale)).ToArray());
         var network = new DarknetNetwork(config);
-        var loss = new YoloLoss(network.YoloLayers, size, YoloBoxLoss.SquaredError, YoloObjectnessTarget.Iou);
+        // The trainer's default loss settings, so both sides compute the same loss (its extra responsible anchors included).
+        var defaults = new YoloTrainer.Options();
+        var loss = new YoloLoss(network.YoloLayers, size, defaults.BoxLoss, defaults.ObjectnessTarget, defaults.AnchorMatchThreshold, defaults.ClassLossWeight);
         using var optimizer = optim.Adam(network.parameters(), 1e-3);
         DetectorTrainingBench.Train(data, network, optimizer, (x, batch) =>
         {
