@@ -207,7 +207,8 @@ public static class TorchBackend
         {
             throw ExplainStartFailure(e, folder);
         }
-        NnpackSwitch.TurnOff();
+        LibTorchSwitch.Nnpack.Set(false);
+        CpuConvolutions.Apply();
     }
 
     /// <summary>
