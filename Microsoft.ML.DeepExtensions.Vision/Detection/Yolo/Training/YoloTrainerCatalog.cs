@@ -14,13 +14,13 @@ public static class YoloTrainerCatalog
     /// <param name="boxColumnName">Boxes: a vector of Single, x0 y0 x1 y1 per object. Defaults to <c>Box</c>.</param>
     /// <param name="imageColumnName">Images (<c>LoadImages</c>). Defaults to <c>Image</c>.</param>
     /// <param name="architecture"><c>yolov3</c>, <c>yolov3-tiny</c>, <c>yolov3-tiny-3l</c> (optionally <c>:width=W</c>) or a Darknet cfg path. Defaults to <c>yolov3-tiny-3l:width=0.5</c>.</param>
-    /// <param name="epochs">Passes over the training images. Defaults to 18, as <see cref="YoloTrainer.Options"/>.</param>
+    /// <param name="epochs">Passes over the training images. Defaults to 24, as <see cref="YoloTrainer.Options"/>.</param>
     public static YoloTrainer Yolo(this ObjectDetectionTrainers catalog,
         string labelColumnName = "Label",
         string boxColumnName = "Box",
         string imageColumnName = "Image",
         string architecture = "yolov3-tiny-3l:width=0.5",
-        int epochs = 18)
+        int epochs = 24)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         return new YoloTrainer(catalog.MLContext, new YoloTrainer.Options
