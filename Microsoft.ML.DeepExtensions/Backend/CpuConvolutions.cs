@@ -10,7 +10,8 @@ namespace Microsoft.ML.DeepExtensions.Backend;
 /// (<see cref="OneDnnInstructionSet"/>), and at SSE4.1 it is the slower of the two: LibTorch's matrix product uses the
 /// CPU's full width. Measured on the 2-core AMD EPYC build machine (forward and backward of one layer, 2 threads):
 /// the convolutions of the default YOLO network 1.48 times as fast in all (only its 3-channel first layer is slower,
-/// 40 ms against 28), a Mask R-CNN mask-head convolution 1.68 times. A user whose machine runs oneDNN's AVX-512
+/// 40 ms against 28), YOLO training 1.36 times (<c>deepext bench yolo-training</c>), Mask R-CNN's mask-head
+/// convolutions 1.73 times (<c>deepext bench mask-head --part conv</c>). A user whose machine runs oneDNN's AVX-512
 /// kernels correctly can set <c>DEEPEXT_CPU_CONVOLUTIONS=onednn</c> together with <c>DNNL_MAX_CPU_ISA=ALL</c>.
 /// GPU convolutions (cuDNN) are not affected.
 /// </remarks>
