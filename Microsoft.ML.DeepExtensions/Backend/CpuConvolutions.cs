@@ -19,10 +19,8 @@ internal static class CpuConvolutions
 {
     public const string Variable = "DEEPEXT_CPU_CONVOLUTIONS";
 
-    /// <summary>Sets LibTorch's oneDNN switch as the variable asks; called once LibTorch is loaded.</summary>
-    /// <exception cref="TorchBackendException">The variable holds something other than <c>native</c> or <c>onednn</c>.</exception>
-    public static void Apply() => LibTorchSwitch.OneDnn.Set(UseOneDnn(Environment.GetEnvironmentVariable(Variable)));
-
+    /// <summary>Whether the variable's value asks for oneDNN (<c>onednn</c>) rather than LibTorch's own (<c>native</c>, also when unset).</summary>
+    /// <exception cref="TorchBackendException">The value is something else.</exception>
     internal static bool UseOneDnn(string? value) => value?.Trim().ToLowerInvariant() switch
     {
         null or "" or "native" => false,

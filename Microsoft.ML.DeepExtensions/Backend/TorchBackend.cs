@@ -191,6 +191,8 @@ public static class TorchBackend
 
     private static void Start(LibTorchFolder? folder)
     {
+        // Read before anything loads, so that a bad value stops the start cleanly.
+        bool oneDnnConvolutions = CpuConvolutions.UseOneDnn(Environment.GetEnvironmentVariable(CpuConvolutions.Variable));
         OpenMpWaitPolicy.PreferPassive();
         OneDnnInstructionSet.CapAtSse41();
         MallocTuning.Apply();
@@ -208,7 +210,7 @@ public static class TorchBackend
             throw ExplainStartFailure(e, folder);
         }
         LibTorchSwitch.Nnpack.Set(false);
-        CpuConvolutions.Apply();
+        LibTorchSwitch.OneDnn.Set(oneDnnConvolutions);
     }
 
     /// <summary>
