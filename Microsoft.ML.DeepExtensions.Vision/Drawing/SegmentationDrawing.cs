@@ -56,12 +56,13 @@ public static class SegmentationDrawing
             return;
         using var canvas = new SKCanvas(bitmap);
         using var typeface = DetectionDrawing.LoadTypeface(options.FontFile);
-        using var text = new SKPaint { IsAntialias = true, TextSize = options.FontSize, Color = SKColors.White, Typeface = typeface };
+        using var font = new SKFont(typeface, options.FontSize);
+        using var text = new SKPaint { IsAntialias = true, Color = SKColors.White };
         using var fill = new SKPaint { Style = SKPaintStyle.Fill };
-        var metrics = text.FontMetrics;
+        var metrics = font.Metrics;
         float line = metrics.Descent - metrics.Ascent + 4, square = line - 4, margin = 4;
         string Name(int c) => classNames is not null && c < classNames.Count ? classNames[c] : c.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        float width = shown.Max(c => text.MeasureText(Name(c))) + square + 3 * margin;
+        float width = shown.Max(c => font.MeasureText(Name(c))) + square + 3 * margin;
         fill.Color = new SKColor(0, 0, 0, 160);
         canvas.DrawRect(SKRect.Create(0, 0, width, shown.Length * line + margin), fill);
         for (int i = 0; i < shown.Length; i++)
@@ -69,7 +70,7 @@ public static class SegmentationDrawing
             float top = margin + i * line;
             fill.Color = colors[shown[i]];
             canvas.DrawRect(SKRect.Create(margin, top, square, square), fill);
-            canvas.DrawText(Name(shown[i]), 2 * margin + square, top - metrics.Ascent, text);
+            canvas.DrawText(Name(shown[i]), 2 * margin + square, top - metrics.Ascent, SKTextAlign.Left, font, text);
         }
     }
 

@@ -201,11 +201,11 @@ internal sealed class DetectionBatchSource : IBatchSource<DetectionBatch>
         if (_columns.Masks is { } masksName)
             needed.Add(schema[masksName]);
         using var cursor = _data.GetRowCursor(needed);
-        var getImage = cursor.GetGetter<MLImage>(schema[_columns.Image]);
+        var getImage = cursor.GetGetter<MLImage?>(schema[_columns.Image]);
         var getLabel = cursor.GetGetter<VBuffer<uint>>(schema[_columns.Label]);
         var getBox = cursor.GetGetter<VBuffer<float>>(schema[_columns.Box]);
         var getMasks = _columns.Masks is { } maskColumn ? cursor.GetGetter<VBuffer<float>>(schema[maskColumn]) : null;
-        MLImage image = null!;
+        MLImage? image = null;
         VBuffer<uint> labels = default;
         VBuffer<float> boxes = default;
         VBuffer<float> outlines = default;

@@ -38,6 +38,11 @@ internal sealed class DetectionDataColumns
     public IReadOnlyList<string> ClassNames { get; }
 
     /// <summary>Checks the columns' types (<see cref="DetectionColumnsCheck"/>) in ML.NET's "Schema mismatch" wording; <paramref name="role"/> names the data ("training").</summary>
+    /// <param name="schema">The data's schema.</param>
+    /// <param name="imageColumn">The image column's name.</param>
+    /// <param name="labelColumn">The label column's name (a vector of keys).</param>
+    /// <param name="boxColumn">The box column's name (x0 y0 x1 y1 per object).</param>
+    /// <param name="role">The data's role in messages ("training", "validation").</param>
     /// <param name="maskColumn">The outlines column for a detector that learns masks; null (the default) for none.</param>
     public static DetectionDataColumns Bind(DataViewSchema schema, string imageColumn, string labelColumn, string boxColumn, string role, string? maskColumn = null)
     {

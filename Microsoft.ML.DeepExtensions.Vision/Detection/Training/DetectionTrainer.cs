@@ -115,8 +115,8 @@ public abstract class DetectionTrainer<TOptions, TTransformer> : IEstimator<TTra
         var sides = new List<int>();
         using (var cursor = data.GetRowCursor(new[] { data.Schema[imageColumn] }))
         {
-            var getImage = cursor.GetGetter<Microsoft.ML.Data.MLImage>(data.Schema[imageColumn]);
-            Microsoft.ML.Data.MLImage image = null!;
+            var getImage = cursor.GetGetter<Microsoft.ML.Data.MLImage?>(data.Schema[imageColumn]);
+            Microsoft.ML.Data.MLImage? image = null;
             while (sides.Count < ImageSizeSample && cursor.MoveNext())
             {
                 try

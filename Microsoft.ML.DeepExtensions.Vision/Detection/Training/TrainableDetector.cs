@@ -12,7 +12,7 @@ internal abstract class TrainableDetector
     /// <summary>The module whose parameters are trained and whose state is saved.</summary>
     public abstract nn.Module Module { get; }
 
-    /// <summary>Names of the loss parts, in the order of <see cref="Loss"/>'s parts vector (e.g. box, objectness, class).</summary>
+    /// <summary>Names of the loss parts, in the order of <see cref="Loss(Tensor, Tensor)"/>'s parts vector (e.g. box, objectness, class).</summary>
     public abstract IReadOnlyList<string> LossPartNames { get; }
 
     /// <summary>The loss of a batch with the module in training mode.</summary>

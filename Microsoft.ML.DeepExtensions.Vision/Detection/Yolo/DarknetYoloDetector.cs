@@ -109,7 +109,7 @@ public sealed class DarknetYoloDetector : ObjectDetectionTransformer, IDisposabl
             DarknetWeights.Load(network, weightsPath);
             network.to(device);
             var thresholds = new YoloThresholds(options.ConfidenceThreshold, options.IouThreshold, options.MaxDetections);
-            var detector = new YoloTrainableDetector(network, network.YoloLayers, config.Width, YoloBoxLoss.SquaredError, YoloObjectnessTarget.One, thresholds);
+            var detector = new YoloTrainableDetector(network, network.YoloLayers, config.Width, thresholds);
             var columns = new DetectionColumns(classNames, options.PredictedLabelColumnName, options.ScoreColumnName, options.PredictedBoundingBoxesColumnName);
             return new DarknetYoloDetector(env, network, detector, options.ImageColumnName, columns, options.BatchSize, device, options.Device, options.CudaDeviceIndex);
         }
@@ -187,7 +187,7 @@ public sealed class DarknetYoloDetector : ObjectDetectionTransformer, IDisposabl
         {
             network.load(reader);
             network.to(device);
-            var detector = new YoloTrainableDetector(network, network.YoloLayers, imageSize, YoloBoxLoss.SquaredError, YoloObjectnessTarget.Iou, thresholds);
+            var detector = new YoloTrainableDetector(network, network.YoloLayers, imageSize, thresholds);
             return new DarknetYoloDetector(env, network, detector, imageColumn, columns, batchSize, device, preference, cudaIndex < 0 ? null : cudaIndex);
         }
         catch

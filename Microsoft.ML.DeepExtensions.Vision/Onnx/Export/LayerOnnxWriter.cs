@@ -14,6 +14,7 @@ internal sealed class LayerOnnxWriter
     private readonly IReadOnlyDictionary<string, Tensor> _weights;
     private readonly string _prefix;
 
+    /// <param name="builder">The graph the layers' nodes and initializers are added to.</param>
     /// <param name="weights">The module's state (parameters and buffers by name).</param>
     /// <param name="prefix">Prefix of the layers' weight names in <paramref name="weights"/> (<c>layers.</c> when the output is rescaled), or empty.</param>
     public LayerOnnxWriter(OnnxGraphBuilder builder, IReadOnlyDictionary<string, Tensor> weights, string prefix)

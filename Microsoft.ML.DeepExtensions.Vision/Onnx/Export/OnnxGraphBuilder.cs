@@ -66,6 +66,9 @@ internal sealed class OnnxGraphBuilder
     }
 
     /// <summary>Adds a node named <paramref name="name"/>; returns its (first) output's name.</summary>
+    /// <param name="opType">The ONNX operator (<c>Conv</c>, <c>Relu</c>, ...).</param>
+    /// <param name="name">The node's name; its output is named after it, made unique in the graph.</param>
+    /// <param name="inputs">The names of the node's inputs, in the operator's order.</param>
     /// <param name="attributes">Attribute values: long, float, string, long[] or float[].</param>
     public string Node(string opType, string name, string[] inputs, params (string Name, object Value)[] attributes)
     {

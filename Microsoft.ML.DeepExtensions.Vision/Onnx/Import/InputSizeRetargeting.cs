@@ -26,6 +26,8 @@ internal static class InputSizeRetargeting
     /// <paramref name="model"/> itself when its declared size is that already or is not a fixed 4-D image size.
     /// </summary>
     /// <param name="model">The graph; its initializers may lack their data (a structure saved without weights).</param>
+    /// <param name="height">The images' height in pixels.</param>
+    /// <param name="width">The images' width in pixels.</param>
     /// <param name="source">Names the graph in messages.</param>
     public static ModelProto Retarget(ModelProto model, long height, long width, string source)
     {

@@ -7,7 +7,7 @@ namespace Microsoft.ML.DeepExtensions.Tests.Cli;
 [TestClass]
 public sealed class ProgressFormatTests
 {
-    [DataTestMethod]
+    [TestMethod]
     [DataRow(0.934, "0.93 images/s")]
     [DataRow(0.0461, "0.046 images/s")]
     [DataRow(2.5, "2.5 images/s")]

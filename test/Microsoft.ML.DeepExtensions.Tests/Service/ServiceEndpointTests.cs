@@ -291,19 +291,19 @@ public sealed class ServiceEndpointTests
         string missing = ServiceModels.File("nowhere.zip");
         using (var factory = new ServiceFactory(missing))
         {
-            var e = Assert.ThrowsException<FileNotFoundException>(() => factory.CreateClient());
+            var e = Assert.ThrowsExactly<FileNotFoundException>(() => factory.CreateClient());
             StringAssert.Contains(e.Message, missing);
         }
         string damaged = ServiceModels.File("damaged.zip");
         File.WriteAllText(damaged, "not a zip");
         using (var factory = new ServiceFactory(damaged))
         {
-            var e = Assert.ThrowsException<InvalidDataException>(() => factory.CreateClient());
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => factory.CreateClient());
             StringAssert.Contains(e.Message, damaged);
         }
         using (var factory = new ServiceFactory(ServiceModels.Wine, ("Service:PoolSize", "-1")))
         {
-            var e = Assert.ThrowsException<InvalidOperationException>(() => factory.CreateClient());
+            var e = Assert.ThrowsExactly<InvalidOperationException>(() => factory.CreateClient());
             StringAssert.Contains(e.Message, "PoolSize");
         }
     }

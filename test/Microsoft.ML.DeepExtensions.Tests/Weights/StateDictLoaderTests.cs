@@ -42,7 +42,7 @@ public sealed class StateDictLoaderTests
         foreach (var (name, tensor) in network.state_dict().Where(p => p.Key != "fc2.bias"))
             weights.Add(name, torch.full_like(tensor, 0.5f));
         weights.Add("fc3.weight", torch.ones(2, 2));
-        var error = Assert.ThrowsException<WeightFileException>(() => StateDictLoader.Load(network, weights, source: "net.pt"));
+        var error = Assert.ThrowsExactly<WeightFileException>(() => StateDictLoader.Load(network, weights, source: "net.pt"));
         StringAssert.Contains(error.Message, "Weight file 'net.pt', tensor 'fc2.bias'");
         StringAssert.Contains(error.Message, "missing fc2.bias; unexpected fc3.weight");
         Assert.IsTrue(network.state_dict()["fc1.weight"].equal(before).all().item<bool>(), "nothing copied when refused");
@@ -60,7 +60,7 @@ public sealed class StateDictLoaderTests
         using var weights = new StateDict();
         foreach (var (name, tensor) in network.state_dict())
             weights.Add(name, name.StartsWith("fc2", StringComparison.Ordinal) ? torch.zeros(name.EndsWith("weight") ? new long[] { 5, 3 } : new long[] { 5 }) : tensor.clone());
-        var error = Assert.ThrowsException<WeightFileException>(() => StateDictLoader.Load(network, weights, strict: false));
+        var error = Assert.ThrowsExactly<WeightFileException>(() => StateDictLoader.Load(network, weights, strict: false));
         StringAssert.Contains(error.Message, "fc2.weight: [5, 3] in the file, [2, 3] in the network");
 
         var report = StateDictLoader.Load(network, weights, reinitializable: new HashSet<string> { "fc2.weight", "fc2.bias" });

@@ -77,7 +77,7 @@ public sealed class WeightFilesTests
         string path = Path.Combine(_folder, "truncated.pt");
         var bytes = File.ReadAllBytes(Golden("block.pt"));
         File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
-        var error = Assert.ThrowsException<WeightFileException>(() => WeightFiles.Read(path));
+        var error = Assert.ThrowsExactly<WeightFileException>(() => WeightFiles.Read(path));
         StringAssert.Contains(error.Message, "truncated.pt");
         StringAssert.Contains(error.Message, "damaged or truncated");
     }
@@ -88,12 +88,12 @@ public sealed class WeightFilesTests
         string path = Path.Combine(_folder, "truncated.safetensors");
         var bytes = File.ReadAllBytes(Golden("block.safetensors"));
         File.WriteAllBytes(path, bytes[..(bytes.Length - 100)]);
-        var error = Assert.ThrowsException<WeightFileException>(() => WeightFiles.Read(path));
+        var error = Assert.ThrowsExactly<WeightFileException>(() => WeightFiles.Read(path));
         StringAssert.Contains(error.Message, "Weight file '" + path + "'");
         StringAssert.Contains(error.Message, "truncated");
 
         File.WriteAllBytes(path, bytes[..5]);
-        StringAssert.Contains(Assert.ThrowsException<WeightFileException>(() => WeightFiles.Read(path)).Message, "neither a PyTorch checkpoint");
+        StringAssert.Contains(Assert.ThrowsExactly<WeightFileException>(() => WeightFiles.Read(path)).Message, "neither a PyTorch checkpoint");
     }
 
     [TestMethod]
@@ -107,12 +107,12 @@ public sealed class WeightFilesTests
             stream.Write(header);
             stream.Write(new byte[24]);
         }
-        var error = Assert.ThrowsException<WeightFileException>(() => WeightFiles.Read(path));
+        var error = Assert.ThrowsExactly<WeightFileException>(() => WeightFiles.Read(path));
         Assert.AreEqual("b", error.TensorName);
         StringAssert.Contains(error.Message, "holds 8 bytes but shape [3] of F32 needs 12");
 
         File.WriteAllBytes(path, BitConverter.GetBytes(4UL).Concat(Encoding.UTF8.GetBytes("{xx}")).ToArray());
-        StringAssert.Contains(Assert.ThrowsException<WeightFileException>(() => WeightFiles.Read(path)).Message, "the header is not a JSON object");
+        StringAssert.Contains(Assert.ThrowsExactly<WeightFileException>(() => WeightFiles.Read(path)).Message, "the header is not a JSON object");
     }
 
     [TestMethod]
@@ -127,7 +127,7 @@ public sealed class WeightFilesTests
             stream.Write(Encoding.ASCII.GetBytes("cos\nsystem\n")); // GLOBAL os.system
             stream.Write(new byte[] { (byte)'X', 2, 0, 0, 0, (byte)'l', (byte)'s', (byte)')', (byte)'R', (byte)'.' });
         }
-        var error = Assert.ThrowsException<WeightFileException>(() => WeightFiles.Read(path));
+        var error = Assert.ThrowsExactly<WeightFileException>(() => WeightFiles.Read(path));
         StringAssert.Contains(error.Message, "'os.system'");
         StringAssert.Contains(error.Message, "save model.state_dict() instead");
     }
@@ -137,15 +137,15 @@ public sealed class WeightFilesTests
     {
         string legacy = Path.Combine(_folder, "legacy.pt");
         File.WriteAllBytes(legacy, new byte[] { 0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8 });
-        StringAssert.Contains(Assert.ThrowsException<WeightFileException>(() => WeightFiles.Read(legacy)).Message, "legacy (pre-1.6) pickle format");
+        StringAssert.Contains(Assert.ThrowsExactly<WeightFileException>(() => WeightFiles.Read(legacy)).Message, "legacy (pre-1.6) pickle format");
 
         string zip = Path.Combine(_folder, "notorch.pt");
         using (var archive = ZipFile.Open(zip, ZipArchiveMode.Create))
             archive.CreateEntry("readme.txt");
-        StringAssert.Contains(Assert.ThrowsException<WeightFileException>(() => WeightFiles.Read(zip)).Message, "has no data.pkl");
+        StringAssert.Contains(Assert.ThrowsExactly<WeightFileException>(() => WeightFiles.Read(zip)).Message, "has no data.pkl");
 
-        Assert.ThrowsException<FileNotFoundException>(() => WeightFiles.Read(Path.Combine(_folder, "absent.pt")));
+        Assert.ThrowsExactly<FileNotFoundException>(() => WeightFiles.Read(Path.Combine(_folder, "absent.pt")));
         using var weights = WeightFiles.Read(Golden("block.pt"));
-        StringAssert.Contains(Assert.ThrowsException<ArgumentException>(() => WeightFiles.Write(Path.Combine(_folder, "w.onnx"), weights)).Message, "use .safetensors");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => WeightFiles.Write(Path.Combine(_folder, "w.onnx"), weights)).Message, "use .safetensors");
     }
 }

@@ -15,25 +15,21 @@ internal sealed class YoloTrainableDetector : TrainableDetector
 {
     private readonly nn.Module<Tensor, Tensor[]> _network;
     private readonly YoloLayerDecoder[] _decoders;
-    private readonly YoloLoss _loss;
+    private readonly YoloLoss? _loss;
 
     /// <param name="network">Forward gives each YOLO layer's raw output, in <paramref name="heads"/> order.</param>
     /// <param name="heads">The YOLO layers, in output order.</param>
     /// <param name="imageSize">The network input's side.</param>
-    /// <param name="boxLoss">Training's box regression.</param>
-    /// <param name="objectnessTarget">Training's objectness target.</param>
     /// <param name="thresholds">Detection thresholds.</param>
-    /// <param name="anchorMatchThreshold">Training's extra responsible anchors (see <see cref="YoloLoss"/>); null: the best anchor only.</param>
-    /// <param name="classLossWeight">The factor of the loss's <c>class</c> part.</param>
-    public YoloTrainableDetector(nn.Module<Tensor, Tensor[]> network, IReadOnlyList<YoloHead> heads, int imageSize,
-        YoloBoxLoss boxLoss, YoloObjectnessTarget objectnessTarget, YoloThresholds thresholds, float? anchorMatchThreshold = null, float classLossWeight = 1)
+    /// <param name="loss">The training loss (<see cref="YoloTrainer.Options.CreateLoss"/>); null for a detector that only scores.</param>
+    public YoloTrainableDetector(nn.Module<Tensor, Tensor[]> network, IReadOnlyList<YoloHead> heads, int imageSize, YoloThresholds thresholds, YoloLoss? loss = null)
     {
         _network = network;
         _decoders = heads.Select(h => new YoloLayerDecoder(h)).ToArray();
         Classes = heads[0].Classes;
         ImageSize = imageSize;
         Thresholds = thresholds;
-        _loss = new YoloLoss(heads, imageSize, boxLoss, objectnessTarget, anchorMatchThreshold, classLossWeight);
+        _loss = loss;
     }
 
     public override nn.Module Module => _network;
@@ -49,7 +45,8 @@ internal sealed class YoloTrainableDetector : TrainableDetector
     public override IReadOnlyList<string> LossPartNames => YoloLoss.PartNames;
 
     public override (Tensor Total, Tensor Parts) Loss(Tensor images, Tensor targets) =>
-        _loss.Compute(_network.forward(images), targets, images.shape[0]);
+        (_loss ?? throw new InvalidOperationException("This YOLO detector was loaded for scoring: it has no training loss."))
+            .Compute(_network.forward(images), targets, images.shape[0]);
 
     public override IReadOnlyList<ObjectDetections> Detect(Tensor images)
     {

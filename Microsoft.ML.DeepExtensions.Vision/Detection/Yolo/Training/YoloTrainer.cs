@@ -78,6 +78,10 @@ public sealed class YoloTrainer : DetectionTrainer<YoloTrainer.Options, DarknetY
         /// </summary>
         public float ClassLossWeight = 1;
 
+        /// <summary>The YOLOv3 loss these options describe, for a network with <paramref name="heads"/> and input side <paramref name="imageSize"/>.</summary>
+        internal YoloLoss CreateLoss(IReadOnlyList<YoloHead> heads, int imageSize) =>
+            new(heads, imageSize, BoxLoss, ObjectnessTarget, AnchorMatchThreshold, ClassLossWeight);
+
         internal override void Validate()
         {
             base.Validate();
@@ -132,7 +136,7 @@ public sealed class YoloTrainer : DetectionTrainer<YoloTrainer.Options, DarknetY
             }
             network.to(setup.Device);
             var thresholds = new YoloThresholds(options.ConfidenceThreshold, options.IouThreshold, options.MaxDetections);
-            return new YoloTrainableDetector(network, network.YoloLayers, setup.ImageSize, options.BoxLoss, options.ObjectnessTarget, thresholds, options.AnchorMatchThreshold, options.ClassLossWeight);
+            return new YoloTrainableDetector(network, network.YoloLayers, setup.ImageSize, thresholds, options.CreateLoss(network.YoloLayers, setup.ImageSize));
         }
         catch
         {

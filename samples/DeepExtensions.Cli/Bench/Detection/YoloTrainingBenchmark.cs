@@ -114,8 +114,7 @@ public static class YoloTrainingBenchmark
         config.SetAnchors(paper.Select(a => (a.Width * scale, a.Height * scale)).ToArray());
         var network = new DarknetNetwork(config);
         // The trainer's default loss settings, so both sides compute the same loss (its extra responsible anchors included).
-        var defaults = new YoloTrainer.Options();
-        var loss = new YoloLoss(network.YoloLayers, size, defaults.BoxLoss, defaults.ObjectnessTarget, defaults.AnchorMatchThreshold, defaults.ClassLossWeight);
+        var loss = new YoloTrainer.Options().CreateLoss(network.YoloLayers, size);
         using var optimizer = optim.Adam(network.parameters(), 1e-3);
         DetectorTrainingBench.Train(data, network, optimizer, (x, batch) =>
         {

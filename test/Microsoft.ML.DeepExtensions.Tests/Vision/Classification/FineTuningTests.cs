@@ -77,7 +77,7 @@ public sealed class FineTuningTests
         Assert.IsFalse(Same(file["fc.weight"], trained["fc.weight"]), "the head trained");
         model.Dispose();
 
-        var error = Assert.ThrowsException<ArgumentOutOfRangeException>(() => Train(o => o.TrainableStages = 7));
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Train(o => o.TrainableStages = 7));
         StringAssert.Contains(error.Message, "resnet18 has 6 stages: conv1, bn1, layer1, layer2, layer3, layer4");
     }
 
@@ -131,11 +131,11 @@ public sealed class FineTuningTests
     [TestMethod]
     public void BadOptionsNameTheOption()
     {
-        var missing = Assert.ThrowsException<ArgumentOutOfRangeException>(() => Train(o => o.InitialWeights = "/nonexistent/weights.pt"));
+        var missing = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Train(o => o.InitialWeights = "/nonexistent/weights.pt"));
         StringAssert.Contains(missing.Message, "InitialWeights must name an existing file, got '/nonexistent/weights.pt'");
-        var both = Assert.ThrowsException<ArgumentOutOfRangeException>(() => Train(o => { o.FreezeBackbone = true; o.TrainableStages = 2; }));
+        var both = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Train(o => { o.FreezeBackbone = true; o.TrainableStages = 2; }));
         StringAssert.Contains(both.Message, "TrainableStages cannot be 2 with FreezeBackbone");
-        var wrong = Assert.ThrowsException<WeightFileException>(() => Train(o => o.Architecture = ImageArchitectures.Get("resnet34")));
+        var wrong = Assert.ThrowsExactly<WeightFileException>(() => Train(o => o.Architecture = ImageArchitectures.Get("resnet34")));
         StringAssert.Contains(wrong.Message, "missing layer1.2.conv1.weight");
     }
 }

@@ -95,7 +95,7 @@ public sealed class OnnxExportTests
     }
 
     [TestMethod]
-    [DynamicData(nameof(Architectures), DynamicDataSourceType.Method)]
+    [DynamicData(nameof(Architectures))]
     public void BuiltInArchitecturesRunInOnnxRuntimeWithOurScores(string name, int channels, int height, int width)
     {
         double error = ExportAndCompare(ImageArchitectures.Get(name), new long[] { channels, height, width }, 5);
@@ -188,7 +188,7 @@ public sealed class OnnxExportTests
         {
             var definition = new ImageNetwork(ImageArchitectures.Get("opaque-export-test"), new long[] { 1, 4, 4 }, 2);
             using var module = definition.Build();
-            var e = Assert.ThrowsException<OnnxFormatException>(() => OnnxExport.Build(definition, module, PredictionTask.MulticlassClassification, "Image"));
+            var e = Assert.ThrowsExactly<OnnxFormatException>(() => OnnxExport.Build(definition, module, PredictionTask.MulticlassClassification, "Image"));
             StringAssert.Contains(e.Message, "'opaque-export-test'");
         }
         finally

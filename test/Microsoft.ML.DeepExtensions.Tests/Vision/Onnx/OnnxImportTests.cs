@@ -115,7 +115,7 @@ public sealed class OnnxImportTests
         using var noGrad = torch.no_grad();
         var features = network.Features(torch.tensor(image, shape) / 255f).data<float>().ToArray();
         Assert.IsTrue(OnnxTestFiles.RelativeError(features, expected) < 1e-4, $"relative error {OnnxTestFiles.RelativeError(features, expected):E2}");
-        Assert.AreEqual(512, network.Head.in_features);
+        Assert.AreEqual(512, network.Head!.in_features);
         Assert.IsFalse(network.Preprocessing!.parameters().Any(p => p.requires_grad), "the preprocessing stays fixed");
     }
 
@@ -158,7 +158,7 @@ public sealed class OnnxImportTests
         File.WriteAllBytes(path, model.ToByteArray());
         try
         {
-            var e = Assert.ThrowsException<OnnxFormatException>(() => OnnxGraphModule.Import(path));
+            var e = Assert.ThrowsExactly<OnnxFormatException>(() => OnnxGraphModule.Import(path));
             StringAssert.Contains(e.Message, "Unsupported ONNX operator 'Erf'");
             StringAssert.Contains(e.Message, "'my_erf'");
             StringAssert.Contains(e.Message, "Conv");   // lists the supported ones
@@ -177,7 +177,7 @@ public sealed class OnnxImportTests
         File.WriteAllBytes(path, bytes.AsSpan(0, bytes.Length / 2).ToArray());
         try
         {
-            var e = Assert.ThrowsException<OnnxFormatException>(() => OnnxGraphModule.Import(path));
+            var e = Assert.ThrowsExactly<OnnxFormatException>(() => OnnxGraphModule.Import(path));
             StringAssert.Contains(e.Message, path);
             StringAssert.Contains(e.Message, "truncated");
         }
@@ -194,12 +194,12 @@ public sealed class OnnxImportTests
         var model = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(OnnxTestFiles.Model("ops_opset13.onnx")));
         var weight = model.Graph.Initializer.First(t => t.Dims.Count == 4);
         weight.RawData = ByteString.CopyFrom(weight.RawData.Span[..^4]);
-        var e = Assert.ThrowsException<OnnxFormatException>(() => OnnxGraphModule.FromModel(model, "test model", null));
+        var e = Assert.ThrowsExactly<OnnxFormatException>(() => OnnxGraphModule.FromModel(model, "test model", null));
         StringAssert.Contains(e.Message, $"tensor '{weight.Name}'");
 
         // An input with the wrong channel count for the first convolution: refused when it runs, naming node and weight.
         using var module = OnnxGraphModule.Import(OnnxTestFiles.Model("ops_opset13.onnx"));
-        var run = Assert.ThrowsException<OnnxFormatException>(() => Run(module, new float[2 * 16 * 16], new long[] { 1, 2, 16, 16 }));
+        var run = Assert.ThrowsExactly<OnnxFormatException>(() => Run(module, new float[2 * 16 * 16], new long[] { 1, 2, 16, 16 }));
         StringAssert.Contains(run.Message, "Conv node");
         StringAssert.Contains(run.Message, "2 channels");
     }

@@ -65,7 +65,7 @@ public sealed class YoloOnnxExportTests
     }
 
     [TestMethod]
-    [DynamicData(nameof(Architectures), DynamicDataSourceType.Method)]
+    [DynamicData(nameof(Architectures))]
     public void BuiltInArchitecturesGiveOurDecodedCandidatesInOnnxRuntime(string architecture, int side)
     {
         var config = YoloArchitectures.Get(architecture);
@@ -290,7 +290,7 @@ public sealed class YoloOnnxExportTests
         using var scope = torch.NewDisposeScope();
         var network = _model.Network;
         var input = LetterboxedTestImages(4);
-        var detector = new YoloTrainableDetector(network, network.YoloLayers, _model.ImageSize, YoloBoxLoss.SquaredError, YoloObjectnessTarget.Iou, default);
+        var detector = new YoloTrainableDetector(network, network.YoloLayers, _model.ImageSize, default);
         Tensor scores;
         using (torch.no_grad())
             scores = detector.Candidates(network.forward(input)).Scores;

@@ -132,7 +132,7 @@ public sealed class ImageNetworkWeightsTests
     {
         var network = new ImageNetwork(ImageArchitectures.Get("resnet34"), TorchvisionGolden.InputShape, TorchvisionGolden.Classes);
         using var module = network.Build();
-        var error = Assert.ThrowsException<WeightFileException>(() => ImageNetworkWeights.Load(network, module, TorchvisionGolden.WeightsOf("resnet18")));
+        var error = Assert.ThrowsExactly<WeightFileException>(() => ImageNetworkWeights.Load(network, module, TorchvisionGolden.WeightsOf("resnet18")));
         StringAssert.Contains(error.Message, "resnet18.pt");
         StringAssert.Contains(error.Message, "missing layer1.2.conv1.weight");
 
@@ -142,7 +142,7 @@ public sealed class ImageNetworkWeightsTests
 
         var bottleneck = new ImageNetwork(ImageArchitectures.Get("resnet50"), TorchvisionGolden.InputShape, TorchvisionGolden.Classes);
         using var module50 = bottleneck.Build();
-        var shapes = Assert.ThrowsException<WeightFileException>(() => ImageNetworkWeights.Load(bottleneck, module50, TorchvisionGolden.WeightsOf("resnet18"), strict: false));
+        var shapes = Assert.ThrowsExactly<WeightFileException>(() => ImageNetworkWeights.Load(bottleneck, module50, TorchvisionGolden.WeightsOf("resnet18"), strict: false));
         StringAssert.Contains(shapes.Message, "layer1.0.conv1.weight: [64, 64, 3, 3] in the file, [64, 64, 1, 1] in the network");
     }
 }

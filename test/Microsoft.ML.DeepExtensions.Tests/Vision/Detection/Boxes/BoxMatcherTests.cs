@@ -43,7 +43,7 @@ public sealed class BoxMatcherTests
 
     [TestMethod]
     public void Matcher_RefusesLowAboveHigh() =>
-        Assert.ThrowsException<ArgumentOutOfRangeException>(() => new BoxMatcher(0.3, 0.7));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new BoxMatcher(0.3, 0.7));
 
     [TestMethod]
     public void Sampler_CapsPositives_FillsWithNegatives_IgnoresNegativeLabels()

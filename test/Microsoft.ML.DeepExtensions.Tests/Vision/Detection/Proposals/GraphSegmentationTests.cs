@@ -73,11 +73,11 @@ public sealed class GraphSegmentationTests
     [TestMethod]
     public void BadSettingsAndPixelsAreRefusedNamingThem()
     {
-        StringAssert.Contains(Assert.ThrowsException<ArgumentOutOfRangeException>(() => new GraphSegmentation(sigma: 0)).Message, "Sigma");
-        StringAssert.Contains(Assert.ThrowsException<ArgumentOutOfRangeException>(() => new GraphSegmentation(k: -1)).Message, "K must");
-        StringAssert.Contains(Assert.ThrowsException<ArgumentOutOfRangeException>(() => new GraphSegmentation(minSize: -5)).Message, "MinSize");
-        StringAssert.Contains(Assert.ThrowsException<ArgumentException>(() => new GraphSegmentation().Segment(Array.Empty<byte>(), 0, 0, 3)).Message, "empty");
-        StringAssert.Contains(Assert.ThrowsException<ArgumentException>(() => new GraphSegmentation().Segment(new byte[10], 2, 2, 3)).Message, "has 12 bytes, got 10");
-        StringAssert.Contains(Assert.ThrowsException<ArgumentOutOfRangeException>(() => new GraphSegmentation().Segment(new byte[10], 2, 1, 5)).Message, "1 to 4 channels");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new GraphSegmentation(sigma: 0)).Message, "Sigma");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new GraphSegmentation(k: -1)).Message, "K must");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new GraphSegmentation(minSize: -5)).Message, "MinSize");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new GraphSegmentation().Segment(Array.Empty<byte>(), 0, 0, 3)).Message, "empty");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new GraphSegmentation().Segment(new byte[10], 2, 2, 3)).Message, "has 12 bytes, got 10");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new GraphSegmentation().Segment(new byte[10], 2, 1, 5)).Message, "1 to 4 channels");
     }
 }

@@ -137,18 +137,18 @@ public sealed class SelectiveSearchTransformerTests
     public void BadOptionsAndColumnsAreRefusedNamingThem()
     {
         var ml = new MLContext(seed: 1);
-        StringAssert.Contains(Assert.ThrowsException<ArgumentOutOfRangeException>(() => ml.Transforms.ProposeRegions(maxProposals: -1)).Message, "MaxProposals");
-        StringAssert.Contains(Assert.ThrowsException<ArgumentOutOfRangeException>(() => ml.Transforms.ProposeRegions(new SelectiveSearchTransformer.Options { BaseK = 0 })).Message, "BaseK");
-        StringAssert.Contains(Assert.ThrowsException<ArgumentOutOfRangeException>(() => ml.Transforms.ProposeRegions(new SelectiveSearchTransformer.Options { Sigma = float.NaN })).Message, "Sigma");
-        StringAssert.Contains(Assert.ThrowsException<ArgumentOutOfRangeException>(() => ml.Transforms.ProposeRegions(new SelectiveSearchTransformer.Options { Mode = (SelectiveSearchMode)7 })).Message, "Mode");
-        StringAssert.Contains(Assert.ThrowsException<ArgumentOutOfRangeException>(() => ml.Transforms.ProposeRegions(new SelectiveSearchTransformer.Options { BatchSize = 0 })).Message, "BatchSize");
-        StringAssert.Contains(Assert.ThrowsException<ArgumentException>(() => ml.Transforms.ProposeRegions(new SelectiveSearchTransformer.Options { OutputColumnName = " " })).Message, "OutputColumnName");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Transforms.ProposeRegions(maxProposals: -1)).Message, "MaxProposals");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Transforms.ProposeRegions(new SelectiveSearchTransformer.Options { BaseK = 0 })).Message, "BaseK");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Transforms.ProposeRegions(new SelectiveSearchTransformer.Options { Sigma = float.NaN })).Message, "Sigma");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Transforms.ProposeRegions(new SelectiveSearchTransformer.Options { Mode = (SelectiveSearchMode)7 })).Message, "Mode");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Transforms.ProposeRegions(new SelectiveSearchTransformer.Options { BatchSize = 0 })).Message, "BatchSize");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => ml.Transforms.ProposeRegions(new SelectiveSearchTransformer.Options { OutputColumnName = " " })).Message, "OutputColumnName");
         var data = Paths(ml, "photo0.png");
-        StringAssert.Contains(Assert.ThrowsException<ArgumentOutOfRangeException>(() => ml.Transforms.ProposeRegions().Fit(data)).Message, "Image column 'Image' not found");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Transforms.ProposeRegions().Fit(data)).Message, "Image column 'Image' not found");
         var text = ml.Transforms.CopyColumns("Image", nameof(PathRow.ImagePath)).Fit(data).Transform(data);
-        StringAssert.Contains(Assert.ThrowsException<ArgumentOutOfRangeException>(() => ml.Transforms.ProposeRegions().Fit(text)).Message, "Schema mismatch for image column 'Image'");
-        StringAssert.Contains(Assert.ThrowsException<ArgumentException>(() => new SelectiveSearch().Propose(Array.Empty<byte>(), 0, 3)).Message, "empty");
-        StringAssert.Contains(Assert.ThrowsException<ArgumentException>(() => new SelectiveSearch().Propose(new byte[5], 2, 1)).Message, "has 6 bytes, got 5");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Transforms.ProposeRegions().Fit(text)).Message, "Schema mismatch for image column 'Image'");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new SelectiveSearch().Propose(Array.Empty<byte>(), 0, 3)).Message, "empty");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new SelectiveSearch().Propose(new byte[5], 2, 1)).Message, "has 6 bytes, got 5");
     }
 
     [TestMethod]

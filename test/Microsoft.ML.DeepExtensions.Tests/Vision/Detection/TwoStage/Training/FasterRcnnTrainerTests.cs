@@ -103,7 +103,7 @@ public sealed class FasterRcnnTrainerTests
     /// the body, on its single stride-16 map with the paper's nine anchors and under a pyramid of four levels: the network
     /// has the cut's maps, one epoch trains, and model.zip (format version 4) gives back a VGG-16 detector that detects the same.
     /// </summary>
-    [DataTestMethod]
+    [TestMethod]
     [DataRow(false)]
     [DataRow(true)]
     public void AVgg16BackboneTrainsAndLoadsBackFromModelZip(bool fpn)

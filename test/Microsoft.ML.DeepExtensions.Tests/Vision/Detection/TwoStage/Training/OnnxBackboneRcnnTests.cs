@@ -153,13 +153,13 @@ public sealed class OnnxBackboneRcnnTests
 
         var unknown = SmallOptions(fpn: false);
         unknown.OnnxBackboneFeatureMaps = new[] { "stage9" };
-        var e = Assert.ThrowsException<OnnxFormatException>(() => trainers.FasterRcnn(unknown).Fit(data));
+        var e = Assert.ThrowsExactly<OnnxFormatException>(() => trainers.FasterRcnn(unknown).Fit(data));
         StringAssert.Contains(e.Message, "'stage9'");
         StringAssert.Contains(e.Message, "tiny_onnx_backbone.onnx");
 
         var logits = SmallOptions(fpn: false);
         logits.OnnxBackboneFeatureMaps = new[] { "logits" };
-        e = Assert.ThrowsException<OnnxFormatException>(() => trainers.FasterRcnn(logits).Fit(data));
+        e = Assert.ThrowsExactly<OnnxFormatException>(() => trainers.FasterRcnn(logits).Fit(data));
         StringAssert.Contains(e.Message, "'logits' is [1, 10]");
         StringAssert.Contains(e.Message, "[N, C, H, W]");
 

@@ -53,7 +53,6 @@ public sealed class YoloTrainableDetectorTests
         config.SetInputSize(Size, Size, 3);
         config.SetClassCount(2);
         network = new DarknetNetwork(config);
-        return new YoloTrainableDetector(network, network.YoloLayers, Size, YoloBoxLoss.SquaredError, YoloObjectnessTarget.Iou,
-            new YoloThresholds(0.05f, 0.45f, 100));
+        return new YoloTrainableDetector(network, network.YoloLayers, Size, new YoloThresholds(0.05f, 0.45f, 100));
     }
 }
