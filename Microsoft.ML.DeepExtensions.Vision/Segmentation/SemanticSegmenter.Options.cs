@@ -1,20 +1,19 @@
-using Microsoft.ML.DeepExtensions.Backend;
+using Microsoft.ML.DeepExtensions.Vision.Onnx;
 
 namespace Microsoft.ML.DeepExtensions.Vision.Segmentation;
 
 public sealed partial class SemanticSegmenter
 {
-    /// <summary>Settings of <see cref="SemanticSegmenter"/>.</summary>
-    public sealed class Options
+    /// <summary>
+    /// Settings of <see cref="SemanticSegmenter"/>; the file (torchvision's FCN, DeepLabV3 or LRASPP exported with an
+    /// <c>out</c> output), image column and device are <see cref="OnnxScorerOptions"/>'. <see cref="OnnxScorerOptions.BatchSize"/>
+    /// defaults to 4: images per ONNX Runtime call for a model with a fixed input size and a dynamic batch axis; a model whose
+    /// height and width are dynamic is given each image at its own size, one per call.
+    /// </summary>
+    public sealed class Options : OnnxScorerOptions
     {
-        /// <summary>The ONNX file (torchvision's FCN, DeepLabV3 or LRASPP exported with an <c>out</c> output). Required.</summary>
-        public string ModelPath { get; set; } = "";
-
         /// <summary>The model family, for messages and the saved model. Defaults to <see cref="SemanticSegmentationKind.DeepLabV3"/>.</summary>
         public SemanticSegmentationKind Kind { get; set; } = SemanticSegmentationKind.DeepLabV3;
-
-        /// <summary>The input image column (an <c>MLImage</c>, from <c>LoadImages</c>). Defaults to <c>Image</c>.</summary>
-        public string ImageColumnName { get; set; } = "Image";
 
         /// <summary>The per-pixel class map column: a vector of keys over the class names, row-major over the image's own
         /// width × height. Defaults to <c>PredictedClassMap</c>.</summary>
@@ -38,25 +37,11 @@ public sealed partial class SemanticSegmenter
         /// <summary>Per-channel (R, G, B) standard deviation the pixels are divided by. Defaults to ImageNet's (0.229, 0.224, 0.225).</summary>
         public float[] StandardDeviation { get; set; } = { 0.229f, 0.224f, 0.225f };
 
-        /// <summary>Images per ONNX Runtime call for a model with a fixed input size and a dynamic batch axis. A model whose
-        /// height and width are dynamic is given each image at its own size, one per call. Defaults to 4.</summary>
-        public int BatchSize { get; set; } = 4;
-
-        /// <summary>Where ONNX Runtime scores. Defaults to <see cref="ComputeDevice.Auto"/> (CUDA when ONNX Runtime's CUDA
-        /// execution provider is present, else the CPU).</summary>
-        public ComputeDevice Device { get; set; } = ComputeDevice.Auto;
-
-        /// <summary>The GPU for CUDA. Defaults to null: <c>MLContext.GpuDeviceId</c>, else 0.</summary>
-        public int? CudaDeviceIndex { get; set; }
-
         internal void Check()
         {
-            if (string.IsNullOrWhiteSpace(ModelPath))
-                throw new ArgumentException("ModelPath must name an ONNX file, got none.", nameof(ModelPath));
+            CheckShared();
             if (!Enum.IsDefined(Kind))
                 throw new ArgumentOutOfRangeException(nameof(Kind), Kind, $"Kind must be DeepLabV3, Fcn or Lraspp, got {(int)Kind}.");
-            if (string.IsNullOrWhiteSpace(ImageColumnName))
-                throw new ArgumentException("ImageColumnName must not be empty.", nameof(ImageColumnName));
             if (string.IsNullOrWhiteSpace(ClassMapColumnName))
                 throw new ArgumentException("ClassMapColumnName must not be empty.", nameof(ClassMapColumnName));
             if (ProbabilitiesColumnName == ClassMapColumnName)
@@ -65,8 +50,6 @@ public sealed partial class SemanticSegmenter
                 throw new ArgumentException($"Mean and StandardDeviation need 3 values (R, G, B), got {Mean?.Length ?? 0} and {StandardDeviation?.Length ?? 0}.");
             if (StandardDeviation.Any(s => !(s > 0)))
                 throw new ArgumentOutOfRangeException(nameof(StandardDeviation), $"StandardDeviation values must be positive, got ({string.Join(", ", StandardDeviation)}).");
-            if (BatchSize <= 0)
-                throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"BatchSize must be at least 1, got {BatchSize}.");
         }
     }
 }

@@ -1,21 +1,23 @@
-using Microsoft.ML.DeepExtensions.Backend;
+using Microsoft.ML.DeepExtensions.Vision.Detection.Onnx;
 
 namespace Microsoft.ML.DeepExtensions.Vision.Detection.Yolo;
 
 public sealed partial class YoloObjectDetector
 {
-    /// <summary>Settings of <see cref="YoloObjectDetector"/>.</summary>
-    public sealed class Options
+    /// <summary>Settings of <see cref="YoloObjectDetector"/>; the file, image column, device and output columns are
+    /// <see cref="OnnxDetectorOptions"/>'.</summary>
+    public sealed class Options : OnnxDetectorOptions
     {
-        /// <summary>The ONNX file. Required.</summary>
-        public string ModelPath { get; set; } = "";
+        /// <summary>
+        /// Creates the settings with their defaults. <see cref="Vision.Onnx.OnnxScorerOptions.BatchSize"/> defaults to 8 here:
+        /// images per ONNX Runtime call when the model's batch axis is dynamic (a model with a fixed batch size gets that
+        /// many per call).
+        /// </summary>
+        public Options() => BatchSize = 8;
 
-        /// <summary>The export layout of <see cref="ModelPath"/>. Defaults to <see cref="YoloVersion.V8"/>.
+        /// <summary>The export layout of <see cref="Vision.Onnx.OnnxScorerOptions.ModelPath"/>. Defaults to <see cref="YoloVersion.V8"/>.
         /// A file of another layout is refused with a message saying what it looks like.</summary>
         public YoloVersion Version { get; set; } = YoloVersion.V8;
-
-        /// <summary>The input image column (an <c>MLImage</c>, from <c>LoadImages</c>). Defaults to <c>Image</c>.</summary>
-        public string ImageColumnName { get; set; } = "Image";
 
         /// <summary>
         /// Detections scoring at or below this are dropped (v5: objectness × class probability; v8 and segmentation: class
@@ -56,35 +58,9 @@ public sealed partial class YoloObjectDetector
         /// <summary>Grey level of the letterbox padding. Defaults to null: 114 (v5, v8, as Ultralytics) or 128 (v3, as the model zoo).</summary>
         public byte? PaddingValue { get; set; }
 
-        /// <summary>Images per ONNX Runtime call in <c>Transform</c> when the model's batch axis is dynamic (a model with
-        /// a fixed batch size gets that many per call). Defaults to 8.</summary>
-        public int BatchSize { get; set; } = 8;
-
-        /// <summary>Where ONNX Runtime scores. Defaults to <see cref="ComputeDevice.Auto"/>: CUDA when ONNX Runtime's CUDA
-        /// execution provider is present, else the CPU. <see cref="ComputeDevice.Cuda"/> without it fails unless
-        /// <c>MLContext.FallbackToCpu</c> is set.</summary>
-        public ComputeDevice Device { get; set; } = ComputeDevice.Auto;
-
-        /// <summary>The GPU for CUDA. Defaults to null: <c>MLContext.GpuDeviceId</c>, else 0.</summary>
-        public int? CudaDeviceIndex { get; set; }
-
-        /// <summary>Defaults to <c>PredictedLabel</c>.</summary>
-        public string PredictedLabelColumnName { get; set; } = DetectionColumns.DefaultPredictedLabelColumnName;
-
-        /// <summary>Defaults to <c>Score</c>.</summary>
-        public string ScoreColumnName { get; set; } = DetectionColumns.DefaultScoreColumnName;
-
-        /// <summary>Defaults to <c>PredictedBoundingBoxes</c>.</summary>
-        public string PredictedBoundingBoxesColumnName { get; set; } = DetectionColumns.DefaultPredictedBoundingBoxesColumnName;
-
-        /// <summary>The instance masks column of <see cref="YoloVersion.V8Segmentation"/> (see <see cref="DetectionColumns"/>).
-        /// Defaults to <c>PredictedMasks</c>.</summary>
-        public string PredictedMasksColumnName { get; set; } = DetectionColumns.DefaultPredictedMasksColumnName;
-
         internal void Check()
         {
-            if (string.IsNullOrWhiteSpace(ModelPath))
-                throw new ArgumentException("ModelPath must name an ONNX file, got none.", nameof(ModelPath));
+            CheckShared();
             if (!Enum.IsDefined(Version))
                 throw new ArgumentOutOfRangeException(nameof(Version), Version, $"Version must be V3, V5, V8, EndToEnd or V8Segmentation, got {(int)Version}.");
             Onnx.DetectorThresholds.Check(ConfidenceThreshold, IouThreshold, MaxDetections);
@@ -92,8 +68,6 @@ public sealed partial class YoloObjectDetector
                 throw new ArgumentException($"MultiLabel applies to YoloVersion.V5 only, got Version {Version}.", nameof(MultiLabel));
             if (InputSize is <= 0 or > 8192)
                 throw new ArgumentOutOfRangeException(nameof(InputSize), InputSize, $"InputSize must be in 1..8192, got {InputSize}.");
-            if (BatchSize <= 0)
-                throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"BatchSize must be at least 1, got {BatchSize}.");
         }
     }
 }
