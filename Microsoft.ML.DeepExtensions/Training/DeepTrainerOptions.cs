@@ -43,6 +43,14 @@ public abstract class DeepTrainerOptions
     /// </summary>
     public double? WeightAverageMomentum;
 
+    /// <summary>
+    /// A budget for the whole training (epochs and their validation; Ultralytics' <c>time</c>, ML.NET Model Builder's time
+    /// to train): after each epoch, when <see cref="Epochs"/> would not fit at the mean epoch time so far, the run is
+    /// shortened to the epochs that do (none more when the next would not), the learning-rate schedule is stretched over
+    /// the new count, and the change is logged. Never lengthens training. Must be positive. Defaults to null (no budget).
+    /// </summary>
+    public TimeSpan? TimeLimit;
+
     /// <summary>Rescales the gradients when their global L2 norm exceeds this. Defaults to null (no clipping).</summary>
     public double? GradientClipNorm;
 
@@ -111,6 +119,7 @@ public abstract class DeepTrainerOptions
         Require(GradientClipNorm is null or > 0, nameof(GradientClipNorm), $"must be positive, got {GradientClipNorm}");
         Require(WeightAverageMomentum is null or (> 0 and < 1), nameof(WeightAverageMomentum), $"must be in (0, 1), got {WeightAverageMomentum}");
         Require(GradientClipValue is null or > 0, nameof(GradientClipValue), $"must be positive, got {GradientClipValue}");
+        Require(TimeLimit is null || TimeLimit > TimeSpan.Zero, nameof(TimeLimit), $"must be positive, got {TimeLimit}");
         Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), $"must be 0 or more, got {EarlyStoppingPatience}");
         Require(EarlyStoppingMinDelta >= 0, nameof(EarlyStoppingMinDelta), $"must be 0 or more, got {EarlyStoppingMinDelta}");
         Require(CudaDeviceIndex is null or >= 0, nameof(CudaDeviceIndex), $"must be 0 or more, got {CudaDeviceIndex}");

@@ -43,7 +43,9 @@ internal static class TrainingLoop
         var device = parameters[0].device;
         bool lossOnHost = parameters[0].device_type == DeviceType.CPU;
         var optimizers = groups.Select(g => options.Optimizer.Create(g.Parameters)).ToArray();
-        var schedule = (options.LearningRateSchedule ?? new ConstantSchedule()).Start(options.Optimizer.LearningRate, options.Epochs);
+        int epochs = options.Epochs;
+        var schedule = (options.LearningRateSchedule ?? new ConstantSchedule()).Start(options.Optimizer.LearningRate, epochs);
+        var monitoredHistory = new List<double>();
         int batchSize = options.BatchSize.RowsFor(training.RowCount);
         var metricName = objective.MetricName;
         var partNames = objective.LossPartNames;
@@ -59,10 +61,10 @@ internal static class TrainingLoop
 
         try
         {
-            for (int epoch = 0; epoch < options.Epochs; epoch++)
+            for (int epoch = 0; epoch < epochs; epoch++)
             {
                 cancellation.ThrowIfCancellationRequested();
-                objective.StartEpoch(epoch, options.Epochs);
+                objective.StartEpoch(epoch, epochs);
                 double learningRate = schedule.LearningRate;
                 for (int g = 0; g < optimizers.Length; g++)
                     Optimizers.Optimizer.SetLearningRate(optimizers[g], learningRate * groups[g].LearningRateFactor);
@@ -128,7 +130,7 @@ internal static class TrainingLoop
                         {
                             sinceReport.Restart();
                             double seconds = Math.Max(epochClock.Elapsed.TotalSeconds, 1e-9);
-                            batchProgress.Report(new BatchProgress(epoch + 1, options.Epochs, rows, training.RowCount,
+                            batchProgress.Report(new BatchProgress(epoch + 1, epochs, rows, training.RowCount,
                                 MeanLoss(), metricName, Metric(), rows / seconds));
                         }
                     }
@@ -181,7 +183,7 @@ internal static class TrainingLoop
                     }
                 }
 
-                var progress = new TrainingProgress(epoch + 1, options.Epochs, trainingLoss, validationResult?.Loss, metricName,
+                var progress = new TrainingProgress(epoch + 1, epochs, trainingLoss, validationResult?.Loss, metricName,
                     validationResult?.Metric, learningRate, rowsPerSecond, clock.Elapsed, improved, trainingMetricValue)
                 {
                     LossParts = lossParts,
@@ -192,6 +194,19 @@ internal static class TrainingLoop
                 options.Progress?.Report(progress);
 
                 schedule.EpochCompleted(epoch, monitored);
+                monitoredHistory.Add(monitored);
+                if (options.TimeLimit is { } limit && epoch + 1 < epochs)
+                {
+                    int fit = (int)Math.Min(epochs, Math.Floor(limit.TotalSeconds / (clock.Elapsed.TotalSeconds / (epoch + 1))));
+                    if (fit < epochs)
+                    {
+                        channel.Info(MessageSensitivity.None, fit <= epoch + 1
+                            ? $"Time limit {limit}: another epoch would not fit ({clock.Elapsed.TotalSeconds / (epoch + 1):F1} s per epoch); stopping after epoch {epoch + 1} of {epochs}."
+                            : $"Time limit {limit}: {fit} of the {epochs} epochs fit at {clock.Elapsed.TotalSeconds / (epoch + 1):F1} s per epoch; training for {fit}, the learning-rate schedule over {fit}.");
+                        epochs = Math.Max(fit, epoch + 1);
+                        schedule = Restart(options, epochs, monitoredHistory);
+                    }
+                }
                 if (options.EarlyStoppingPatience > 0 && sinceBest >= options.EarlyStoppingPatience)
                 {
                     channel.Info(MessageSensitivity.None, $"Early stopping after epoch {epoch + 1}: no improvement for {sinceBest} epochs; best epoch {bestEpoch}.");
@@ -216,6 +231,15 @@ internal static class TrainingLoop
                     tensor.Dispose();
             }
         }
+    }
+
+    /// <summary>The options' schedule started again over <paramref name="epochs"/> and stepped through the epochs done, so the next rate is the new count's.</summary>
+    internal static LearningRateScheduler Restart(DeepTrainerOptions options, int epochs, IReadOnlyList<double> monitored)
+    {
+        var schedule = (options.LearningRateSchedule ?? new ConstantSchedule()).Start(options.Optimizer.LearningRate, epochs);
+        for (int e = 0; e < monitored.Count; e++)
+            schedule.EpochCompleted(e, monitored[e]);
+        return schedule;
     }
 
     private static Dictionary<string, Tensor> Snapshot(nn.Module network, Dictionary<string, Tensor>? previous)

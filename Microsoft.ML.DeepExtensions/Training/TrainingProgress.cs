@@ -2,7 +2,7 @@ namespace Microsoft.ML.DeepExtensions.Training;
 
 /// <summary>What one finished epoch reports through <see cref="DeepTrainerOptions.Progress"/> and the MLContext log.</summary>
 /// <param name="Epoch">1-based number of the epoch that just finished.</param>
-/// <param name="Epochs">The most epochs this run will train (early stopping may end it sooner).</param>
+/// <param name="Epochs">The most epochs this run will train (early stopping may end it sooner; a time limit may lower it).</param>
 /// <param name="TrainingLoss">Mean training loss over the epoch's rows.</param>
 /// <param name="ValidationLoss">Mean loss on the validation data, when there is some.</param>
 /// <param name="ValidationMetricName"><c>Accuracy</c> for classification, <c>RootMeanSquaredError</c> for regression.</param>

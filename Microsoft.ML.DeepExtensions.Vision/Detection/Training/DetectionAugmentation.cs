@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.DeepExtensions.Vision.Detection.Training;
 
 /// <summary>
-/// Applies <see cref="DetectionAugmentationOptions"/> to a training batch on its device: mosaic, horizontal flip,
+/// Applies <see cref="DetectionAugmentationOptions"/> to a training batch on its device: mosaic, copy-paste, horizontal flip,
 /// zoom and shift (one affine resampling per image), HSV jitter, moving and dropping the boxes, and the objects' masks when
 /// the batch has them, with their pixels. Every random draw comes from TorchSharp's seeded generator, a whole batch at a time.
 /// </summary>
@@ -12,6 +12,9 @@ internal sealed class DetectionAugmentation
 {
     /// <summary>The fill of pixels shifted in from outside the image: YOLO's letterbox grey, 114/255.</summary>
     private const float Fill = 114f / 255f;
+
+    /// <summary>Copy-paste leaves out an object whose box would cover this fraction or more of an object of the receiving image (Ultralytics' IoA rule).</summary>
+    private const float CopyPasteMaxCover = 0.3f;
 
     /// <summary>Boxes narrower or lower than this many pixels after augmentation are dropped.</summary>
     private const float MinBoxSide = 2f;
@@ -22,10 +25,17 @@ internal sealed class DetectionAugmentation
     /// <summary>True in the last <see cref="DetectionAugmentationOptions.CloseMosaic"/> epochs.</summary>
     private bool _mosaicClosed;
 
-    public DetectionAugmentation(DetectionAugmentationOptions options, int imageSize)
+    /// <summary>Whether the augmented batches keep their masks; false when they were read for copy-paste only.</summary>
+    private readonly bool _keepMasks;
+
+    /// <param name="options">What to change.</param>
+    /// <param name="imageSize">The batches' side.</param>
+    /// <param name="keepMasks">Whether the detector reads the masks (Mask R-CNN); otherwise they are dropped once copy-paste has used them.</param>
+    public DetectionAugmentation(DetectionAugmentationOptions options, int imageSize, bool keepMasks = true)
     {
         _options = options;
         _size = imageSize;
+        _keepMasks = keepMasks;
     }
 
     /// <summary>Turns mosaic off for the epoch that starts (<see cref="DetectionAugmentationOptions.CloseMosaic"/>).</summary>
@@ -38,6 +48,11 @@ internal sealed class DetectionAugmentation
         var (images, targets, masks) = (batch.Images, batch.Targets, batch.Masks);
         if (_options.Mosaic > 0 && !_mosaicClosed && batch.Rows >= 2)
             (images, targets, masks) = Mosaic(images, targets, masks);
+        if (_options.CopyPaste > 0 && masks is not null && batch.Rows >= 2)
+            (images, targets, masks) = CopyPaste(images, targets, masks);
+        if (!_keepMasks)
+            masks = null; // read for copy-paste only: the flip, zoom and shift need not move them
+
         if (_options.HorizontalFlip > 0)
             (images, targets, masks) = Flip(images, targets, masks);
         if (_options.Scale > 0 || _options.Translate > 0)
@@ -129,6 +144,47 @@ internal sealed class DetectionAugmentation
             }
         }
         return (mixed, torch.cat(parts, 0), maskParts is null ? null : torch.cat(maskParts, 0));
+    }
+
+    /// <summary>
+    /// Simple copy-paste (Ghiasi et al., 2021): with probability <see cref="DetectionAugmentationOptions.CopyPaste"/>, image i
+    /// receives the objects of its partner, the next image in a random cycle through the batch (never itself), each cut by
+    /// its mask and pasted where it was, unless its box covers <see cref="CopyPasteMaxCover"/> or more of an object of image
+    /// i. The covered pixels leave the masks of image i's objects; their boxes stay, as in Ultralytics.
+    /// </summary>
+    private (Tensor Images, Tensor Targets, Tensor Masks) CopyPaste(Tensor images, Tensor targets, Tensor masks)
+    {
+        long n = images.shape[0];
+        var device = images.device;
+        var chosen = (torch.rand(n) < _options.CopyPaste).to(device);
+        // A random cycle: image order[k] takes the objects of order[k + 1], so image order[k + 1] gives to order[k].
+        var order = torch.randperm(n);
+        var position = torch.argsort(order);
+        var giver = order.roll(-1).index_select(0, position).to(device);
+        var receiver = order.roll(1).index_select(0, position).to(device);
+
+        var source = targets[.., 0].to_type(ScalarType.Int64);
+        var destination = receiver.index_select(0, source);
+        var boxes = targets[.., 2..];
+        var area = ((boxes[.., 2] - boxes[.., 0]) * (boxes[.., 3] - boxes[.., 1])).clamp_min(1e-6f);
+        var width = (torch.minimum(boxes[.., 2].unsqueeze(1), boxes[.., 2].unsqueeze(0)) - torch.maximum(boxes[.., 0].unsqueeze(1), boxes[.., 0].unsqueeze(0))).clamp_min(0);
+        var height = (torch.minimum(boxes[.., 3].unsqueeze(1), boxes[.., 3].unsqueeze(0)) - torch.maximum(boxes[.., 1].unsqueeze(1), boxes[.., 1].unsqueeze(0))).clamp_min(0);
+        // cover[t, e]: the share of object e's box that object t's box covers; only e of t's destination count.
+        var cover = width * height / area.unsqueeze(0);
+        var blocked = ((cover >= CopyPasteMaxCover) & (destination.unsqueeze(1) == source.unsqueeze(0))).any(1);
+        var pasted = (chosen.index_select(0, destination) & blocked.logical_not()).nonzero().squeeze(1);
+        if (pasted.shape[0] == 0)
+            return (images, targets, masks);
+
+        var pastedMasks = masks.index_select(0, pasted);
+        var pastedDestination = destination.index_select(0, pasted);
+        // Which pixels of each image receive a pasted object: the union of its pasted masks, as a product with a one-hot map.
+        var receives = (torch.arange(n, device: device).unsqueeze(1) == pastedDestination.unsqueeze(0)).to_type(ScalarType.Float32);
+        var covered = receives.mm(pastedMasks.to_type(ScalarType.Float32).view(pastedMasks.shape[0], -1)).view(n, _size, _size) > 0;
+        var result = torch.where(covered.unsqueeze(1), images.index_select(0, giver), images);
+        var uncovered = masks * covered.index_select(0, source).logical_not().to_type(masks.dtype);
+        var rows = torch.cat(new[] { pastedDestination.to_type(ScalarType.Float32).unsqueeze(1), targets.index_select(0, pasted)[.., 1..] }, 1);
+        return (result, torch.cat(new[] { targets, rows }, 0), torch.cat(new[] { uncovered, pastedMasks }, 0));
     }
 
     /// <summary>

@@ -43,6 +43,15 @@ public sealed class DetectionAugmentationOptions
     public double Mosaic = 0.25;
 
     /// <summary>
+    /// Probability that an image receives the objects of another image of the batch (Ghiasi et al.'s simple copy-paste,
+    /// Ultralytics' <c>copy_paste</c>): each object's pixels, cut by its outline, are pasted where they were in their own
+    /// image, unless the pasted box would cover 30% or more of an object already there; after mosaic, before flip and
+    /// zoom. Needs the objects' outlines (the loaders' <c>Segmentation</c> column; an object without one is pasted as its
+    /// box); data without the column trains without it, with a warning. Defaults to 0; the YOLO trainer's options set 0.5.
+    /// </summary>
+    public double CopyPaste;
+
+    /// <summary>
     /// The last this many epochs train without mosaic (Ultralytics' <c>close_mosaic</c>): the network ends on whole
     /// images, as it will score them. Must be 0 or more. Defaults to 0.
     /// </summary>
@@ -52,12 +61,13 @@ public sealed class DetectionAugmentationOptions
     public double MinVisibleArea = 0.25;
 
     /// <summary>True when no option changes anything.</summary>
-    public bool IsIdentity => HorizontalFlip == 0 && Scale == 0 && Translate == 0 && Hue == 0 && Saturation == 0 && Value == 0 && Mosaic == 0;
+    public bool IsIdentity => HorizontalFlip == 0 && Scale == 0 && Translate == 0 && Hue == 0 && Saturation == 0 && Value == 0 && Mosaic == 0 && CopyPaste == 0;
 
     internal void Validate()
     {
         Probability(HorizontalFlip, nameof(HorizontalFlip));
         Probability(Mosaic, nameof(Mosaic));
+        Probability(CopyPaste, nameof(CopyPaste));
         Range(Scale, 0, 0.9, nameof(Scale));
         Range(Translate, 0, 0.5, nameof(Translate));
         Range(Hue, 0, 0.5, nameof(Hue));

@@ -239,7 +239,7 @@ internal sealed class DetectionBatchSource : IBatchSource<DetectionBatch>
                 if (getMasks is not null)
                 {
                     getMasks(ref outlines);
-                    masks = Masks(row, outlines, objects.Classes.Length, image.Width, image.Height);
+                    masks = Masks(row, outlines, objects, image.Width, image.Height);
                 }
                 example = Letterbox(image, objects, masks);
             }
@@ -247,7 +247,7 @@ internal sealed class DetectionBatchSource : IBatchSource<DetectionBatch>
             {
                 // Image columns decode a new image per read (LoadImages, DetectionDataView): only its letterbox is kept.
                 image.Dispose();
-                image = null!;
+                image = null;
             }
             yield return example;
         }
@@ -271,9 +271,13 @@ internal sealed class DetectionBatchSource : IBatchSource<DetectionBatch>
         return (classes, values);
     }
 
-    /// <summary>The row's object masks at the image's size; every object must have an outline.</summary>
-    private InstanceMask[] Masks(long row, VBuffer<float> outlines, int objectCount, int width, int height)
+    /// <summary>
+    /// The row's object masks at the image's size; every object must have an outline when the detector learns masks,
+    /// otherwise (copy-paste only) an object without one is its box.
+    /// </summary>
+    private InstanceMask[] Masks(long row, VBuffer<float> outlines, (int[] Classes, float[] Boxes) objects, int width, int height)
     {
+        int objectCount = objects.Classes.Length;
         ObjectSegmentation?[] segmentations;
         try
         {
@@ -287,9 +291,20 @@ internal sealed class DetectionBatchSource : IBatchSource<DetectionBatch>
         for (int k = 0; k < objectCount; k++)
         {
             masks[k] = segmentations[k]?.ToMask(width, height)
+                ?? (_columns.OutlinesRequired ? null : BoxMask(objects.Boxes.AsSpan(4 * k, 4), width, height))
                 ?? throw new InvalidDataException($"The {_role} data: row {row}: object {k} has no outline in column '{_columns.Masks}'; a detector that learns masks needs one for every object (COCO annotations with 'segmentation').");
         }
         return masks;
+    }
+
+    /// <summary>The pixels whose centres lie inside the box x0 y0 x1 y1, as a mask (an object without an outline).</summary>
+    private static InstanceMask BoxMask(ReadOnlySpan<float> box, int width, int height)
+    {
+        int left = Math.Clamp((int)MathF.Round(box[0]), 0, width - 1), top = Math.Clamp((int)MathF.Round(box[1]), 0, height - 1);
+        int right = Math.Clamp((int)MathF.Round(box[2]), left + 1, width), bottom = Math.Clamp((int)MathF.Round(box[3]), top + 1, height);
+        var pixels = new byte[(right - left) * (bottom - top)];
+        Array.Fill(pixels, (byte)1);
+        return new InstanceMask(left, top, right - left, bottom - top, pixels);
     }
 
     /// <summary>Full-image masks letterboxed with the image, each kept over the rectangle its pixels span.</summary>

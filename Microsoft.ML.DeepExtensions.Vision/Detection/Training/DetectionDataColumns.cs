@@ -12,9 +12,10 @@ namespace Microsoft.ML.DeepExtensions.Vision.Detection.Training;
 /// </summary>
 internal sealed class DetectionDataColumns
 {
-    private DetectionDataColumns(string image, string label, string box, string? masks, int classCount, IReadOnlyList<string> classNames)
+    private DetectionDataColumns(string image, string label, string box, string? masks, bool outlinesRequired, int classCount, IReadOnlyList<string> classNames)
     {
         Masks = masks;
+        OutlinesRequired = outlinesRequired;
         Image = image;
         Label = label;
         Box = box;
@@ -31,6 +32,12 @@ internal sealed class DetectionDataColumns
     /// <summary>The objects' outlines (<see cref="SegmentationColumn"/>'s encoding), or null when the detector learns no masks.</summary>
     public string? Masks { get; }
 
+    /// <summary>
+    /// Whether every object must have an outline in <see cref="Masks"/> (a detector that learns masks); when false the
+    /// masks only serve augmentation (copy-paste), and an object without an outline is its box.
+    /// </summary>
+    public bool OutlinesRequired { get; }
+
     /// <summary>Classes the label's key type counts.</summary>
     public int ClassCount { get; }
 
@@ -44,7 +51,12 @@ internal sealed class DetectionDataColumns
     /// <param name="boxColumn">The box column's name (x0 y0 x1 y1 per object).</param>
     /// <param name="role">The data's role in messages ("training", "validation").</param>
     /// <param name="maskColumn">The outlines column for a detector that learns masks; null (the default) for none.</param>
-    public static DetectionDataColumns Bind(DataViewSchema schema, string imageColumn, string labelColumn, string boxColumn, string role, string? maskColumn = null)
+    /// <param name="augmentationMaskColumn">
+    /// An outlines column that only augmentation uses (copy-paste), when <paramref name="maskColumn"/> is null: bound when the
+    /// data has it with the right type, else left out (no error: augmentation then does without).
+    /// </param>
+    public static DetectionDataColumns Bind(DataViewSchema schema, string imageColumn, string labelColumn, string boxColumn, string role,
+        string? maskColumn = null, string? augmentationMaskColumn = null)
     {
         var image = Find(schema, imageColumn, "Image", role);
         if (image.Type is not ImageDataViewType)
@@ -67,7 +79,11 @@ internal sealed class DetectionDataColumns
                 throw new ArgumentOutOfRangeException(maskColumn, $"Schema mismatch for mask column '{maskColumn}' of the {role} data: expected a vector of Single (polygons or run lengths, as the COCO loader's '{DetectionDataView.SegmentationColumnName}'), got {masks.Type}.");
         }
         int classes = names.Count;
-        return new DetectionDataColumns(imageColumn, labelColumn, boxColumn, maskColumn, classes, names);
+        if (maskColumn is null && augmentationMaskColumn is not null
+            && schema.GetColumnOrNull(augmentationMaskColumn) is { Type: VectorDataViewType { ItemType: var outlineItem } }
+            && outlineItem == NumberDataViewType.Single)
+            return new DetectionDataColumns(imageColumn, labelColumn, boxColumn, augmentationMaskColumn, outlinesRequired: false, classes, names);
+        return new DetectionDataColumns(imageColumn, labelColumn, boxColumn, maskColumn, outlinesRequired: maskColumn is not null, classes, names);
     }
 
     private static DataViewSchema.Column Find(DataViewSchema schema, string name, string what, string role) =>

@@ -1,3 +1,4 @@
+using Microsoft.ML.DeepExtensions.Vision.Data.Detection;
 using Microsoft.ML.DeepExtensions.Backend;
 using Microsoft.ML.DeepExtensions.Persistence;
 using Microsoft.ML.DeepExtensions.Training;
@@ -60,7 +61,9 @@ public abstract class DetectionTrainer<TOptions, TTransformer> : IEstimator<TTra
     {
         ArgumentNullException.ThrowIfNull(input);
         var options = TrainerOptions;
-        var columns = DetectionDataColumns.Bind(input.Schema, options.ImageColumnName, options.LabelColumnName, options.BoxColumnName, "training", MaskColumnName);
+        // Copy-paste moves objects by their outlines: a detector of boxes reads them too when the data has them.
+        string? copyPasteOutlines = options.Augmentation.CopyPaste > 0 ? DetectionDataView.SegmentationColumnName : null;
+        var columns = DetectionDataColumns.Bind(input.Schema, options.ImageColumnName, options.LabelColumnName, options.BoxColumnName, "training", MaskColumnName, copyPasteOutlines);
         DetectionDataColumns? validationColumns = null;
         if (options.ValidationData is { } validationData)
         {
@@ -94,7 +97,9 @@ public abstract class DetectionTrainer<TOptions, TTransformer> : IEstimator<TTra
         {
             channel.Info(MessageSensitivity.None,
                 $"Training {Host.ContextDescription} on {training.RowCount} images ({training.ObjectCount} objects, {columns.ClassCount} classes) at {imageSize}x{imageSize} on {TorchBackend.Describe(device)}{(training.IsCached ? "" : ", streamed")}.");
-            var augmentation = options.Augmentation.IsIdentity ? null : new DetectionAugmentation(options.Augmentation, imageSize);
+            if (copyPasteOutlines is not null && columns.Masks is null)
+                channel.Warning(MessageSensitivity.None, $"Augmentation.CopyPaste is {options.Augmentation.CopyPaste} but the training data has no outlines column '{copyPasteOutlines}': no copy-paste.");
+            var augmentation = options.Augmentation.IsIdentity ? null : new DetectionAugmentation(options.Augmentation, imageSize, keepMasks: MaskColumnName is not null);
             var objective = new DetectionObjective(detector, augmentation, validation, columns.ClassNames);
             var summary = TrainingLoop.Run(detector.Module, objective, options, training, validation is not null, shuffleRandom, channel);
             TrainingHistory = summary.History;

@@ -25,13 +25,14 @@ public static class TrainingArguments
         new("learning-rate", "RATE", $"The optimizer's learning rate (default: {defaults.LearningRate})."),
         new("schedule", "NAME", "Learning-rate schedule: " + string.Join(", ", ScheduleRegistry.Names) + $" (default: {defaults.Schedule})."),
         new("epochs", "N", $"The most passes over the data (default: {defaults.Epochs})."),
+        new("time-limit", "MINUTES|none", $"A budget for training: after each epoch, when the epochs would not fit at the mean epoch time so far, training is shortened to those that do and the schedule stretched over them (default: {defaults.TimeLimit})."),
         new("batch-size", "auto|all|1|N", $"Rows per gradient step: auto = min(200, rows) as scikit-learn, all = batch gradient descent, 1 = stochastic (default: {defaults.BatchSize})."),
         new("seed", "N", $"Seed for initialisation and shuffling (default: {DefaultSeed})."),
         new("device", "auto|cpu|cuda", "Where to train (default: auto, a CUDA GPU when usable)."),
     };
 
     /// <summary>How a task's defaults read in its help text.</summary>
-    public sealed record Defaults(string Loss, string Schedule, string Epochs, string BatchSize, string LearningRate = "the optimizer's own, 0.001 for adam");
+    public sealed record Defaults(string Loss, string Schedule, string Epochs, string BatchSize, string LearningRate = "the optimizer's own, 0.001 for adam", string TimeLimit = "none");
 
     public static int Seed(Arguments arguments) =>
         arguments.Get("seed") is { } seedText ? ParseInt(seedText, "--seed", minimum: int.MinValue) : DefaultSeed;
@@ -52,6 +53,20 @@ public static class TrainingArguments
             options.LearningRateSchedule = FromRegistry("--schedule", () => ScheduleRegistry.Get(schedule));
         if (arguments.Get("epochs") is { } epochs)
             options.Epochs = ParseInt(epochs, "--epochs", minimum: 1);
+        if (arguments.Get("time-limit") is { } timeLimit)
+        {
+            if (string.Equals(timeLimit, "none", StringComparison.OrdinalIgnoreCase))
+            {
+                options.TimeLimit = null;
+            }
+            else
+            {
+                double minutes = ParsePositive(timeLimit, "--time-limit");
+                if (minutes > 1e7)
+                    throw CliException.UsageError($"--time-limit '{timeLimit}' is not valid: expected minutes, at most 1e7 (or none)");
+                options.TimeLimit = TimeSpan.FromMinutes(minutes);
+            }
+        }
         if (arguments.Get("batch-size") is { } batchSize)
         {
             try

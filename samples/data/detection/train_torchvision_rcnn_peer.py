@@ -19,7 +19,7 @@ epoch lines print the validation AP50 and AP.
 After every epoch the test images are detected in evaluation mode and written as COCO results
 (OUT/epochN.json; with --masks each detection carries its mask as uncompressed RLE), and `deepext evaluate` scores them
 with the same COCO evaluator as the project's trainer (--task detection, and segmentation with --masks). One line per
-epoch: loss, training images/s, AP50, AP (MaskAP50, MaskAP).
+epoch: loss with its parts (torchvision's names), training images/s, AP50, AP (MaskAP50, MaskAP).
 
 --speed-steps N only times N training steps after two warm-up steps and prints images/s (no evaluation).
 
@@ -165,6 +165,8 @@ def main():
     print(f"torchvision {torchvision.__version__} {name} resnet18 fpn ({args.body_init} init): {len(train)} training images, {len(test)} test, "
           f"batches of {args.batch_size}, {torch.get_num_threads()} threads", flush=True)
 
+    parts = {}  # each loss part's sum over the epoch's steps, printed beside the total as the project's epoch lines do
+
     def step(batch):
         losses = model([s[1] for s in batch], [s[2] for s in batch])
         total = sum(losses.values())
@@ -172,6 +174,8 @@ def main():
         total.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
         optimizer.step()
+        for name, value in losses.items():
+            parts[name] = parts.get(name, 0.0) + float(value)
         return float(total)
 
     generator = np.random.default_rng(args.seed)
@@ -196,6 +200,7 @@ def main():
         model.train()
         order = generator.permutation(len(train))
         start, total, steps = time.perf_counter(), 0.0, 0
+        parts.clear()
         for k in range(0, len(order), args.batch_size):
             total += step([train[i] for i in order[k:k + args.batch_size]])
             steps += 1
@@ -205,7 +210,9 @@ def main():
         with open(path, "w") as f:
             json.dump(results, f)
         boxes = evaluate(args.deepext, ground_truth, path, "detection") if results else {"AP50": 0.0, "AP": 0.0}
-        line = f"epoch {epoch + 1}/{args.epochs}  loss {total / steps:.4f}  {rate:.2f} images/s  AP50 {boxes['AP50']:.4f}  AP {boxes['AP']:.4f}"
+        named = ", ".join(f"{name.replace('loss_', '')} {value / steps:.4f}" for name, value in parts.items())
+        line = (f"epoch {epoch + 1}/{args.epochs}  loss {total / steps:.4f} ({named})  {rate:.2f} images/s  "
+                f"AP50 {boxes['AP50']:.4f}  AP {boxes['AP']:.4f}")
         if args.masks:
             segm = evaluate(args.deepext, ground_truth, path, "segmentation") if results else {"AP50": 0.0, "AP": 0.0}
             line += f"  MaskAP50 {segm['AP50']:.4f}  MaskAP {segm['AP']:.4f}"

@@ -47,6 +47,7 @@ public sealed class DetectionTrainCommandTests
         Assert.AreEqual(24, metrics.GetProperty("Images").GetInt32());
         var epochs = _train.StderrLines.Where(l => l.StartsWith("epoch ", StringComparison.Ordinal)).ToArray();
         Assert.AreEqual(2, epochs.Length, _train.Stderr);
+        StringAssert.Contains(_train.Stderr, "time limit: 14 minutes of training (--time-limit)", "YOLO's default budget");
         StringAssert.Contains(epochs[0], "box ");
         StringAssert.Contains(epochs[0], "objectness ");
         StringAssert.Contains(epochs[0], "class ");
@@ -127,6 +128,10 @@ public sealed class DetectionTrainCommandTests
         foreach (var part in new[] { "rpn-objectness ", "rpn-box ", "classifier ", "box " })
             StringAssert.Contains(epoch, part);
 
+        var badLimit = CliRunner.Run("train", "--task", "object-detection", "--time-limit", "-3", "--data", coco, "--out", _folder.File("z.zip"));
+        Assert.AreEqual(2, badLimit.ExitCode, badLimit.ToString());
+        StringAssert.Contains(badLimit.Stderr, "--time-limit '-3' is not valid");
+
         var yoloOnly = CliRunner.Run("train", "--task", "object-detection", "--arch", "faster-rcnn", "--anchors", "paper", "--data", coco, "--out", _folder.File("z.zip"));
         Assert.AreEqual(2, yoloOnly.ExitCode, yoloOnly.ToString());
         StringAssert.Contains(yoloOnly.Stderr, "--anchors applies to YOLO only");
@@ -149,9 +154,11 @@ public sealed class DetectionTrainCommandTests
         string annotations = Path.Combine(AppContext.BaseDirectory, "Vision", "Data", "Detection", "Layouts", "coco-yolo", "annotations");
         var model = _folder.File("mrcnn.zip");
         var train = CliRunner.Run("train", "--task", "object-detection", "--arch", "mask-rcnn", "--data", Path.Combine(annotations, "instances_train.json"),
-            "--test", Path.Combine(annotations, "instances_test.json"), "--image-size", "64", "--no-fpn", "--epochs", "1", "--batch-size", "4", "--out", model);
+            "--test", Path.Combine(annotations, "instances_test.json"), "--image-size", "64", "--no-fpn", "--epochs", "1", "--batch-size", "4", "--no-augment", "--out", model);
         Assert.AreEqual(0, train.ExitCode, train.ToString());
         StringAssert.Contains(train.Stderr, "training mask-rcnn resnet18 on", "--no-fpn: the layer4 map alone");
+        StringAssert.Contains(train.Stderr, "augmentation: none (--no-augment)", "Mask R-CNN takes --no-augment as the other detectors do");
+        Assert.IsFalse(train.Stderr.Contains("time limit", StringComparison.Ordinal), "the R-CNNs have no time limit unless asked");
         Assert.IsTrue(File.Exists(model), "the model is written");
         Assert.AreEqual(3, train.Metrics.GetProperty("Images").GetInt32());
         foreach (var key in new[] { "AP", "AP50", "MaskAP", "MaskAP50", "MaskAP75", "MaskAR100" })

@@ -36,6 +36,8 @@ public sealed class DetectionAugmentationTests
         return new[] { columns.min().item<long>(), rows.min().item<long>(), columns.max().item<long>() + 1f, rows.max().item<long>() + 1f };
     }
 
+    private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+
     private static void AssertBoxesFollowPixels(DetectionBatch batch, string what)
     {
         var targets = batch.Targets.data<float>().ToArray();
@@ -193,6 +195,68 @@ public sealed class DetectionAugmentationTests
             }
         }
         Assert.IsTrue(checkedMasks >= 12, $"{checkedMasks} masks checked");
+    }
+
+    [TestMethod]
+    public void CopyPasteGivesEachImageTheObjectsOfAnotherWithTheirPixelsAndMasks()
+    {
+        TorchBackend.EnsureStarted();
+        using var scope = torch.NewDisposeScope();
+        for (int seed = 0; seed < 4; seed++)
+        {
+            torch.manual_seed(seed);
+            var (images, targets) = Rectangles(); // four objects that overlap no other image's
+            var masks = (images.mean(new long[] { 1 }) > 0.5f).to_type(ScalarType.Byte);
+            var options = DetectionAugmentationOptions.None;
+            options.CopyPaste = 1;
+            var result = new DetectionAugmentation(options, Size).Apply(new DetectionBatch(images, targets, 4, masks));
+            Assert.AreEqual(8, result.Targets.shape[0], $"seed {seed}: every image received one object");
+            var rows = result.Targets.data<float>().ToArray();
+            var givers = new HashSet<int>();
+            for (int t = 4; t < 8; t++)
+            {
+                int image = (int)rows[6 * t];
+                // The pasted object is one of the originals, moved to another image with its class, box and mask.
+                int giver = Enumerable.Range(0, 4).Single(g => Enumerable.Range(1, 5).All(k => rows[6 * g + k] == rows[6 * t + k]));
+                Assert.AreNotEqual(image, giver, $"seed {seed}: an image never receives its own objects");
+                Assert.IsTrue(givers.Add(giver), $"seed {seed}: image {giver} gave twice");
+                Assert.IsTrue(Same(result.Masks![t], masks[giver]), $"seed {seed}: object {t} kept its mask");
+                var union = (masks[image] | masks[giver]).to_type(ScalarType.Bool);
+                Assert.IsTrue(Same(result.Images[image].mean(new long[] { 0 }) > 0.5f, union), $"seed {seed}: image {image}'s bright pixels are its object and the pasted one");
+            }
+        }
+    }
+
+    [TestMethod]
+    public void CopyPasteTakesThePixelsOfTheGiverAndSkipsObjectsThatWouldHideAnother()
+    {
+        TorchBackend.EnsureStarted();
+        using var scope = torch.NewDisposeScope();
+        // A red 40x40 square and a green 20x20 one overlapping its corner by 10x10: each covers under 30% of the other's box.
+        var images = torch.zeros(2, 3, Size, Size);
+        images[0, 0, 0..40, 0..40] = torch.tensor(1f);
+        images[1, 1, 30..50, 30..50] = torch.tensor(1f);
+        var masks = (images.amax(1) > 0.5f).to_type(ScalarType.Byte);
+        var targets = torch.tensor(new float[] { 0, 0, 0, 0, 40, 40, 1, 1, 30, 30, 50, 50 }, new long[] { 2, 6 });
+        var options = DetectionAugmentationOptions.None;
+        options.CopyPaste = 1;
+        var result = new DetectionAugmentation(options, Size).Apply(new DetectionBatch(images, targets, 2, masks));
+        Assert.AreEqual(4, result.Targets.shape[0]);
+        Assert.AreEqual(400L, result.Images[0, 1].sum().item<float>(), 1e-3, "image 0 shows the green square whole");
+        Assert.AreEqual(1500L, result.Images[0, 0].sum().item<float>(), 1e-3, "and its red square less the 10x10 under it");
+        Assert.AreEqual(1500L, result.Masks![0].sum().item<long>(), "the red square's mask loses the covered pixels");
+        Assert.AreEqual(1600L, result.Images[1, 0].sum().item<float>(), 1e-3, "image 1 shows the red square whole");
+        Assert.AreEqual(300L, result.Masks[1].sum().item<long>(), "the green square's mask loses the pixels under the red");
+
+        // A 20x20 square inside a 36x36 one covers 31% of it: neither is pasted on the other.
+        images = torch.zeros(2, 3, Size, Size);
+        images[0, 0, 4..40, 4..40] = torch.tensor(1f);
+        images[1, 1, 10..30, 10..30] = torch.tensor(1f);
+        masks = (images.amax(1) > 0.5f).to_type(ScalarType.Byte);
+        targets = torch.tensor(new float[] { 0, 0, 4, 4, 40, 40, 1, 1, 10, 10, 30, 30 }, new long[] { 2, 6 });
+        result = new DetectionAugmentation(options, Size).Apply(new DetectionBatch(images, targets, 2, masks));
+        Assert.IsTrue(Same(result.Targets, targets), "nothing pasted");
+        Assert.IsTrue(Same(result.Images, images));
     }
 
     [TestMethod]

@@ -52,4 +52,53 @@ public sealed class DetectionBatchSourceMaskTests
         var first = examples[0].Masks![0];
         Assert.AreEqual((long)first.Area(), batch.Masks[0].sum().item<long>(), "row 0 of the batch is the first object's mask");
     }
+
+    [TestMethod]
+    public void OutlinesReadForCopyPasteOnlyMakeAnObjectWithoutOneItsBox()
+    {
+        // The sample's annotations with the first object's outline taken away.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Json))!;
+        json["annotations"]![0]!.AsObject().Remove("segmentation");
+        var folder = Path.Combine(Path.GetTempPath(), "deepext-copy-paste-outlines-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(folder, "annotations"));
+        try
+        {
+            string edited = Path.Combine(folder, "annotations", "instances_train.json");
+            File.WriteAllText(edited, json.ToJsonString());
+            Directory.CreateSymbolicLink(Path.Combine(folder, "images"), Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Json))!, "images"));
+            var ml = new MLContext(seed: 1);
+            var view = ml.Data.LoadCocoDetection(edited);
+            var columns = DetectionDataColumns.Bind(view.Schema, "Image", "Label", "Box", "training", augmentationMaskColumn: DetectionDataView.SegmentationColumnName);
+            Assert.AreEqual(DetectionDataView.SegmentationColumnName, columns.Masks);
+            Assert.IsFalse(columns.OutlinesRequired);
+            var source = new DetectionBatchSource(view, columns, imageSize: 160, torch.CPU, cacheLimitBytes: 1 << 24, "training");
+            source.Prepare(CancellationToken.None);
+            var first = source.Examples(CancellationToken.None).First();
+            var mask = first.Masks![0];
+            var box = first.Boxes.AsSpan(0, 4).ToArray();
+            double boxArea = (box[2] - box[0]) * (box[3] - box[1]);
+            Assert.AreEqual(boxArea, mask.Area(), 0.1 * boxArea, "the object without an outline is its whole box");
+            Assert.IsTrue(first.Masks[1].Area() < 0.95 * (first.Boxes[6] - first.Boxes[4]) * (first.Boxes[7] - first.Boxes[5]), "the others keep their outlines");
+
+            // A detector that learns masks refuses the same data, naming the object and the column.
+            var required = DetectionDataColumns.Bind(view.Schema, "Image", "Label", "Box", "training", DetectionDataView.SegmentationColumnName);
+            var strict = new DetectionBatchSource(view, required, imageSize: 160, torch.CPU, cacheLimitBytes: 1 << 24, "training");
+            var error = Assert.ThrowsExactly<InvalidDataException>(() => strict.Prepare(CancellationToken.None));
+            StringAssert.Contains(error.Message, "object 0 has no outline in column 'Segmentation'");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void DataWithoutOutlinesReadsNoMasksForCopyPaste()
+    {
+        var ml = new MLContext(seed: 1);
+        var view = ml.Data.LoadCocoDetection(Json);
+        var withoutOutlines = ml.Transforms.DropColumns(DetectionDataView.SegmentationColumnName).Fit(view).Transform(view);
+        var columns = DetectionDataColumns.Bind(withoutOutlines.Schema, "Image", "Label", "Box", "training", augmentationMaskColumn: DetectionDataView.SegmentationColumnName);
+        Assert.IsNull(columns.Masks);
+    }
 }
