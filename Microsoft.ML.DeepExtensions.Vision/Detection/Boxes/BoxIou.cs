@@ -26,14 +26,24 @@ public static class BoxIou
         BoxChecks.CheckBoxList(first, nameof(first));
         BoxChecks.CheckBoxList(second, nameof(second));
         using var scope = torch.NewDisposeScope();
-        var areaFirst = Area(first);
-        var areaSecond = Area(second);
+        var intersection = PairwiseIntersection(first, second);
+        var union = Area(first).unsqueeze(1) + Area(second).unsqueeze(0) - intersection;
+        return (intersection / union).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The intersection area of every box of <paramref name="first"/> with every box of <paramref name="second"/>.</summary>
+    /// <param name="first"><c>[N, 4]</c> xyxy boxes.</param>
+    /// <param name="second"><c>[M, 4]</c> xyxy boxes, same dtype and device.</param>
+    /// <returns><c>[N, M]</c>: element (i, j) is |first[i] ∩ second[j]|, 0 for disjoint boxes.</returns>
+    public static Tensor PairwiseIntersection(Tensor first, Tensor second)
+    {
+        BoxChecks.CheckBoxList(first, nameof(first));
+        BoxChecks.CheckBoxList(second, nameof(second));
+        using var scope = torch.NewDisposeScope();
         var topLeft = torch.maximum(first.narrow(1, 0, 2).unsqueeze(1), second.narrow(1, 0, 2).unsqueeze(0));
         var bottomRight = torch.minimum(first.narrow(1, 2, 2).unsqueeze(1), second.narrow(1, 2, 2).unsqueeze(0));
         var size = (bottomRight - topLeft).clamp_min(0);
-        var intersection = size.select(2, 0) * size.select(2, 1);
-        var union = areaFirst.unsqueeze(1) + areaSecond.unsqueeze(0) - intersection;
-        return (intersection / union).MoveToOuterDisposeScope();
+        return (size.select(2, 0) * size.select(2, 1)).MoveToOuterDisposeScope();
     }
 
     /// <summary>The IoU of aligned pairs, box <c>i</c> of <paramref name="first"/> with box <c>i</c> of <paramref name="second"/>, differentiable.</summary>

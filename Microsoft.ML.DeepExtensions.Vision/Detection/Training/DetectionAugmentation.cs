@@ -1,3 +1,4 @@
+using Microsoft.ML.DeepExtensions.Vision.Detection.Boxes;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -166,11 +167,8 @@ internal sealed class DetectionAugmentation
         var source = targets[.., 0].to_type(ScalarType.Int64);
         var destination = receiver.index_select(0, source);
         var boxes = targets[.., 2..];
-        var area = ((boxes[.., 2] - boxes[.., 0]) * (boxes[.., 3] - boxes[.., 1])).clamp_min(1e-6f);
-        var width = (torch.minimum(boxes[.., 2].unsqueeze(1), boxes[.., 2].unsqueeze(0)) - torch.maximum(boxes[.., 0].unsqueeze(1), boxes[.., 0].unsqueeze(0))).clamp_min(0);
-        var height = (torch.minimum(boxes[.., 3].unsqueeze(1), boxes[.., 3].unsqueeze(0)) - torch.maximum(boxes[.., 1].unsqueeze(1), boxes[.., 1].unsqueeze(0))).clamp_min(0);
         // cover[t, e]: the share of object e's box that object t's box covers; only e of t's destination count.
-        var cover = width * height / area.unsqueeze(0);
+        var cover = BoxIou.PairwiseIntersection(boxes, boxes) / BoxIou.Area(boxes).clamp_min(1e-6f).unsqueeze(0);
         var blocked = ((cover >= CopyPasteMaxCover) & (destination.unsqueeze(1) == source.unsqueeze(0))).any(1);
         var pasted = (chosen.index_select(0, destination) & blocked.logical_not()).nonzero().squeeze(1);
         if (pasted.shape[0] == 0)
