@@ -29,14 +29,15 @@ public sealed class YoloTrainer : DetectionTrainer<YoloTrainer.Options, DarknetY
         /// <summary>
         /// Creates the options with the YOLO defaults (see each field); 24 epochs, which train the default network on
         /// 2,000 images of 160x160 in about 12 minutes on 2 CPU cores, Adam at 0.003, and the shared augmentations with
-        /// copy-paste on half of the images (<see cref="DetectionAugmentationOptions.CopyPaste"/> 0.5: on held-out data of the
-        /// issue's kind, 24 epochs, test AP50 0.612 against 0.576 without).
+        /// copy-paste on every image (<see cref="DetectionAugmentationOptions.CopyPaste"/> 1: on held-out data of the issue's
+        /// kind, the CLI's 14-minute run gave test AP50 0.639 against 0.591-0.604 with copy-paste on half of the images and
+        /// 0.576 without).
         /// </summary>
         public Options()
         {
             Epochs = 24;
             Optimizer = new Adam(learningRate: 0.003);
-            Augmentation.CopyPaste = 0.5;
+            Augmentation.CopyPaste = 1;
         }
 
         /// <summary>
