@@ -44,8 +44,8 @@ internal static class TrainingLoop
         bool lossOnHost = parameters[0].device_type == DeviceType.CPU;
         var optimizers = groups.Select(g => options.Optimizer.Create(g.Parameters)).ToArray();
         int epochs = options.Epochs;
-        var schedule = (options.LearningRateSchedule ?? new ConstantSchedule()).Start(options.Optimizer.LearningRate, epochs);
         var monitoredHistory = new List<double>();
+        var schedule = Restart(options, epochs, monitoredHistory);
         int batchSize = options.BatchSize.RowsFor(training.RowCount);
         var metricName = objective.MetricName;
         var partNames = objective.LossPartNames;
@@ -197,12 +197,13 @@ internal static class TrainingLoop
                 monitoredHistory.Add(monitored);
                 if (options.TimeLimit is { } limit && epoch + 1 < epochs)
                 {
-                    int fit = (int)Math.Min(epochs, Math.Floor(limit.TotalSeconds / (clock.Elapsed.TotalSeconds / (epoch + 1))));
+                    double epochSeconds = clock.Elapsed.TotalSeconds / (epoch + 1);
+                    int fit = (int)Math.Min(epochs, Math.Floor(limit.TotalSeconds / epochSeconds));
                     if (fit < epochs)
                     {
                         channel.Info(MessageSensitivity.None, fit <= epoch + 1
-                            ? $"Time limit {limit}: another epoch would not fit ({clock.Elapsed.TotalSeconds / (epoch + 1):F1} s per epoch); stopping after epoch {epoch + 1} of {epochs}."
-                            : $"Time limit {limit}: {fit} of the {epochs} epochs fit at {clock.Elapsed.TotalSeconds / (epoch + 1):F1} s per epoch; training for {fit}, the learning-rate schedule over {fit}.");
+                            ? $"Time limit {limit}: another epoch would not fit ({epochSeconds:F1} s per epoch); stopping after epoch {epoch + 1} of {epochs}."
+                            : $"Time limit {limit}: {fit} of the {epochs} epochs fit at {epochSeconds:F1} s per epoch; training for {fit}, the learning-rate schedule over {fit}.");
                         epochs = Math.Max(fit, epoch + 1);
                         schedule = Restart(options, epochs, monitoredHistory);
                     }
@@ -233,7 +234,7 @@ internal static class TrainingLoop
         }
     }
 
-    /// <summary>The options' schedule started again over <paramref name="epochs"/> and stepped through the epochs done, so the next rate is the new count's.</summary>
+    /// <summary>The options' schedule started (again) over <paramref name="epochs"/> and stepped through the epochs done, so the next rate is the new count's.</summary>
     internal static LearningRateScheduler Restart(DeepTrainerOptions options, int epochs, IReadOnlyList<double> monitored)
     {
         var schedule = (options.LearningRateSchedule ?? new ConstantSchedule()).Start(options.Optimizer.LearningRate, epochs);
