@@ -68,22 +68,7 @@ public abstract class RcnnDetector : ObjectDetectionTransformer, IDisposable
             return found;
         });
         int side = _architecture.MaskHead!.MaskSize;
-        var results = new ObjectDetections[images.Count];
-        for (int i = 0; i < images.Count; i++)
-        {
-            var d = detections[i];
-            if (d.Count == 0)
-            {
-                results[i] = new ObjectDetections(Array.Empty<float>(), Array.Empty<int>(), Array.Empty<float>(), Array.Empty<InstanceMask>());
-                continue;
-            }
-            using var scope = torch.NewDisposeScope();
-            var boxes = d.Boxes.ToArray();
-            var masks = MaskPaster.ToInstanceMasks(torch.tensor(probabilities[i], new long[] { d.Count, side, side }), torch.tensor(boxes, new long[] { d.Count, 4 }),
-                (images[i].Height, images[i].Width));
-            results[i] = new ObjectDetections(boxes, d.ClassIndices.ToArray(), d.Scores.ToArray(), masks);
-        }
-        return results;
+        return detections.Select((d, i) => FasterRcnnTrainableDetector.WithPastedMasks(d, probabilities[i], side, (images[i].Height, images[i].Width))).ToArray();
     }
 
     protected override void SaveModel(ModelSaveContext ctx) =>

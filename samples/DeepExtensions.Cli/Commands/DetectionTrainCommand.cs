@@ -72,7 +72,7 @@ public static class DetectionTrainCommand
         "with outlines; with --arch rcnn, an R-CNN: selective search, a CNN fine-tuned on warped regions, per-class SVMs and box\n" +
         "regression) on labelled images and saves it to --out. Each epoch prints the loss parts (YOLO: box, objectness, class;\n" +
         "Faster R-CNN: rpn-objectness, rpn-box, classifier, box; Mask R-CNN: those and mask) and, with --validation, the validation\n" +
-        "AP50 and AP; MODEL.curves.png is written next to the model. The last stdout line is the test set's COCO metrics as JSON\n" +
+        "AP50 and AP (Mask R-CNN: also MaskAP50 and MaskAP); MODEL.curves.png is written next to the model. The last stdout line is the test set's COCO metrics as JSON\n" +
         "(the keys of 'evaluate --task detection'; for Mask R-CNN also the mask metrics, the same keys prefixed Mask).";
 
     public static int Run(IReadOnlyList<string> args, CliContext context)

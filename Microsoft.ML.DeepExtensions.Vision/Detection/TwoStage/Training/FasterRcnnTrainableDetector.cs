@@ -68,7 +68,30 @@ internal sealed class FasterRcnnTrainableDetector : TrainableDetector
         return (loss.Total, loss.Parts);
     }
 
-    public override IReadOnlyList<ObjectDetections> Detect(Tensor images) => DetectWithMasks(images).Detections;
+    /// <summary>Detections of a batch in its pixels; a Mask R-CNN's carry their masks, pasted at the batch's size (what each epoch's validation scores).</summary>
+    public override IReadOnlyList<ObjectDetections> Detect(Tensor images)
+    {
+        var (detections, probabilities) = DetectWithMasks(images);
+        if (!_network.HasMasks)
+            return detections;
+        var size = ((int)images.shape[2], (int)images.shape[3]);
+        return detections.Select((d, i) => WithPastedMasks(d, probabilities[i], _network.RoIHeads.MaskSettings!.MaskSize, size)).ToArray();
+    }
+
+    /// <summary>
+    /// One image's detections with their <c>[K, M, M]</c> mask probabilities pasted into an image of <paramref name="imageSize"/>
+    /// (the detections' boxes must be in its pixels), as <see cref="MaskPaster.ToInstanceMasks"/> cuts them.
+    /// </summary>
+    internal static ObjectDetections WithPastedMasks(ObjectDetections detections, float[] probabilities, int maskSize, (int Height, int Width) imageSize)
+    {
+        if (detections.Count == 0)
+            return new ObjectDetections(Array.Empty<float>(), Array.Empty<int>(), Array.Empty<float>(), Array.Empty<InstanceMask>());
+        using var scope = torch.NewDisposeScope();
+        var boxes = detections.Boxes.ToArray();
+        var masks = MaskPaster.ToInstanceMasks(torch.tensor(probabilities, new long[] { detections.Count, maskSize, maskSize }),
+            torch.tensor(boxes, new long[] { detections.Count, 4 }), imageSize);
+        return new ObjectDetections(boxes, detections.ClassIndices.ToArray(), detections.Scores.ToArray(), masks);
+    }
 
     /// <summary>
     /// Detections of a batch in its pixels and, for a Mask R-CNN, each image's <c>[K, M, M]</c> mask probabilities (row-major

@@ -18,7 +18,7 @@ namespace Microsoft.ML.DeepExtensions.Tests.Vision.Detection.TwoStage.Training;
 /// <summary>
 /// The Mask R-CNN trainer on the shared detection path, on the COCO sample with polygon outlines that
 /// make_detection_sample.py wrote (Vision/Data/Detection/Layouts/coco-yolo: four 160 × 160 training images): one epoch of a
-/// small ResNet-18 FPN reports the five named loss parts, the fitted detector writes masks that fit its boxes, and scores the
+/// small ResNet-18 FPN reports the five named loss parts and the validation's mask metrics, the fitted detector writes masks that fit its boxes, and scores the
 /// same after model.zip, in a fresh process and through a PredictionEngine; data without outlines is refused by name.
 /// </summary>
 [TestClass]
@@ -53,7 +53,9 @@ public sealed class MaskRcnnTrainerTests
     public static void TrainOnce(TestContext context)
     {
         var ml = new MLContext(seed: 1);
-        _trainer = ml.ObjectDetection().Trainers.MaskRcnn(SmallOptions(epochs: 1));
+        var options = SmallOptions(epochs: 1);
+        options.ValidationData = ml.Data.LoadCocoDetection(TestJson);
+        _trainer = ml.ObjectDetection().Trainers.MaskRcnn(options);
         _model = _trainer.Fit(ml.Data.LoadCocoDetection(TrainJson));
     }
 
@@ -68,6 +70,9 @@ public sealed class MaskRcnnTrainerTests
         Assert.AreEqual(epoch.TrainingLoss, epoch.LossParts.Values.Sum(), 1e-4 * epoch.TrainingLoss, "the parts add up to the loss");
         // Binary cross-entropy of near-random logits against mostly-0/1 targets: about ln 2.
         Assert.IsTrue(epoch.LossParts["mask"] is > 0.1 and < 5, $"mask loss {epoch.LossParts["mask"]}");
+        // The validation reports the masks' COCO metrics beside the boxes'.
+        CollectionAssert.AreEqual(new[] { "AP50", "MaskAP", "MaskAP50" }, epoch.ValidationMetrics!.Keys.ToArray());
+        Assert.IsTrue(epoch.ValidationMetrics["MaskAP50"] is >= 0 and <= 1 && epoch.ValidationMetrics["MaskAP50"] >= epoch.ValidationMetrics["MaskAP"], string.Join(", ", epoch.ValidationMetrics));
         CollectionAssert.AreEqual(FashionMnist.ClassNames.ToArray(), _model.ClassNames.ToArray());
         Assert.AreEqual(DetectionColumns.DefaultPredictedMasksColumnName, _model.Columns.PredictedMasksColumnName);
         Assert.IsTrue(_model.Network.HasMasks);
