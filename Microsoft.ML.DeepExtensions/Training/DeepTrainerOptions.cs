@@ -47,7 +47,9 @@ public abstract class DeepTrainerOptions
     /// A budget for the whole training (epochs and their validation; Ultralytics' <c>time</c>, ML.NET Model Builder's time
     /// to train): after each epoch, when <see cref="Epochs"/> would not fit at the mean epoch time so far, the run is
     /// shortened to the epochs that do (none more when the next would not), the learning-rate schedule is stretched over
-    /// the new count, and the change is logged. Never lengthens training. Must be positive. Defaults to null (no budget).
+    /// the new count, and the change is logged; a shortened run gets epochs back when the mean falls (a slow first epoch)
+    /// and they fit with 5% of the budget to spare. Never trains more than <see cref="Epochs"/>. Must be positive.
+    /// Defaults to null (no budget).
     /// </summary>
     public TimeSpan? TimeLimit;
 

@@ -43,7 +43,7 @@ internal static class TrainingLoop
         var device = parameters[0].device;
         bool lossOnHost = parameters[0].device_type == DeviceType.CPU;
         var optimizers = groups.Select(g => options.Optimizer.Create(g.Parameters)).ToArray();
-        int epochs = options.Epochs;
+        int requestedEpochs = options.Epochs, epochs = requestedEpochs;
         var monitoredHistory = new List<double>();
         var schedule = Restart(options, epochs, monitoredHistory);
         int batchSize = options.BatchSize.RowsFor(training.RowCount);
@@ -195,16 +195,16 @@ internal static class TrainingLoop
 
                 schedule.EpochCompleted(epoch, monitored);
                 monitoredHistory.Add(monitored);
-                if (options.TimeLimit is { } limit && epoch + 1 < epochs)
+                if (options.TimeLimit is { } limit && epoch + 1 < requestedEpochs)
                 {
                     double epochSeconds = clock.Elapsed.TotalSeconds / (epoch + 1);
-                    int fit = (int)Math.Min(epochs, Math.Floor(limit.TotalSeconds / epochSeconds));
-                    if (fit < epochs)
+                    int fit = EpochsWithinBudget(requestedEpochs, epochs, epoch + 1, epochSeconds, limit.TotalSeconds);
+                    if (fit != epochs)
                     {
-                        channel.Info(MessageSensitivity.None, fit <= epoch + 1
+                        channel.Info(MessageSensitivity.None, fit == epoch + 1
                             ? $"Time limit {limit}: another epoch would not fit ({epochSeconds:F1} s per epoch); stopping after epoch {epoch + 1} of {epochs}."
-                            : $"Time limit {limit}: {fit} of the {epochs} epochs fit at {epochSeconds:F1} s per epoch; training for {fit}, the learning-rate schedule over {fit}.");
-                        epochs = Math.Max(fit, epoch + 1);
+                            : $"Time limit {limit}: {fit} of the {requestedEpochs} epochs fit at {epochSeconds:F1} s per epoch; training for {fit} (was {epochs}), the learning-rate schedule over {fit}.");
+                        epochs = fit;
                         schedule = Restart(options, epochs, monitoredHistory);
                     }
                 }
@@ -232,6 +232,20 @@ internal static class TrainingLoop
                     tensor.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// The epoch count a time budget allows after <paramref name="done"/> epochs at <paramref name="epochSeconds"/> each (the
+    /// mean so far): as many of the <paramref name="requested"/> as fit, at least those done. A run shortened before gets
+    /// epochs back only when they fit with 5% of the budget to spare, so that an epoch-to-epoch wobble in the mean does not
+    /// restart the schedule back and forth.
+    /// </summary>
+    internal static int EpochsWithinBudget(int requested, int current, int done, double epochSeconds, double limitSeconds)
+    {
+        int fit = (int)Math.Min(requested, Math.Floor(limitSeconds / epochSeconds));
+        if (fit > current)
+            fit = Math.Max(current, (int)Math.Min(requested, Math.Floor(0.95 * limitSeconds / epochSeconds)));
+        return Math.Max(fit, done);
     }
 
     /// <summary>The options' schedule started (again) over <paramref name="epochs"/> and stepped through the epochs done, so the next rate is the new count's.</summary>

@@ -6,7 +6,10 @@ using Microsoft.ML.DeepExtensions.Training;
 
 namespace Microsoft.ML.DeepExtensions.Tests.Trainers;
 
-/// <summary><see cref="DeepTrainerOptions.TimeLimit"/>: runs are shortened to the epochs that fit, never lengthened, and the schedule follows the new count.</summary>
+/// <summary>
+/// <see cref="DeepTrainerOptions.TimeLimit"/>: runs are shortened to the epochs that fit, get them back (with a margin) when
+/// the epochs speed up, never beyond the requested count, and the schedule follows the new count.
+/// </summary>
 [TestClass]
 public sealed class TimeLimitTests
 {
@@ -40,6 +43,21 @@ public sealed class TimeLimitTests
         var history = Train(TimeSpan.FromHours(1), epochs: 3);
         Assert.AreEqual(3, history.Count);
         Assert.IsTrue(history.All(p => p.Epochs == 3));
+    }
+
+    [TestMethod]
+    public void TheEpochCountFollowsTheMeanEpochTime()
+    {
+        // 24 requested, a 840 s budget (the CLI's YOLO run): a slow start at 40 s per epoch leaves room for 21.
+        Assert.AreEqual(21, TrainingLoop.EpochsWithinBudget(24, 24, 3, 40, 840));
+        // The mean falls to 34 s: 24 fit (840 / 34 = 24.7, and 0.95 of it 23.5), so 23 come back, not more.
+        Assert.AreEqual(23, TrainingLoop.EpochsWithinBudget(24, 21, 6, 34, 840));
+        // A wobble that fits 22 without the 5% margin (840 / 38 = 22.1, 0.95 of it 21.0) changes nothing.
+        Assert.AreEqual(21, TrainingLoop.EpochsWithinBudget(24, 21, 6, 38, 840));
+        // Never beyond the request, never below the epochs done, shortened again as soon as the mean grows.
+        Assert.AreEqual(24, TrainingLoop.EpochsWithinBudget(24, 21, 6, 10, 840));
+        Assert.AreEqual(9, TrainingLoop.EpochsWithinBudget(24, 21, 9, 200, 840));
+        Assert.AreEqual(20, TrainingLoop.EpochsWithinBudget(24, 23, 9, 41, 840));
     }
 
     [TestMethod]
