@@ -15,15 +15,21 @@ public sealed class DetectionBatchSourceMaskTests
 {
     private static readonly string Json = Path.Combine(AppContext.BaseDirectory, "Vision", "Data", "Detection", "Layouts", "coco-yolo", "annotations", "instances_train.json");
 
+    /// <summary>The sample's images and outlines as a prepared source of <paramref name="imageSize"/>, and its columns.</summary>
+    internal static (DetectionBatchSource Source, DetectionDataColumns Columns) PreparedSource(int imageSize, string role)
+    {
+        var view = new MLContext(seed: 1).Data.LoadCocoDetection(Json);
+        var columns = DetectionDataColumns.Bind(view.Schema, "Image", "Label", "Box", role, DetectionDataView.SegmentationColumnName);
+        var source = new DetectionBatchSource(view, columns, imageSize, torch.CPU, cacheLimitBytes: 1 << 24, role);
+        source.Prepare(CancellationToken.None);
+        return (source, columns);
+    }
+
     [TestMethod]
     public void MasksAreLetterboxedWithTheImageAndBatchedPerObject()
     {
-        var ml = new MLContext(seed: 1);
-        var view = ml.Data.LoadCocoDetection(Json);
         var dataset = DetectionDataset.ReadCoco(Json);
-        var columns = DetectionDataColumns.Bind(view.Schema, "Image", "Label", "Box", "training", DetectionDataView.SegmentationColumnName);
-        var source = new DetectionBatchSource(view, columns, imageSize: 96, torch.CPU, cacheLimitBytes: 1 << 24, "training");
-        source.Prepare(CancellationToken.None);
+        var (source, _) = PreparedSource(imageSize: 96, "training");
         var examples = source.Examples(CancellationToken.None).ToArray();
         Assert.AreEqual(dataset.Images.Count, examples.Length);
         const double scale = 96.0 / 160;

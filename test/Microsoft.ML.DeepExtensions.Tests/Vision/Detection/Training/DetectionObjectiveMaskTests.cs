@@ -1,8 +1,5 @@
-using Microsoft.ML.DeepExtensions.Vision.Data;
-using Microsoft.ML.DeepExtensions.Vision.Data.Detection;
 using Microsoft.ML.DeepExtensions.Vision.Detection;
 using Microsoft.ML.DeepExtensions.Vision.Detection.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.DeepExtensions.Tests.Vision.Detection.Training;
@@ -15,16 +12,10 @@ namespace Microsoft.ML.DeepExtensions.Tests.Vision.Detection.Training;
 [TestClass]
 public sealed class DetectionObjectiveMaskTests
 {
-    private static readonly string Json = Path.Combine(AppContext.BaseDirectory, "Vision", "Data", "Detection", "Layouts", "coco-yolo", "annotations", "instances_train.json");
-
     [TestMethod]
     public void TheGroundTruthsMasksScoreOne_EmptyMasksZero_NoMasksNoMaskMetrics()
     {
-        var ml = new MLContext(seed: 1);
-        var view = ml.Data.LoadCocoDetection(Json);
-        var columns = DetectionDataColumns.Bind(view.Schema, "Image", "Label", "Box", "validation", DetectionDataView.SegmentationColumnName);
-        var source = new DetectionBatchSource(view, columns, imageSize: 96, torch.CPU, cacheLimitBytes: 1 << 24, "validation");
-        source.Prepare(CancellationToken.None);
+        var (source, columns) = DetectionBatchSourceMaskTests.PreparedSource(imageSize: 96, "validation");
         var examples = source.Examples(CancellationToken.None).ToArray();
         Assert.IsTrue(examples.Sum(e => e.Classes.Length) > 0);
 
