@@ -65,6 +65,21 @@ public static class MaskPaster
         return masks;
     }
 
+    /// <summary>
+    /// One image's detections with their <c>[K, M, M]</c> mask probabilities (host floats, row-major) pasted into an image of <paramref name="imageSize"/>
+    /// (the detections' boxes must be in its pixels), as <see cref="ToInstanceMasks"/> cuts them.
+    /// </summary>
+    internal static ObjectDetections Attach(ObjectDetections detections, float[] probabilities, int maskSize, (int Height, int Width) imageSize)
+    {
+        if (detections.Count == 0)
+            return new ObjectDetections(Array.Empty<float>(), Array.Empty<int>(), Array.Empty<float>(), Array.Empty<InstanceMask>());
+        using var scope = torch.NewDisposeScope();
+        var boxes = detections.Boxes.ToArray();
+        var masks = ToInstanceMasks(torch.tensor(probabilities, new long[] { detections.Count, maskSize, maskSize }),
+            torch.tensor(boxes, new long[] { detections.Count, 4 }), imageSize);
+        return new ObjectDetections(boxes, detections.ClassIndices.ToArray(), detections.Scores.ToArray(), masks);
+    }
+
     private static void Check(Tensor probabilities, Tensor boxes, (int Height, int Width) imageSize)
     {
         ArgumentNullException.ThrowIfNull(probabilities);

@@ -68,7 +68,7 @@ public abstract class RcnnDetector : ObjectDetectionTransformer, IDisposable
             return found;
         });
         int side = _architecture.MaskHead!.MaskSize;
-        return detections.Select((d, i) => FasterRcnnTrainableDetector.WithPastedMasks(d, probabilities[i], side, (images[i].Height, images[i].Width))).ToArray();
+        return detections.Select((d, i) => MaskPaster.Attach(d, probabilities[i], side, (images[i].Height, images[i].Width))).ToArray();
     }
 
     protected override void SaveModel(ModelSaveContext ctx) =>

@@ -75,22 +75,7 @@ internal sealed class FasterRcnnTrainableDetector : TrainableDetector
         if (!_network.HasMasks)
             return detections;
         var size = ((int)images.shape[2], (int)images.shape[3]);
-        return detections.Select((d, i) => WithPastedMasks(d, probabilities[i], _network.RoIHeads.MaskSettings!.MaskSize, size)).ToArray();
-    }
-
-    /// <summary>
-    /// One image's detections with their <c>[K, M, M]</c> mask probabilities pasted into an image of <paramref name="imageSize"/>
-    /// (the detections' boxes must be in its pixels), as <see cref="MaskPaster.ToInstanceMasks"/> cuts them.
-    /// </summary>
-    internal static ObjectDetections WithPastedMasks(ObjectDetections detections, float[] probabilities, int maskSize, (int Height, int Width) imageSize)
-    {
-        if (detections.Count == 0)
-            return new ObjectDetections(Array.Empty<float>(), Array.Empty<int>(), Array.Empty<float>(), Array.Empty<InstanceMask>());
-        using var scope = torch.NewDisposeScope();
-        var boxes = detections.Boxes.ToArray();
-        var masks = MaskPaster.ToInstanceMasks(torch.tensor(probabilities, new long[] { detections.Count, maskSize, maskSize }),
-            torch.tensor(boxes, new long[] { detections.Count, 4 }), imageSize);
-        return new ObjectDetections(boxes, detections.ClassIndices.ToArray(), detections.Scores.ToArray(), masks);
+        return detections.Select((d, i) => MaskPaster.Attach(d, probabilities[i], _network.RoIHeads.MaskSettings!.MaskSize, size)).ToArray();
     }
 
     /// <summary>
